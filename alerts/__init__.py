@@ -1,0 +1,1 @@
+"""Alerts: detection, explanation, scheduling and delivery."""

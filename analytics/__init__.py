@@ -1,0 +1,1 @@
+"""Seller Insights analytics: one module per question a seller asks."""

@@ -1,0 +1,1 @@
+"""Warehouse layer: the DuckDB file, its schema, loading data into it, and the demo store."""

@@ -1,0 +1,202 @@
+"""Warehouse schema: ordered forward migrations and the schema version they produce.
+
+Grain and conventions (every fact table):
+- `seller_id` on every row; a seller only ever sees rows with their own id.
+- Timestamps are UTC (`TIMESTAMP`, no zone); the seller's zone is on `sellers.timezone`.
+- Money is DECIMAL(18, 2) in the seller's currency (KRW has no minor unit, so .00).
+- Natural keys are enforced by the loader (anti-join on load), not by indexes, so that
+  10M-line fact tables load fast; `loads` records every file or push that wrote rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "star schema: sellers, products, customers, orders, items, returns, sessions, ads, inventory, loads", """
+CREATE TABLE sellers (
+    seller_id   VARCHAR PRIMARY KEY,
+    name        VARCHAR NOT NULL,
+    currency    VARCHAR NOT NULL DEFAULT 'KRW',
+    timezone    VARCHAR NOT NULL DEFAULT 'Asia/Seoul',
+    language    VARCHAR NOT NULL DEFAULT 'ko',
+    created_at  TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP
+);
+
+-- one row per seller and SKU; non-product lines (postage, fees) have line_type <> 'product'
+CREATE TABLE products (
+    seller_id   VARCHAR NOT NULL,
+    sku         VARCHAR NOT NULL,
+    name        VARCHAR,
+    category    VARCHAR,
+    price       DECIMAL(18, 2),
+    unit_cost   DECIMAL(18, 2),
+    pack_size   INTEGER,
+    attributes  VARCHAR,            -- free text, e.g. 'size=S; flavour=chicken'
+    line_type   VARCHAR NOT NULL DEFAULT 'product',
+    updated_at  TIMESTAMP,
+    PRIMARY KEY (seller_id, sku)
+);
+
+-- one row per seller and customer; guests have no row (orders.customer_id is NULL)
+CREATE TABLE customers (
+    seller_id     VARCHAR NOT NULL,
+    customer_id   VARCHAR NOT NULL,
+    first_seen_at TIMESTAMP,
+    grade         VARCHAR,
+    country       VARCHAR,
+    PRIMARY KEY (seller_id, customer_id)
+);
+
+-- one row per order (natural key: seller_id, order_id)
+CREATE TABLE orders (
+    seller_id       VARCHAR NOT NULL,
+    order_id        VARCHAR NOT NULL,
+    ordered_at      TIMESTAMP NOT NULL,   -- UTC
+    customer_id     VARCHAR,              -- NULL: guest checkout
+    channel         VARCHAR,              -- e.g. smartstore, shopify, online_store, app
+    status          VARCHAR NOT NULL,     -- paid | pending | cancelled | refunded | partially_refunded
+    currency        VARCHAR,
+    shipping_fee    DECIMAL(18, 2) NOT NULL DEFAULT 0,
+    discount        DECIMAL(18, 2) NOT NULL DEFAULT 0,   -- order-level discount
+    refunded_amount DECIMAL(18, 2) NOT NULL DEFAULT 0,
+    country         VARCHAR,
+    load_id         BIGINT
+);
+
+-- one row per order line (natural key: seller_id, order_id, line_no)
+CREATE TABLE order_items (
+    seller_id     VARCHAR NOT NULL,
+    order_id      VARCHAR NOT NULL,
+    line_no       INTEGER NOT NULL,
+    ordered_at    TIMESTAMP NOT NULL,     -- copied from orders for fast time filters
+    sku           VARCHAR,
+    product_name  VARCHAR,
+    quantity      INTEGER NOT NULL,
+    unit_price    DECIMAL(18, 2) NOT NULL,
+    discount      DECIMAL(18, 2) NOT NULL DEFAULT 0,   -- line-level discount
+    line_type     VARCHAR NOT NULL DEFAULT 'product', -- product | shipping | fee | adjustment
+    load_id       BIGINT
+);
+
+-- returns, exchanges and cancellations (natural key: seller_id, return_id, line_no)
+CREATE TABLE returns (
+    seller_id    VARCHAR NOT NULL,
+    return_id    VARCHAR NOT NULL,
+    line_no      INTEGER NOT NULL,
+    order_id     VARCHAR,                -- the original order when known
+    customer_id  VARCHAR,
+    sku          VARCHAR,
+    returned_at  TIMESTAMP NOT NULL,
+    quantity     INTEGER NOT NULL,       -- positive number of units returned
+    amount       DECIMAL(18, 2) NOT NULL, -- positive money given back
+    claim_type   VARCHAR NOT NULL,       -- return | exchange | cancel
+    reason       VARCHAR,
+    line_type    VARCHAR NOT NULL DEFAULT 'product',
+    load_id      BIGINT
+);
+
+-- one row per visit (natural key: seller_id, session_id)
+CREATE TABLE sessions (
+    seller_id      VARCHAR NOT NULL,
+    session_id     VARCHAR NOT NULL,
+    started_at     TIMESTAMP NOT NULL,
+    channel        VARCHAR,      -- search | ads | social | direct | referral | email
+    source         VARCHAR,      -- naver, google, instagram, ...
+    medium         VARCHAR,      -- organic, cpc, social, ...
+    search_keyword VARCHAR,      -- the inbound search keyword used just before arriving
+    landing_sku    VARCHAR,
+    pageviews      INTEGER,
+    device         VARCHAR,
+    customer_id    VARCHAR,
+    order_id       VARCHAR,      -- set when the visit converted
+    load_id        BIGINT
+);
+
+-- ad platform statistics, daily or hourly
+-- (natural key: seller_id, stat_date, stat_hour, platform, campaign, ad_group, keyword)
+CREATE TABLE ad_stats (
+    seller_id          VARCHAR NOT NULL,
+    stat_date          DATE NOT NULL,    -- in the seller's time zone, as the platforms report
+    stat_hour          INTEGER,          -- 0-23, NULL for daily rows
+    platform           VARCHAR NOT NULL,
+    campaign           VARCHAR NOT NULL,
+    ad_group           VARCHAR NOT NULL DEFAULT '',
+    keyword            VARCHAR NOT NULL DEFAULT '',
+    impressions        BIGINT NOT NULL DEFAULT 0,
+    clicks             BIGINT NOT NULL DEFAULT 0,
+    cost               DECIMAL(18, 2) NOT NULL DEFAULT 0,
+    conversions        BIGINT NOT NULL DEFAULT 0,
+    conversion_revenue DECIMAL(18, 2) NOT NULL DEFAULT 0,
+    attribution_window_days INTEGER,
+    load_id            BIGINT
+);
+
+-- stock snapshots (natural key: seller_id, snapshot_date, sku)
+CREATE TABLE inventory (
+    seller_id      VARCHAR NOT NULL,
+    snapshot_date  DATE NOT NULL,
+    sku            VARCHAR NOT NULL,
+    on_hand        INTEGER NOT NULL,
+    inbound        INTEGER NOT NULL DEFAULT 0,
+    lead_time_days INTEGER,
+    load_id        BIGINT
+);
+
+CREATE SEQUENCE load_id_seq START 1;
+
+-- one row per ingested file or API push
+CREATE TABLE loads (
+    load_id        BIGINT PRIMARY KEY,
+    seller_id      VARCHAR NOT NULL,
+    kind           VARCHAR NOT NULL,
+    source         VARCHAR NOT NULL,     -- file name, 'api', or 'demo'
+    format         VARCHAR,
+    checksum       VARCHAR,              -- sha256 of the bytes read
+    rows_read      BIGINT NOT NULL,
+    rows_loaded    BIGINT NOT NULL,
+    rows_duplicate BIGINT NOT NULL,      -- already in the warehouse (natural key)
+    rows_rejected  BIGINT NOT NULL,      -- set aside by --skip-invalid
+    rejects_path   VARCHAR,
+    status         VARCHAR NOT NULL,     -- loaded | partial | nothing_new
+    started_at     TIMESTAMP NOT NULL,
+    finished_at    TIMESTAMP NOT NULL,
+    message        VARCHAR
+);
+"""),
+    Migration(2, "load rejects with reasons; demo incident ground truth", """
+-- rows set aside by a --skip-invalid load, with the reason (first 1000 per load)
+CREATE TABLE load_rejects (
+    load_id     BIGINT NOT NULL,
+    row_number  BIGINT NOT NULL,     -- 1-based data row in the file (header not counted)
+    column_name VARCHAR,
+    reason      VARCHAR NOT NULL,
+    value       VARCHAR
+);
+
+-- ground truth of incidents the demo generator injected, for tests and reviewers
+CREATE TABLE demo_incidents (
+    seller_id   VARCHAR NOT NULL,
+    incident    VARCHAR NOT NULL,    -- sales_drop | ad_collapse | returns_spike | stock_out | unmet_keyword
+    subject     VARCHAR,             -- sku, campaign or keyword concerned
+    starts_at   TIMESTAMP NOT NULL,  -- UTC
+    ends_at     TIMESTAMP,           -- UTC, NULL: still going on
+    magnitude   DOUBLE,              -- e.g. 0.6 = 60 % drop, 4.0 = four times the usual rate
+    description VARCHAR NOT NULL
+);
+"""),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+# Tables a seller's rows live in, in the order the data page lists them.
+FACT_TABLES = ("orders", "order_items", "returns", "sessions", "ad_stats", "inventory")
+DIMENSION_TABLES = ("sellers", "products", "customers")

@@ -1,0 +1,195 @@
+"""The one owner of the DuckDB warehouse in a process: opens, migrates, hands out per-thread cursors."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from data import settings
+from data.schema import LATEST_VERSION, MIGRATIONS
+
+
+class WarehouseError(Exception):
+    """A warehouse problem with a message meant for people (never a traceback)."""
+
+
+class WarehouseBusyError(WarehouseError):
+    """Another process holds the warehouse file read-write."""
+
+
+class SchemaTooNewError(WarehouseError):
+    """The file was written by a newer Seller Insights than this one."""
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only,
+                              config={"autoinstall_known_extensions": False,
+                                      "autoload_known_extensions": False})
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            pid = re.search(r"PID (\d+)", text)
+            holder = f"process {pid.group(1)}" if pid else "another process"
+            raise WarehouseBusyError(
+                f"The warehouse {path} is in use by {holder} (probably the Seller Insights server). "
+                f"Stop it first, or send data through its API at {settings.get('SI_SERVER_URL')}/api/ingest/<kind>."
+            ) from None
+        raise WarehouseError(f"Cannot open the warehouse {path}: {text}") from None
+    except duckdb.Error as exc:
+        raise WarehouseError(f"Cannot open the warehouse {path}: {exc}") from None
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version stored in the file; 0 for an empty file."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchall()[0][0]
+    if not exists:
+        return 0
+    version = con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0]
+    return int(version) if version is not None else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> list[int]:
+    """Apply forward migrations up to `target`, each in its own transaction; return those applied."""
+    current = schema_version(con)
+    if current > LATEST_VERSION:
+        raise SchemaTooNewError(
+            f"This warehouse has schema version {current}, newer than this Seller Insights "
+            f"understands ({LATEST_VERSION}). Upgrade Seller Insights; the file was left untouched."
+        )
+    applied = []
+    for m in MIGRATIONS:
+        if current < m.version <= target:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if m.version == 1:
+                    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, "
+                                "description VARCHAR, applied_at TIMESTAMP NOT NULL)")
+                con.execute(m.sql)
+                con.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
+                            [m.version, m.description, datetime.now(timezone.utc).replace(tzinfo=None)])
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            applied.append(m.version)
+    return applied
+
+
+class Warehouse:
+    """Owns one DuckDB connection to a warehouse file; threads use `cursor()`.
+
+    A DuckDB connection is not thread-safe, so each thread gets its own cursor (cheap)
+    from the one connection. Writes that must not interleave take `write_lock`.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise WarehouseError(f"No warehouse at {self.path}. Build one with: python -m data demo")
+        self._con = _connect(self.path, read_only)
+        if read_only:
+            version = schema_version(self._con)
+            if version > LATEST_VERSION:
+                self._con.close()
+                raise SchemaTooNewError(
+                    f"This warehouse has schema version {version}, newer than this Seller Insights "
+                    f"understands ({LATEST_VERSION}). Upgrade Seller Insights.")
+        else:
+            try:
+                migrate(self._con)
+            except Exception:
+                self._con.close()
+                raise
+        self._local = threading.local()
+        self.write_lock = threading.RLock()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the warehouse."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cursor = cur
+        return cur
+
+    def sql(self, query: str, params: dict[str, Any] | list[Any] | None = None) -> pl.DataFrame:
+        """Run a read query on this thread's cursor and return a Polars frame."""
+        return self.cursor().sql(query, params=params).pl()
+
+    def scalar(self, query: str, params: dict[str, Any] | list[Any] | None = None) -> Any:
+        rows = self.cursor().execute(query, params).fetchall()  # fetchall: leaves no unfinished result
+        return rows[0][0] if rows else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction on a fresh cursor, serialised with every other writer in this process."""
+        with self.write_lock:
+            cur = self._con.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                cur.close()
+                raise
+            cur.execute("COMMIT")
+            cur.close()
+
+    @property
+    def version(self) -> int:
+        return schema_version(self.cursor())
+
+    def close(self) -> None:
+        self._con.close()
+
+
+_owners: dict[Path, Warehouse] = {}
+_owners_lock = threading.Lock()
+
+
+def default_path() -> Path:
+    return settings.get_path("SI_DB_PATH")
+
+
+def open_warehouse(path: str | Path | None = None, *, read_only: bool = False) -> Warehouse:
+    """The process-wide owner of the warehouse at `path` (default: the SI_DB_PATH setting), opened once."""
+    resolved = Path(path).resolve() if path is not None else default_path().resolve()
+    with _owners_lock:
+        wh = _owners.get(resolved)
+        if wh is None:
+            wh = Warehouse(resolved, read_only=read_only)
+            _owners[resolved] = wh
+        return wh
+
+
+def close_warehouse(path: str | Path | None = None) -> None:
+    """Close and forget the process-wide owner of `path` (the server's lifespan calls this at shutdown)."""
+    resolved = Path(path).resolve() if path is not None else default_path().resolve()
+    with _owners_lock:
+        wh = _owners.pop(resolved, None)
+    if wh is not None:
+        wh.close()
+
+
+def ensure_seller(cur: duckdb.DuckDBPyConnection, seller_id: str, *, name: str | None = None,
+                  timezone_name: str | None = None, currency: str = "KRW", language: str | None = None) -> None:
+    """Create the seller row if it does not exist yet (loading data for a new seller id creates it)."""
+    cur.execute(
+        "INSERT INTO sellers (seller_id, name, currency, timezone, language) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        [seller_id, name or seller_id, currency, timezone_name or settings.get("SI_TIMEZONE"),
+         language or settings.get("SI_LANGUAGE")],
+    )

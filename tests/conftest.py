@@ -1,0 +1,57 @@
+"""Shared test fixtures: real warehouse files in temp folders, no mocks of our own code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path, monkeypatch):
+    """Every test gets its own settings: no secrets file, warehouse and rejects in tmp_path."""
+    monkeypatch.setenv("SI_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    monkeypatch.setenv("SI_DB_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("SI_REJECTS_DIR", str(tmp_path / "rejects"))
+    monkeypatch.setenv("SI_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.delenv("SI_INGEST_TOKEN", raising=False)
+    yield
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    """A fresh, empty, migrated warehouse file."""
+    from data.warehouse import Warehouse
+
+    wh = Warehouse(tmp_path / "fresh.duckdb")
+    yield wh
+    wh.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory) -> Path:
+    """A small demo warehouse built once per test session; copy it with `demo_db`."""
+    from data.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo(path, seed=7, scale=0.3, days=120, now="2026-11-20T05:00:00")
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_db_template, tmp_path) -> Path:
+    """A private copy of the session's demo warehouse."""
+    import shutil
+
+    target = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db_template, target)
+    os.environ["SI_DB_PATH"] = str(target)
+    return target

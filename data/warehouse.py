@@ -6,7 +6,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,7 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> lis
                                 "description VARCHAR, applied_at TIMESTAMP NOT NULL)")
                 con.execute(m.sql)
                 con.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
-                            [m.version, m.description, datetime.now(timezone.utc).replace(tzinfo=None)])
+                            [m.version, m.description, datetime.now(UTC).replace(tzinfo=None)])
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")

@@ -1,0 +1,138 @@
+"""The metric dictionary: one definition (formula, window, attribution) per metric, shown beside every number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str                 # money | count | ratio
+    label: dict[str, str]     # language -> short label
+    formula: dict[str, str]   # language -> how it is computed
+    window: dict[str, str]    # language -> which rows fall into a period
+    attribution: dict[str, str]  # language -> how rows are attributed to a period or source
+
+    def help(self, lang: str) -> str:
+        """The help text shown beside the number (Markdown)."""
+        lang = lang if lang in self.label else "en"
+        heads = {"ko": ("계산", "기간", "귀속"), "en": ("Formula", "Window", "Attribution")}[lang]
+        return (f"**{self.label[lang]}**  \n{heads[0]}: {self.formula[lang]}  \n"
+                f"{heads[1]}: {self.window[lang]}  \n{heads[2]}: {self.attribution[lang]}")
+
+
+_ORDER_TIME = {
+    "ko": "주문 시각(판매자 시간대) 기준으로 기간에 포함합니다.",
+    "en": "By order time in the seller's time zone.",
+}
+
+METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric(
+        "revenue", "money",
+        {"ko": "매출", "en": "Revenue"},
+        {"ko": "취소되지 않은 주문의 상품 라인 합계(수량 × 단가 − 라인 할인) − 주문 할인. 배송비 제외.",
+         "en": "Σ quantity × unit price − line discount over product lines of orders not cancelled, "
+               "minus order-level discounts. Shipping excluded."},
+        _ORDER_TIME,
+        {"ko": "반품·환불은 별도로 집계하며 매출에서 빼지 않습니다.",
+         "en": "Returns and refunds are reported separately, not subtracted."},
+    ),
+    Metric(
+        "orders", "count",
+        {"ko": "주문 수", "en": "Orders"},
+        {"ko": "취소되지 않은 주문의 수.", "en": "Count of orders not cancelled."},
+        _ORDER_TIME,
+        {"ko": "결제·대기·환불 주문 포함, 취소 주문 제외.",
+         "en": "Paid, pending and refunded orders count; cancelled orders do not."},
+    ),
+    Metric(
+        "aov", "money",
+        {"ko": "객단가", "en": "AOV"},
+        {"ko": "매출 ÷ 주문 수.", "en": "Revenue ÷ orders (average order value)."},
+        _ORDER_TIME,
+        {"ko": "매출·주문 수와 같은 주문 기준.", "en": "Same orders as revenue and orders."},
+    ),
+    Metric(
+        "visitors", "count",
+        {"ko": "방문자 수", "en": "Visitors"},
+        {"ko": "방문(세션) 수.", "en": "Count of sessions (visits)."},
+        {"ko": "방문 시작 시각(판매자 시간대) 기준.", "en": "By session start in the seller's time zone."},
+        {"ko": "같은 고객의 여러 방문은 각각 셉니다.", "en": "Repeat visits by one person count separately."},
+    ),
+    Metric(
+        "conversion", "ratio",
+        {"ko": "구매 전환율", "en": "Conversion"},
+        {"ko": "주문으로 이어진 방문(주문 번호가 있는 세션) ÷ 방문 수.",
+         "en": "Sessions that converted (session has an order id) ÷ sessions."},
+        {"ko": "방문 시작 시각(판매자 시간대) 기준.", "en": "By session start in the seller's time zone."},
+        {"ko": "주문은 그 주문 번호를 가진 방문에 귀속됩니다(라스트 세션).",
+         "en": "An order is attributed to the session that carries its order id (last session)."},
+    ),
+)}
+
+# The KPI periods of the home page and what each is compared with (shown as help text).
+PERIOD_DEFINITIONS: dict[str, dict[str, str]] = {
+    "today": {
+        "ko": "오늘 0시(판매자 시간대)부터 지금까지. 비교: 어제 0시부터 어제 같은 시각까지.",
+        "en": "From local midnight until now. Compared with yesterday from midnight up to the same clock time.",
+    },
+    "last_7_days": {
+        "ko": "6일 전 0시부터 지금까지(오늘 포함 7일). 비교: 바로 앞 7일의 같은 구간.",
+        "en": "From local midnight 6 days ago until now (7 days incl. today). "
+              "Compared with the same span 7 days earlier.",
+    },
+    "last_30_days": {
+        "ko": "29일 전 0시부터 지금까지(오늘 포함 30일). 비교: 바로 앞 30일의 같은 구간.",
+        "en": "From local midnight 29 days ago until now (30 days incl. today). "
+              "Compared with the same span 30 days earlier.",
+    },
+}
+
+KPI_METRICS = ("revenue", "orders", "aov", "visitors", "conversion")
+
+_CURRENCY_SYMBOLS = {"KRW": "₩", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+_ZERO_DECIMAL = {"KRW", "JPY"}
+
+
+def metric_label(name: str, lang: str) -> str:
+    return METRICS[name].label.get(lang, METRICS[name].label["en"])
+
+
+def metric_help(name: str, lang: str) -> str:
+    return METRICS[name].help(lang)
+
+
+def format_money(value: float | None, currency: str) -> str:
+    """₩1,234,000 for KRW (no minor unit), $1,234.00 for USD; '–' for no value."""
+    if value is None:
+        return "–"
+    currency = (currency or "").upper()
+    digits = 0 if currency in _ZERO_DECIMAL else 2
+    sign = "-" if value < 0 else ""
+    amount = f"{abs(value):,.{digits}f}"
+    symbol = _CURRENCY_SYMBOLS.get(currency)
+    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
+
+
+def format_metric_value(name: str, value: float | None, currency: str) -> str:
+    """A metric value as shown on a tile: money with currency, counts with separators, ratios in %."""
+    if value is None:
+        return "–"
+    unit = METRICS[name].unit
+    if unit == "money":
+        return format_money(value, currency)
+    if unit == "ratio":
+        return f"{value * 100:.2f}%"
+    return f"{value:,.0f}"
+
+
+def format_delta(name: str, value: float | None, previous_value: float | None, delta_pct: float | None) -> str | None:
+    """The change vs the previous period: relative % for money and counts, percentage points for ratios."""
+    if METRICS[name].unit == "ratio":
+        if value is None or previous_value is None:
+            return None
+        return f"{(value - previous_value) * 100:+.2f}%p"
+    if delta_pct is None:
+        return None
+    return f"{delta_pct:+.1f}%"

@@ -1,0 +1,98 @@
+"""Sellers in the warehouse: the list for the selector, each seller's time zone and currency, local dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from data.warehouse import Warehouse
+
+DEFAULT_SELLER_ID = "petshop_kr"
+_SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+@cache
+def _sql(name: str) -> str:
+    return (_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class SellerProfile:
+    seller_id: str
+    name: str
+    currency: str
+    timezone: str
+    language: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def list_sellers(wh: Warehouse) -> pl.DataFrame:
+    """Every seller: seller_id, name, currency, timezone, language (ordered by seller_id)."""
+    return wh.sql(_sql("list_sellers"))
+
+
+def default_seller_id(sellers: pl.DataFrame) -> str | None:
+    """petshop_kr when present, else the first seller; None for an empty warehouse."""
+    ids = sellers["seller_id"].to_list() if sellers.height else []
+    if not ids:
+        return None
+    return DEFAULT_SELLER_ID if DEFAULT_SELLER_ID in ids else ids[0]
+
+
+def seller_profile(wh: Warehouse, seller_id: str) -> SellerProfile | None:
+    """The seller's name, currency, time zone and language; None when the seller does not exist."""
+    rows = list_sellers(wh).filter(pl.col("seller_id") == seller_id).to_dicts()
+    return SellerProfile(**rows[0]) if rows else None
+
+
+def seller_timezone(wh: Warehouse, seller_id: str) -> str:
+    """The seller's IANA time zone (raises KeyError for an unknown seller)."""
+    profile = seller_profile(wh, seller_id)
+    if profile is None:
+        raise KeyError(seller_id)
+    return profile.timezone
+
+
+def seller_currency(wh: Warehouse, seller_id: str) -> str:
+    """The seller's currency code, e.g. KRW (raises KeyError for an unknown seller)."""
+    profile = seller_profile(wh, seller_id)
+    if profile is None:
+        raise KeyError(seller_id)
+    return profile.currency
+
+
+def as_utc_naive(moment: datetime) -> datetime:
+    """A moment as the naive UTC timestamp the warehouse stores (naive input is taken as UTC already)."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def local_now(tz: str, now_utc: datetime) -> datetime:
+    """`now_utc` (naive = UTC) as an aware datetime in zone `tz`."""
+    aware = now_utc if now_utc.tzinfo else now_utc.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(tz))
+
+
+def local_today(tz: str, now_utc: datetime) -> date:
+    """Today's date in zone `tz` at the moment `now_utc`."""
+    return local_now(tz, now_utc).date()
+
+
+def local_midnight_utc(tz: str, day: date) -> datetime:
+    """The naive UTC timestamp of local midnight starting `day` in zone `tz` (DST-aware)."""
+    return as_utc_naive(datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz)))
+
+
+def default_date_range(tz: str, now_utc: datetime, days: int = 30) -> tuple[date, date]:
+    """The last `days` local days ending today (inclusive) in zone `tz`."""
+    today = local_today(tz, now_utc)
+    return today - timedelta(days=days - 1), today

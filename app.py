@@ -1,0 +1,43 @@
+"""Seller Insights: the server (st.App with lifespan and API routes) and the page frame (sidebar, navigation)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.i18n import t
+from data.server import api_routes, ensure_demo_warehouse, server_lifespan
+from pages import _ui
+
+app = st.App(__file__, lifespan=server_lifespan, routes=api_routes())
+
+# (section key, [(page file, title key, icon, default)]) in the order the sidebar lists them
+PAGES = (
+    ("nav.overview", (("pages/home.py", "page.home", ":material/home:", True),
+                      ("pages/realtime.py", "page.realtime", ":material/bolt:", False))),
+    ("nav.insights", (("pages/products.py", "page.products", ":material/inventory_2:", False),
+                      ("pages/traffic.py", "page.traffic", ":material/travel_explore:", False),
+                      ("pages/ads.py", "page.ads", ":material/campaign:", False),
+                      ("pages/customers.py", "page.customers", ":material/group:", False))),
+    ("nav.operations", (("pages/alerts.py", "page.alerts", ":material/notifications:", False),
+                        ("pages/explore.py", "page.explore", ":material/terminal:", False),
+                        ("pages/data.py", "page.data", ":material/database:", False))),
+)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Seller Insights", page_icon=":material/insights:", layout="wide")
+    lang = _ui.render_language_switch()  # first: the navigation titles below are translated
+    navigation = st.navigation({
+        t(section, lang): [st.Page(path, title=t(title, lang), icon=icon, default=default)
+                           for path, title, icon, default in pages]
+        for section, pages in PAGES
+    })
+    _ui.prepare_warehouse(lang, ensure_demo_warehouse)  # lazily: AppTest never runs the server lifespan
+    _ui.render_filters(lang)
+    try:
+        navigation.run()
+    finally:
+        _ui.end_run()
+
+
+main()

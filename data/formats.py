@@ -1,0 +1,283 @@
+"""File layouts (canonical, Shopify, UCI Online Retail, mapped): target columns, detection, mapping to targets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from data.readers import ROW
+
+# (name, dtype, required, help) per kind; dtype: text | integer | decimal | timestamp | date
+TARGETS: dict[str, tuple[tuple[str, str, bool, str], ...]] = {
+    "orders": (
+        ("order_id", "text", True, "Order number; one order has one or more lines (rows)."),
+        ("ordered_at", "timestamp", True, "Order time; without an offset it is the seller's local time."),
+        ("sku", "text", True, "Product code (stock keeping unit)."),
+        ("product_name", "text", True, "Product name as sold."),
+        ("quantity", "integer", True, "Units on this line."),
+        ("unit_price", "decimal", True, "Price of one unit before discounts (>= 0)."),
+        ("customer_id", "text", False, "Customer id or email; empty = guest checkout."),
+        ("channel", "text", False, "Sales channel, e.g. smartstore, online_store, app."),
+        ("status", "text", False, "paid (default) | pending | cancelled | refunded | partially_refunded."),
+        ("line_discount", "decimal", False, "Discount on this line (money, >= 0)."),
+        ("order_discount", "decimal", False, "Order-level discount; give it on the order's first line."),
+        ("shipping_fee", "decimal", False, "Shipping charged for the order; first line of the order."),
+        ("refunded_amount", "decimal", False, "Money refunded on the order; first line of the order."),
+        ("currency", "text", False, "ISO currency code, e.g. KRW."),
+        ("country", "text", False, "Customer country."),
+        ("line_no", "integer", False, "Line number within the order (default: position in the file)."),
+        ("line_type", "text", False, "product | shipping | fee | adjustment (default: guessed from sku/name)."),
+    ),
+    "returns": (
+        ("return_id", "text", True, "Claim number; one claim has one or more lines."),
+        ("returned_at", "timestamp", True, "When the claim was made (seller's local time unless offset)."),
+        ("quantity", "integer", True, "Units returned (positive)."),
+        ("amount", "decimal", True, "Money given back (positive)."),
+        ("order_id", "text", False, "Original order number when known."),
+        ("customer_id", "text", False, "Customer id."),
+        ("sku", "text", False, "Product code."),
+        ("claim_type", "text", False, "return (default) | exchange | cancel."),
+        ("reason", "text", False, "Free-text reason."),
+        ("line_no", "integer", False, "Line within the claim (default: position in the file)."),
+        ("line_type", "text", False, "product | shipping | fee | adjustment."),
+    ),
+    "sessions": (
+        ("session_id", "text", True, "Visit id."),
+        ("started_at", "timestamp", True, "Visit start (seller's local time unless offset)."),
+        ("channel", "text", False, "search | ads | social | direct | referral | email."),
+        ("source", "text", False, "naver, google, instagram, ..."),
+        ("medium", "text", False, "organic, cpc, social, ..."),
+        ("search_keyword", "text", False, "Inbound search keyword."),
+        ("landing_sku", "text", False, "Product of the landing page."),
+        ("pageviews", "integer", False, "Pages viewed."),
+        ("device", "text", False, "mobile | desktop | tablet."),
+        ("customer_id", "text", False, "Customer id when logged in."),
+        ("order_id", "text", False, "Order placed in this visit."),
+    ),
+    "ad_stats": (
+        ("stat_date", "date", True, "Day of the statistics (seller's local date)."),
+        ("platform", "text", True, "naver_searchad, google_ads, meta, kakao, ..."),
+        ("campaign", "text", True, "Campaign name."),
+        ("stat_hour", "integer", False, "Hour 0-23 for hourly rows; empty for daily rows."),
+        ("ad_group", "text", False, "Ad group name."),
+        ("keyword", "text", False, "Keyword."),
+        ("impressions", "integer", False, "Impressions."),
+        ("clicks", "integer", False, "Clicks."),
+        ("cost", "decimal", False, "Spend (>= 0)."),
+        ("conversions", "integer", False, "Conversions."),
+        ("conversion_revenue", "decimal", False, "Revenue attributed by the platform."),
+        ("attribution_window_days", "integer", False, "Attribution window in days."),
+    ),
+    "inventory": (
+        ("snapshot_date", "date", True, "Day of the stock count."),
+        ("sku", "text", True, "Product code."),
+        ("on_hand", "integer", True, "Units in stock."),
+        ("inbound", "integer", False, "Units on the way."),
+        ("lead_time_days", "integer", False, "Days from reorder to arrival."),
+    ),
+    "products": (
+        ("sku", "text", True, "Product code."),
+        ("name", "text", False, "Product name."),
+        ("category", "text", False, "Category."),
+        ("price", "decimal", False, "List price (>= 0)."),
+        ("unit_cost", "decimal", False, "Unit cost (>= 0)."),
+        ("pack_size", "integer", False, "Units per pack."),
+        ("attributes", "text", False, "Free text, e.g. 'size=S; flavour=chicken'."),
+        ("line_type", "text", False, "product (default) | shipping | fee | adjustment."),
+    ),
+}
+
+# Korean (and a few common English) header spellings of canonical columns.
+ALIASES: dict[str, str] = {
+    "주문번호": "order_id", "주문id": "order_id", "주문일시": "ordered_at", "주문일자": "ordered_at",
+    "결제일시": "ordered_at", "주문일": "ordered_at", "상품코드": "sku", "상품번호": "sku", "품번": "sku",
+    "상품명": "product_name", "수량": "quantity", "주문수량": "quantity", "판매가": "unit_price",
+    "단가": "unit_price", "상품가격": "unit_price", "고객id": "customer_id", "고객번호": "customer_id",
+    "회원id": "customer_id", "구매자id": "customer_id", "판매채널": "channel", "채널": "channel",
+    "주문상태": "status", "상태": "status", "상품할인": "line_discount", "할인금액": "line_discount",
+    "주문할인": "order_discount", "배송비": "shipping_fee", "환불금액": "refunded_amount", "통화": "currency",
+    "국가": "country", "라인번호": "line_no", "반품번호": "return_id", "클레임번호": "return_id",
+    "반품일시": "returned_at", "금액": "amount", "반품금액": "amount", "사유": "reason", "클레임유형": "claim_type",
+    "세션id": "session_id", "방문일시": "started_at", "유입키워드": "search_keyword", "검색어": "search_keyword",
+    "페이지뷰": "pageviews", "기기": "device", "날짜": "stat_date", "일자": "stat_date", "시간": "stat_hour",
+    "매체": "platform", "캠페인": "campaign", "광고그룹": "ad_group", "키워드": "keyword", "노출수": "impressions",
+    "클릭수": "clicks", "광고비": "cost", "비용": "cost", "전환수": "conversions", "전환매출": "conversion_revenue",
+    "기준일": "snapshot_date", "재고": "on_hand", "재고수량": "on_hand", "입고예정": "inbound",
+    "리드타임": "lead_time_days", "카테고리": "category", "원가": "unit_cost", "가격": "price", "정가": "price",
+    "묶음수량": "pack_size", "속성": "attributes", "order_number": "order_id", "order_date": "ordered_at",
+    "qty": "quantity", "price": "unit_price", "product": "product_name",
+}
+KIND_ALIAS_OVERRIDES = {"products": {"price": "price", "상품명": "name", "product_name": "name"},
+                        "inventory": {"날짜": "snapshot_date", "일자": "snapshot_date"}}
+
+SHOPIFY_STATUS = {"paid": "paid", "pending": "pending", "authorized": "pending", "partially_paid": "pending",
+                  "refunded": "refunded", "partially_refunded": "partially_refunded", "voided": "cancelled",
+                  "expired": "cancelled"}
+STATUS_ALIASES = {"paid": "paid", "pending": "pending", "cancelled": "cancelled", "canceled": "cancelled",
+                  "refunded": "refunded", "partially_refunded": "partially_refunded", "결제완료": "paid",
+                  "입금대기": "pending", "취소": "cancelled", "주문취소": "cancelled", "환불": "refunded",
+                  "환불완료": "refunded", "부분환불": "partially_refunded", "구매확정": "paid", "배송완료": "paid",
+                  "배송중": "paid", "배송준비": "paid", **SHOPIFY_STATUS}
+
+
+def norm_header(name: str) -> str:
+    """Case/space-insensitive header key: 'Order ID' -> 'order_id'."""
+    return re.sub(r"[\s\-./]+", "_", name.strip().lower()).strip("_")
+
+
+def target_names(kind: str) -> list[str]:
+    return [t[0] for t in TARGETS[kind]]
+
+
+def required_names(kind: str) -> list[str]:
+    return [t[0] for t in TARGETS[kind] if t[2]]
+
+
+def canonical_mapping(columns: list[str], kind: str) -> dict[str, str]:
+    """target -> source column for headers that spell a target (or a known alias)."""
+    targets = set(target_names(kind))
+    aliases = {**ALIASES, **KIND_ALIAS_OVERRIDES.get(kind, {})}
+    found: dict[str, str] = {}
+    for col in columns:
+        key = norm_header(col)
+        target = key if key in targets else aliases.get(key.replace("_", "")) or aliases.get(key)
+        if target in targets and target not in found:
+            found[target] = col
+    return found
+
+
+def _header_set(columns: list[str]) -> dict[str, str]:
+    return {norm_header(c): c for c in columns}
+
+
+SHOPIFY_KEYS = ("name", "created_at", "lineitem_name", "lineitem_quantity", "lineitem_price")
+RETAIL_KEYS = ("stockcode", "invoicedate", "quantity")
+
+
+def detect_format(columns: list[str], kind: str) -> str | None:
+    headers = _header_set(columns)
+    if all(k in headers for k in SHOPIFY_KEYS):
+        return "shopify"
+    if all(k in headers for k in RETAIL_KEYS) and ("invoiceno" in headers or "invoice" in headers):
+        return "online_retail"
+    mapping = canonical_mapping(columns, kind)
+    if all(r in mapping for r in required_names(kind)):
+        return "canonical"
+    return None
+
+
+@dataclass
+class Layout:
+    fmt: str
+    mapping: dict[str, str]        # target -> source column
+    problem: str | None = None     # whole-file problem (unknown layout, missing columns)
+
+
+def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, str] | None) -> Layout:
+    """Which layout the file has and how its columns map to targets; `problem` says why not."""
+    cols = [c for c in columns if c != ROW]
+    if mapping:
+        fmt = "mapped" if fmt in ("auto", "canonical") else fmt
+    if fmt == "auto":
+        detected = detect_format(cols, kind)
+        if detected is None:
+            missing = [r for r in required_names(kind) if r not in canonical_mapping(cols, kind)]
+            return Layout("auto", {}, f"Unrecognised {kind} layout: required columns {', '.join(missing)} not found. "
+                          f"Columns found: {', '.join(cols[:40]) or '(none)'}. Map them with "
+                          f"--map {missing[0] if missing else 'target'}=<your column>,... (or --format shopify / online_retail).")
+        fmt = detected
+    if fmt in ("shopify", "online_retail") and kind != "orders":
+        return Layout(fmt, {}, f"A {fmt} export holds orders: load it with --kind orders.")
+    if fmt == "shopify":
+        return _named_layout(cols, "shopify", {
+            "order_id": ("name",), "ordered_at": ("created_at",), "product_name": ("lineitem_name",),
+            "sku": ("lineitem_sku",), "quantity": ("lineitem_quantity",), "unit_price": ("lineitem_price",),
+            "customer_id": ("email",), "status": ("financial_status",), "line_discount": ("lineitem_discount",),
+            "order_discount": ("discount_amount",), "shipping_fee": ("shipping",),
+            "refunded_amount": ("refunded_amount",), "currency": ("currency",), "channel": ("source",),
+            "country": ("billing_country", "shipping_country"), "_country2": ("shipping_country",)},
+            required=("order_id", "ordered_at", "product_name", "quantity", "unit_price"))
+    if fmt == "online_retail":
+        return _named_layout(cols, "online_retail", {
+            "order_id": ("invoiceno", "invoice"), "sku": ("stockcode",), "product_name": ("description",),
+            "quantity": ("quantity",), "ordered_at": ("invoicedate",), "unit_price": ("unitprice", "price"),
+            "customer_id": ("customerid", "customer_id"), "country": ("country",)},
+            required=("order_id", "sku", "quantity", "ordered_at", "unit_price"))
+    if fmt == "canonical":
+        found = canonical_mapping(cols, kind)
+        missing = [r for r in required_names(kind) if r not in found]
+        if missing:
+            return Layout("canonical", found, f"Required columns missing: {', '.join(missing)}. "
+                          f"Columns found: {', '.join(cols[:40]) or '(none)'}. Use --map TARGET=SOURCE to map them.")
+        return Layout("canonical", found)
+    if fmt == "mapped":
+        mapping = dict(mapping or {})
+        targets = set(target_names(kind))
+        bad_targets = [t for t in mapping if t not in targets]
+        if bad_targets:
+            return Layout("mapped", mapping, f"Unknown target column(s) for {kind}: {', '.join(bad_targets)}. "
+                          f"Targets: {', '.join(target_names(kind))}.")
+        by_norm = _header_set(cols)
+        resolved: dict[str, str] = {}
+        for target, source in mapping.items():
+            if source in cols:
+                resolved[target] = source
+            elif norm_header(source) in by_norm:
+                resolved[target] = by_norm[norm_header(source)]
+            else:
+                return Layout("mapped", mapping, f"Mapped source column '{source}' (for {target}) is not in the file. "
+                              f"Columns found: {', '.join(cols[:40])}.")
+        for target, source in canonical_mapping(cols, kind).items():
+            if target not in resolved and source not in resolved.values():
+                resolved[target] = source
+        missing = [r for r in required_names(kind) if r not in resolved]
+        if missing:
+            return Layout("mapped", resolved, f"Required columns not mapped: {', '.join(missing)}. "
+                          f"Columns found: {', '.join(cols[:40])}.")
+        return Layout("mapped", resolved)
+    return Layout(fmt, {}, f"Unknown format '{fmt}'. Formats: auto, canonical, shopify, online_retail, mapped.")
+
+
+def _named_layout(cols: list[str], fmt: str, wanted: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> Layout:
+    headers = _header_set(cols)
+    mapping: dict[str, str] = {}
+    for target, keys in wanted.items():
+        for key in keys:
+            if key in headers:
+                mapping[target] = headers[key]
+                break
+    missing = [r for r in required if r not in mapping]
+    if missing:
+        return Layout(fmt, mapping, f"This does not look like a {fmt} export: missing {', '.join(missing)} "
+                      f"columns. Columns found: {', '.join(cols[:40])}.")
+    return Layout(fmt, mapping)
+
+
+def to_target_frame(frame: pl.DataFrame, layout: Layout, kind: str) -> pl.DataFrame:
+    """Source frame -> frame named by target columns (still raw values) + __row; absent targets are null."""
+    exprs: list[pl.Expr] = [pl.col(ROW)]
+    for target in target_names(kind):
+        source = layout.mapping.get(target)
+        if source is None:
+            exprs.append(pl.lit(None, dtype=pl.String).alias(target))
+        else:
+            exprs.append(pl.col(source).alias(target))
+    out = frame.select(exprs)
+    if layout.fmt == "shopify":
+        second = layout.mapping.get("_country2")
+        if second and second != layout.mapping.get("country"):
+            out = out.with_columns(pl.coalesce(pl.col("country"), frame.get_column(second)).alias("country"))
+        out = out.with_columns(
+            _text("customer_id").str.to_lowercase().alias("customer_id"),
+            _text("status").str.to_lowercase().replace(SHOPIFY_STATUS).alias("status"),
+            pl.coalesce(_text("sku"), _text("product_name")).alias("sku"))
+    if layout.fmt == "online_retail":
+        out = out.with_columns(pl.coalesce(_text("product_name"), _text("sku")).alias("product_name"))
+    return out
+
+
+def _text(name: str) -> pl.Expr:
+    s = pl.col(name).cast(pl.String).str.strip_chars()
+    return pl.when(s.str.len_bytes() > 0).then(s)

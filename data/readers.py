@@ -1,0 +1,273 @@
+"""Reading upload files (CSV in UTF-8/BOM/CP949, Parquet, Excel) into text-first Polars frames, in batches."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+ROW = "__row"  # 1-based data row number in the file (header not counted)
+BATCH_ROWS = 250_000
+_CHUNK = 1 << 20
+
+
+class ReadError(Exception):
+    """The file cannot be read as a table; the message is meant for the user."""
+
+
+@dataclass
+class ReadTable:
+    frame: pl.DataFrame                  # source columns (text, or typed for Parquet/Excel) + __row
+    file_type: str                       # csv | parquet | xlsx
+    encoding: str | None = None          # utf-8 | utf-8-sig | cp949 for CSV
+    checksum: str = ""
+    ragged_rows: dict[int, str] = field(default_factory=dict)   # row -> problem, CSV lines with extra fields
+
+
+def sniff_file_type(head: bytes, name: str) -> str:
+    """csv | parquet | xlsx | xls, from the magic bytes first and the file name second."""
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    suffix = Path(name).suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return "parquet"  # wrong magic: will fail with a clear message
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    return "csv"
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def detect_encoding(path: Path) -> tuple[str, str]:
+    """(encoding, sha256) of a text file: UTF-8 if the WHOLE file decodes as UTF-8, else CP949 (superset of EUC-KR)."""
+    digest = hashlib.sha256()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    cp949 = codecs.getincrementaldecoder("cp949")()
+    utf8_ok, cp949_ok, bom, first = True, True, False, True  # UTF-8 is checked over the whole file
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+            if first:
+                bom = chunk.startswith(codecs.BOM_UTF8)
+                if b"\x00" in chunk[:65536]:
+                    raise ReadError("This looks like a binary file, not CSV text. "
+                                    "Upload CSV (UTF-8 or CP949/EUC-KR), Parquet or .xlsx.")
+                first = False
+            if utf8_ok:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8_ok = False
+    if utf8_ok:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_ok = False
+    if utf8_ok:
+        return ("utf-8-sig" if bom else "utf-8"), digest.hexdigest()
+    with path.open("rb") as fh:
+        try:
+            for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                cp949.decode(chunk)
+            cp949.decode(b"", final=True)
+        except UnicodeDecodeError:
+            cp949_ok = False
+    if cp949_ok:
+        return "cp949", digest.hexdigest()
+    raise ReadError("The file is neither UTF-8 nor CP949/EUC-KR text. Save it as CSV UTF-8 and try again.")
+
+
+def transcode_to_utf8(path: Path, encoding: str) -> Path:
+    """Stream `path` from `encoding` into a temporary UTF-8 file (caller deletes it)."""
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="si-ingest-")
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    with os.fdopen(fd, "wb") as out, path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            out.write(decoder.decode(chunk).encode("utf-8"))
+        out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return Path(tmp)
+
+
+def _sniff_separator(path: Path, encoding: str) -> str:
+    with path.open("r", encoding="utf-8-sig" if encoding.startswith("utf-8") else encoding, errors="replace") as fh:
+        first = fh.readline()
+    counts = {sep: first.count(sep) for sep in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] > 0 else ","
+
+
+def _ragged_rows(path: Path, separator: str, n_columns: int) -> dict[int, str]:
+    """Rows with more fields than the header (only called when Polars refused the file)."""
+    found: dict[int, str] = {}
+    csv.field_size_limit(1 << 30)
+    with path.open("r", encoding="utf-8-sig", newline="", errors="replace") as fh:
+        reader = csv.reader(fh, delimiter=separator)
+        next(reader, None)
+        for i, rec in enumerate(reader, start=1):
+            if len(rec) > n_columns:
+                found[i] = f"{len(rec)} fields but the header has {n_columns}"
+    return found
+
+
+def _clean_header(names: list[str]) -> list[str]:
+    out, seen = [], set()
+    for i, name in enumerate(names):
+        clean = (name or "").replace("\ufeff", "").strip() or f"column_{i + 1}"
+        base, k = clean, 2
+        while clean in seen:
+            clean = f"{base}_{k}"
+            k += 1
+        seen.add(clean)
+        out.append(clean)
+    return out
+
+
+def read_csv(path: Path, progress: Callable[[int, int | None], None] | None = None) -> ReadTable:
+    size = path.stat().st_size
+    if size == 0:
+        raise ReadError("The file is empty.")
+    encoding, checksum = detect_encoding(path)
+    source, tmp = path, None
+    if encoding == "cp949":
+        tmp = transcode_to_utf8(path, "cp949")
+        source = tmp
+    try:
+        separator = _sniff_separator(source, "utf-8")
+        ragged: dict[int, str] = {}
+        try:
+            frame = _scan_csv_batches(source, separator, progress, truncate=False)
+        except pl.exceptions.ComputeError as exc:
+            if "more fields" not in str(exc):
+                raise ReadError(f"Cannot read the file as CSV: {str(exc).splitlines()[0]}") from None
+            header = pl.read_csv(source, n_rows=0, infer_schema=False, separator=separator).columns
+            ragged = _ragged_rows(source, separator, len(header))
+            frame = _scan_csv_batches(source, separator, progress, truncate=True)
+        except pl.exceptions.NoDataError:
+            raise ReadError("The file is empty.") from None
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise ReadError(f"Cannot read the file as CSV: {str(exc).splitlines()[0]}") from None
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+    if frame.width == 0:
+        raise ReadError("The file has no header line.")
+    return ReadTable(frame, "csv", encoding, checksum, ragged)
+
+
+def _scan_csv_batches(path: Path, separator: str, progress, *, truncate: bool) -> pl.DataFrame:
+    lf = pl.scan_csv(path, infer_schema=False, separator=separator, truncate_ragged_lines=truncate,
+                     raise_if_empty=True,
+                     row_index_name=ROW, row_index_offset=1)
+    batches, done = [], 0
+    for batch in lf.collect_batches(chunk_size=BATCH_ROWS):
+        batches.append(batch)
+        done += batch.height
+        if progress is not None:
+            progress(done, None)
+    if not batches:
+        header = pl.read_csv(path, n_rows=0, infer_schema=False, separator=separator)
+        frame = header.with_row_index(ROW, offset=1)
+    else:
+        frame = pl.concat(batches, rechunk=False) if len(batches) > 1 else batches[0]
+    names = [c for c in frame.columns if c != ROW]
+    frame = frame.rename(dict(zip(names, _clean_header(names), strict=True)))
+    return frame.with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+def _textify(frame: pl.DataFrame) -> pl.DataFrame:
+    """Keep numbers and datetimes typed (the parsers accept them); everything else becomes text."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype.is_numeric() or dtype in (pl.Date, pl.Boolean) or isinstance(dtype, pl.Datetime) or dtype == pl.String:
+            exprs.append(pl.col(name))
+        else:
+            exprs.append(pl.col(name).cast(pl.String, strict=False))
+    return frame.select(exprs)
+
+
+def read_parquet(path: Path, progress=None) -> ReadTable:
+    import pyarrow.parquet as pq
+
+    checksum = _hash_file(path)
+    try:
+        pf = pq.ParquetFile(path)
+        total = pf.metadata.num_rows
+        parts, done = [], 0
+        for batch in pf.iter_batches(batch_size=BATCH_ROWS):
+            part = pl.from_arrow(batch)
+            assert isinstance(part, pl.DataFrame)
+            parts.append(part)
+            done += part.height
+            if progress is not None:
+                progress(done, total)
+        frame = pl.concat(parts) if parts else pl.from_arrow(pf.schema_arrow.empty_table())
+    except Exception as exc:  # pyarrow raises many types for corrupt files
+        raise ReadError(f"Cannot read the file as Parquet: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    assert isinstance(frame, pl.DataFrame)
+    frame = _textify(frame)
+    frame = frame.rename(dict(zip(frame.columns, _clean_header(frame.columns), strict=True)))
+    return ReadTable(frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)),
+                     "parquet", None, checksum)
+
+
+def read_excel(path: Path, progress=None) -> ReadTable:
+    checksum = _hash_file(path)
+    try:
+        frame = pl.read_excel(path, engine="calamine")
+    except Exception as exc:
+        raise ReadError(f"Cannot read the file as Excel .xlsx: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    frame = _textify(frame)
+    frame = frame.rename(dict(zip(frame.columns, _clean_header(frame.columns), strict=True)))
+    if progress is not None:
+        progress(frame.height, frame.height)
+    return ReadTable(frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)),
+                     "xlsx", None, checksum)
+
+
+def read_table(path: str | Path, progress=None) -> ReadTable:
+    """Read any supported file; raises ReadError with a user message for anything unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReadError(f"No such file: {path}")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    kind = sniff_file_type(head, path.name)
+    if kind == "xls":
+        raise ReadError("Old Excel .xls files are not supported: save as .xlsx or CSV UTF-8.")
+    if kind == "parquet":
+        return read_parquet(path, progress)
+    if kind == "xlsx":
+        return read_excel(path, progress)
+    return read_csv(path, progress)
+
+
+def frame_from_records(records: list[dict]) -> pl.DataFrame:
+    """API pushes: every value as text (None stays null), row numbers 1-based."""
+    columns: dict[str, list[str | None]] = {}
+    for i, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            raise ReadError(f"record {i + 1} is not an object")
+        for key in rec:
+            columns.setdefault(str(key), [None] * len(records))
+    for i, rec in enumerate(records):
+        for key, value in rec.items():
+            columns[str(key)][i] = None if value is None else str(value)
+    frame = pl.DataFrame({k: pl.Series(k, v, dtype=pl.String) for k, v in columns.items()})
+    return frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))

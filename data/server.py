@@ -1,0 +1,335 @@
+"""The server side of `streamlit run app.py`: warehouse lifespan, demo-on-first-start and the HTTP API routes."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from data import settings
+from data.warehouse import Warehouse, WarehouseError, close_warehouse, default_path, open_warehouse
+
+log = logging.getLogger("seller_insights.server")
+
+# Bodies larger than this are refused with 413 before they are parsed (a day of a big store's orders is ~10 MB).
+MAX_BODY_BYTES = 50 * 1024 * 1024
+# How many row problems a response lists (the LoadResult keeps the first 50 too).
+MAX_PROBLEMS_SHOWN = 50
+
+INGEST_KINDS = ("orders", "sessions", "ad_stats", "returns", "inventory", "products")
+_OK_STATUSES = ("loaded", "nothing_new", "partial")
+_SELLER_ID_MAX = 100
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+# ---------------------------------------------------------------------------------------------- demo on first start
+
+_build_lock = threading.Lock()
+
+
+@contextmanager
+def _exclusive_file_lock(lock_path: Path):
+    """Hold an exclusive OS lock on `lock_path` (another process waits); a no-op where fcntl is missing."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: the in-process lock still serialises threads
+        yield
+        return
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def ensure_demo_warehouse(path: str | Path | None = None, **build_options: Any) -> Path:
+    """The warehouse path, after building the demo store there if no warehouse file exists yet.
+
+    Two servers (or a server and the app's lazy call) starting at once build it only once: the
+    builder holds a lock file beside the warehouse, and builds into a temporary file that is renamed
+    into place when complete, so a crash mid-build never leaves a half-built warehouse behind.
+    `build_options` (scale, days, now, ...) go to `data.demo.build_demo`; the seed is SI_DEMO_SEED.
+    """
+    target = Path(path).expanduser().resolve() if path is not None else default_path().resolve()
+    if target.exists():
+        return target
+    with _build_lock, _exclusive_file_lock(target.with_name(target.name + ".lock")):
+        if target.exists():  # someone else built it while we waited
+            return target
+        from data.demo import build_demo
+
+        seed_text = settings.get("SI_DEMO_SEED")
+        try:
+            seed = int(seed_text)
+        except ValueError:
+            raise WarehouseError(f"SI_DEMO_SEED must be a whole number, not {seed_text!r}.") from None
+        building = target.with_name(target.name + ".building")
+        for leftover in (building, building.with_name(building.name + ".wal")):
+            leftover.unlink(missing_ok=True)  # an interrupted earlier build
+        log.info("No warehouse at %s: building the demo store (seed %s); this takes a little while.", target, seed)
+        build_demo(building, seed=seed, **build_options)
+        close_warehouse(building)  # in case the builder used the process-wide owner
+        wal = building.with_name(building.name + ".wal")
+        if wal.exists():
+            os.replace(wal, target.with_name(target.name + ".wal"))
+        os.replace(building, target)
+        log.info("Demo store ready at %s.", target)
+    return target
+
+
+# ------------------------------------------------------------------------------------------------------- lifespan
+
+def start_background_jobs(wh: Warehouse) -> Any:
+    """Start the server's one background scheduler; returns a handle for `stop_background_jobs`.
+
+    Issue 4 starts the single APScheduler scheduler (alert checks, emails) here. Exactly one per
+    process: two schedulers sharing a job store run every job twice.
+    """
+    return None
+
+
+def stop_background_jobs(handle: Any) -> None:
+    """Stop what `start_background_jobs` started (nothing yet)."""
+    if handle is not None and hasattr(handle, "shutdown"):
+        handle.shutdown(wait=False)
+
+
+def _show_server_messages() -> None:
+    """Print this module's INFO messages (demo build, warehouse open/close) on the server's console."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s seller-insights: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
+@asynccontextmanager
+async def server_lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
+    """st.App lifespan: build the demo store if needed, open the warehouse once for the process, close at exit."""
+    _show_server_messages()
+    path = await asyncio.to_thread(ensure_demo_warehouse)
+    wh = await asyncio.to_thread(open_warehouse, path)
+    log.info("Warehouse %s open (schema version %s).", wh.path, wh.version)
+    jobs = start_background_jobs(wh)
+    try:
+        yield {"warehouse": wh}
+    finally:
+        stop_background_jobs(jobs)
+        close_warehouse(path)
+        log.info("Warehouse %s closed.", path)
+
+
+# ---------------------------------------------------------------------------------------------------- API routes
+
+class ApiError(Exception):
+    """A request problem answered as JSON {"status": "error", "message": ...} with an HTTP status."""
+
+    def __init__(self, status_code: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+        self.headers = headers
+
+
+def _error_response(err: ApiError) -> JSONResponse:
+    return JSONResponse({"status": "error", "message": err.message}, status_code=err.status_code,
+                        headers=err.headers)
+
+
+def _health_summary() -> dict[str, Any]:
+    wh = open_warehouse()
+    return {
+        "status": "ok",
+        "schema_version": wh.version,
+        "warehouse": wh.path.name,
+        "sellers": int(wh.scalar("SELECT count(*) FROM sellers")),
+        "ingest_enabled": bool(settings.get("SI_INGEST_TOKEN")),
+    }
+
+
+async def health(request: Request) -> JSONResponse:
+    """GET /api/health: the server is up and its warehouse answers."""
+    try:
+        summary = await run_in_threadpool(_health_summary)
+    except WarehouseError as exc:
+        return JSONResponse({"status": "error", "message": str(exc),
+                             "ingest_enabled": bool(settings.get("SI_INGEST_TOKEN"))}, status_code=503)
+    return JSONResponse(summary)
+
+
+def _check_token(request: Request) -> None:
+    """Raise ApiError unless the request carries the configured bearer token (compared in constant time)."""
+    expected = settings.get("SI_INGEST_TOKEN")
+    if not expected:
+        raise ApiError(403, "The ingest API is switched off: set SI_INGEST_TOKEN on the server to enable it.")
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    challenge = {"WWW-Authenticate": 'Bearer realm="seller-insights"'}
+    if scheme.lower() != "bearer" or not given.strip():
+        raise ApiError(401, "Missing token: send the header 'Authorization: Bearer <SI_INGEST_TOKEN>'.", challenge)
+    if not hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8")):
+        raise ApiError(401, "Wrong ingest token.", challenge)
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, refusing (413) anything over MAX_BODY_BYTES without reading it all."""
+    limit = MAX_BODY_BYTES
+    too_big = ApiError(413, f"The body is larger than the {limit // (1024 * 1024)} MB limit: "
+                            "split the push into smaller batches.")
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise too_big
+        except ValueError:
+            raise ApiError(400, "Content-Length is not a number.") from None
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_big
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ApiError(400, "The client went away before the body was complete.") from None
+    return b"".join(chunks)
+
+
+def _valid_seller_id(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(400, f"Missing seller: give a non-empty seller id {where}.")
+    seller_id = value.strip()
+    if len(seller_id) > _SELLER_ID_MAX or _CONTROL_CHARS.search(seller_id):
+        raise ApiError(400, f"Invalid seller id {seller_id[:40]!r}: at most {_SELLER_ID_MAX} characters, "
+                            "no control characters.")
+    return seller_id
+
+
+def _records_from_json(body: bytes, query_seller: str | None) -> tuple[list[dict[str, Any]], str]:
+    """(records, seller_id) from a JSON body: {"seller_id": ..., "records": [...]} or a bare list with ?seller=."""
+    if not body.strip():
+        raise ApiError(400, "The body is empty: send a JSON object {\"seller_id\": ..., \"records\": [...]}.")
+    try:
+        payload = json.loads(body)
+    except UnicodeDecodeError:
+        raise ApiError(400, "The body is not valid JSON: it is not UTF-8 text.") from None
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).") from None
+    if isinstance(payload, dict):
+        if "records" not in payload:
+            raise ApiError(400, "The JSON object has no \"records\" list: send "
+                                "{\"seller_id\": ..., \"records\": [{...}, ...]}.")
+        records = payload["records"]
+        body_seller = payload.get("seller_id")
+        if body_seller is not None and query_seller is not None and str(body_seller).strip() != query_seller.strip():
+            raise ApiError(400, f"The body says seller_id {body_seller!r} but the URL says ?seller={query_seller!r}: "
+                                "give one, or the same in both.")
+        seller_id = _valid_seller_id(body_seller if body_seller is not None else query_seller,
+                                     "as \"seller_id\" in the body or ?seller= in the URL")
+    elif isinstance(payload, list):
+        records = payload
+        seller_id = _valid_seller_id(query_seller, "with ?seller= in the URL (the body is a bare list of records)")
+    else:
+        raise ApiError(400, "The JSON body must be an object with \"seller_id\" and \"records\", or a list of records.")
+    if not isinstance(records, list):
+        raise ApiError(400, "\"records\" must be a list of objects.")
+    if not records:
+        raise ApiError(400, "\"records\" is empty: nothing to load.")
+    for i, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            raise ApiError(400, f"Record {i} is not a JSON object (it is {type(record).__name__}).")
+    return records, seller_id
+
+
+def _load_result_json(result: Any) -> dict[str, Any]:
+    problems = [
+        {"row": p.row, "column": p.column, "reason": p.reason, "value": p.value}
+        for p in list(result.problems)[:MAX_PROBLEMS_SHOWN]
+    ]
+    return {
+        "status": result.status,
+        "seller_id": result.seller_id,
+        "kind": result.kind,
+        "format": result.format,
+        "load_id": result.load_id,
+        "rows_read": result.rows_read,
+        "rows_loaded": result.rows_loaded,
+        "rows_duplicate": result.rows_duplicate,
+        "rows_rejected": result.rows_rejected,
+        "problem_count": max(result.problem_count, len(result.problems)),
+        "problems": problems,
+        "message": result.message,
+    }
+
+
+async def ingest(request: Request) -> JSONResponse:
+    """POST /api/ingest/{kind}: load pushed rows (JSON records or a CSV/Excel/Parquet body) for one seller."""
+    try:
+        _check_token(request)
+        kind = request.path_params["kind"]
+        if kind not in INGEST_KINDS:
+            raise ApiError(400, f"Unknown kind {kind[:40]!r}: use one of {', '.join(INGEST_KINDS)}.")
+        from data.ingest import FORMATS, ingest_bytes, ingest_records
+
+        fmt = request.query_params.get("format", "auto")
+        if fmt not in FORMATS:
+            raise ApiError(400, f"Unknown format {fmt[:40]!r}: use one of {', '.join(FORMATS)}.")
+        query_seller = request.query_params.get("seller")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        filename = request.query_params.get("filename")
+        body = await _read_body(request)
+
+        if content_type == "application/json" or content_type.endswith("+json"):
+            records, seller_id = _records_from_json(body, query_seller)
+            wh = await run_in_threadpool(open_warehouse)
+            result = await run_in_threadpool(ingest_records, wh, records, seller_id=seller_id, kind=kind)
+        elif content_type in ("text/csv", "application/csv", "text/plain", "application/octet-stream") \
+                or (filename and content_type not in ("application/x-www-form-urlencoded", "multipart/form-data")):
+            seller_id = _valid_seller_id(query_seller, "with ?seller= in the URL")
+            if not body:
+                raise ApiError(400, "The body is empty: nothing to load.")
+            if not filename:
+                if content_type == "application/octet-stream":
+                    raise ApiError(400, "A binary body needs ?filename=NAME.csv|.xlsx|.parquet so its format is known.")
+                filename = f"{kind}.csv"
+            filename = Path(filename).name or f"{kind}.csv"  # a name, never a path
+            wh = await run_in_threadpool(open_warehouse)
+            result = await run_in_threadpool(ingest_bytes, wh, body, filename=filename, seller_id=seller_id,
+                                             kind=kind, fmt=fmt)
+        else:
+            raise ApiError(415, f"Unsupported Content-Type {content_type or '(none)'!r}: send application/json, "
+                                "text/csv, or application/octet-stream with ?filename=.")
+    except ApiError as err:
+        return _error_response(err)
+    except WarehouseError as exc:
+        log.error("Ingest push could not reach the warehouse: %s", exc)
+        return JSONResponse({"status": "error", "message": str(exc)}, status_code=503)
+
+    log.info("Ingest push: seller=%s kind=%s status=%s loaded=%s duplicate=%s rejected=%s",
+             result.seller_id, kind, result.status, result.rows_loaded, result.rows_duplicate, result.rows_rejected)
+    return JSONResponse(_load_result_json(result), status_code=200 if result.status in _OK_STATUSES else 422)
+
+
+def api_routes() -> list[Route]:
+    """The HTTP API served beside the pages: GET /api/health and POST /api/ingest/{kind}."""
+    return [
+        Route("/api/health", health, methods=["GET"]),
+        Route("/api/ingest/{kind}", ingest, methods=["POST"]),
+    ]

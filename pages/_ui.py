@@ -1,0 +1,315 @@
+"""Shared page helpers: the warehouse handle, cached analytics calls, the sidebar filters, KPI tiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from analytics import kpis, sellers, warehouse_status
+from analytics.i18n import LANGUAGES, STRINGS, normalise_language, t
+from analytics.metrics import (
+    KPI_METRICS,
+    PERIOD_DEFINITIONS,
+    format_delta,
+    format_metric_value,
+    metric_help,
+    metric_label,
+)
+from data import settings
+from data.ingest import LoadResult, RowProblem
+from data.warehouse import Warehouse, WarehouseError, default_path, open_warehouse
+
+# session_state keys shared by every page (widgets use the same names as their key=)
+LANG_KEY = "lang"
+SELLER_KEY = "seller_id"
+DATE_RANGE_KEY = "date_range"
+AS_OF_KEY = "as_of_utc"        # optional clock override (tests, demos): naive UTC datetime or ISO text
+FILTERS_KEY = "_filters"
+
+CACHE_TTL_SECONDS = 60
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the sidebar selected; every page reads this instead of the widgets."""
+    lang: str
+    db_path: str
+    seller: sellers.SellerProfile | None
+    start_date: date
+    end_date: date
+    now_utc: datetime            # naive UTC, as stored in the warehouse
+
+    @property
+    def seller_id(self) -> str | None:
+        return self.seller.seller_id if self.seller else None
+
+
+# ---------------------------------------------------------------- warehouse and clock
+
+def warehouse_path() -> str:
+    return str(default_path().resolve())
+
+
+def _keep(key: str) -> None:
+    """Re-store a widget's value as a plain session value before the widget is drawn, so it survives a run
+    in which the widget is drawn from another script (its id changes: legacy pages/ mode, see end_run)."""
+    if key in st.session_state:
+        st.session_state[key] = st.session_state[key]
+
+
+def current_language() -> str:
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = normalise_language(settings.get("SI_LANGUAGE"))
+    _keep(LANG_KEY)
+    return st.session_state[LANG_KEY]
+
+
+def now_utc() -> datetime:
+    """Now as naive UTC; `as_of_utc` in session state or `?as_of=` in the URL pins the clock (demos, tests)."""
+    pinned = st.session_state.get(AS_OF_KEY) or st.query_params.get("as_of")
+    if pinned:
+        try:
+            moment = pinned if isinstance(pinned, datetime) else datetime.fromisoformat(str(pinned))
+            return sellers.as_utc_naive(moment)
+        except ValueError:
+            pass
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local_clock_text(tz: str, moment_utc: datetime) -> str:
+    """`moment_utc` as 'YYYY-MM-DD HH:MM' on the wall clock of zone `tz`."""
+    return sellers.local_now(tz, moment_utc).strftime("%Y-%m-%d %H:%M")
+
+
+# ---------------------------------------------------------------- cached analytics calls
+# Keyed by the warehouse path too, so two warehouses in one process (tests) never share results.
+# Cached values are frames and plain values only, never cursors.
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def cached_sellers(db_path: str) -> pl.DataFrame:
+    return sellers.list_sellers(open_warehouse(db_path))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def cached_kpi_summary(db_path: str, seller_id: str, now_minute_utc: datetime) -> pl.DataFrame:
+    return kpis.kpi_summary(open_warehouse(db_path), seller_id, now_minute_utc)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def cached_revenue_by_day(db_path: str, seller_id: str, start_date: date, end_date: date) -> pl.DataFrame:
+    return kpis.revenue_by_day(open_warehouse(db_path), seller_id, start_date, end_date)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def cached_table_row_counts(db_path: str, seller_id: str) -> pl.DataFrame:
+    return warehouse_status.table_row_counts(open_warehouse(db_path), seller_id)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def cached_data_freshness(db_path: str, seller_id: str, now_minute_utc: datetime) -> pl.DataFrame:
+    return warehouse_status.data_freshness(open_warehouse(db_path), seller_id, now_minute_utc)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def cached_load_log(db_path: str, seller_id: str) -> pl.DataFrame:
+    return warehouse_status.load_log(open_warehouse(db_path), seller_id, limit=50)
+
+
+def minute(moment: datetime) -> datetime:
+    """`moment` rounded down to the minute: the KPI cache key (numbers refresh at most once a minute)."""
+    return moment.replace(second=0, microsecond=0)
+
+
+# ---------------------------------------------------------------- sidebar
+
+def render_language_switch() -> str:
+    """The 한국어/English switch (rendered first: navigation titles depend on it); returns 'ko' or 'en'."""
+    lang = current_language()
+    st.sidebar.radio(t("sidebar.language", lang), options=list(LANGUAGES),
+                     format_func=lambda code: t(f"lang.{code}", code), key=LANG_KEY, horizontal=True)
+    return st.session_state[LANG_KEY]
+
+
+def render_filters(lang: str) -> Filters:
+    """Seller selector and date range in the sidebar; stores and returns the Filters for the pages."""
+    db_path = warehouse_path()
+    clock = now_utc()
+    seller_frame = cached_sellers(db_path)
+    profiles = {row["seller_id"]: sellers.SellerProfile(**row) for row in seller_frame.to_dicts()}
+    profile: sellers.SellerProfile | None = None
+    if not profiles:
+        st.sidebar.info(t("sidebar.no_sellers", lang))
+    else:
+        if st.session_state.get(SELLER_KEY) not in profiles:
+            st.session_state[SELLER_KEY] = sellers.default_seller_id(seller_frame)
+        _keep(SELLER_KEY)
+        st.sidebar.selectbox(t("sidebar.seller", lang), options=list(profiles),
+                             format_func=lambda sid: profiles[sid].name, key=SELLER_KEY)
+        profile = profiles[st.session_state[SELLER_KEY]]
+        st.sidebar.caption(t("sidebar.seller_facts", lang, tz=profile.timezone, currency=profile.currency))
+
+    tz = profile.timezone if profile else settings.get("SI_TIMEZONE")
+    if not _valid_range(st.session_state.get(DATE_RANGE_KEY)):
+        st.session_state[DATE_RANGE_KEY] = sellers.default_date_range(tz, clock)
+    _keep(DATE_RANGE_KEY)
+    picked = st.sidebar.date_input(t("sidebar.date_range", lang), key=DATE_RANGE_KEY,
+                                   help=t("sidebar.date_range.help", lang))
+    start_date, end_date = _range_bounds(picked, tz, clock)
+    filters = Filters(lang=lang, db_path=db_path, seller=profile, start_date=start_date, end_date=end_date,
+                      now_utc=clock)
+    st.session_state[FILTERS_KEY] = filters
+    return filters
+
+
+def _valid_range(value: object) -> bool:
+    return isinstance(value, (tuple, list)) and len(value) in (1, 2) and all(isinstance(d, date) for d in value)
+
+
+def _range_bounds(picked: object, tz: str, clock: datetime) -> tuple[date, date]:
+    """(start, end) from the date widget; while only one end is picked the range is that day."""
+    if isinstance(picked, (tuple, list)) and len(picked) == 2:
+        start, end = picked
+        return (start, end) if start <= end else (end, start)
+    if isinstance(picked, (tuple, list)) and len(picked) == 1:
+        return picked[0], picked[0]
+    if isinstance(picked, date):
+        return picked, picked
+    return sellers.default_date_range(tz, clock)
+
+
+def prepare_warehouse(lang: str, ensure_demo: Callable[[str], object] | None = None) -> None:
+    """Build the demo store if no warehouse file exists, open the process-wide owner; st.stop() with a message
+    when that fails. Lazy on purpose: AppTest and script reruns never go through the server lifespan."""
+    if ensure_demo is None:
+        from data.server import ensure_demo_warehouse as ensure_demo
+    path = warehouse_path()
+    try:
+        ensure_demo(path)
+        open_warehouse(path)
+    except WarehouseError as exc:
+        st.error(t("app.error.warehouse", lang, error=exc))
+        st.stop()
+
+
+def end_run() -> None:
+    """Forget this run's Filters (app.py calls it after the page ran), so a later run that executes a page
+    without app.py (Streamlit's legacy pages/ mode: AppTest reruns, a server's very first request for a
+    sub-page) builds the sidebar itself instead of reading stale filters."""
+    st.session_state.pop(FILTERS_KEY, None)
+
+
+def current_filters() -> Filters:
+    """The Filters app.py stored for this run (pages call this); builds the sidebar when app.py did not run."""
+    filters = st.session_state.get(FILTERS_KEY)
+    if filters is None:
+        lang = render_language_switch()
+        prepare_warehouse(lang)
+        filters = render_filters(lang)
+        end_run()  # this run's filters are the return value; do not leave them for the next run
+    return filters
+
+
+# ---------------------------------------------------------------- rendering helpers
+
+def render_coming_soon(page_key: str) -> None:
+    """The placeholder of a page another issue fills: title, 'coming soon', what will come."""
+    lang = current_filters().lang
+    st.title(t(f"page.{page_key}", lang))
+    st.info(f"**{t('common.coming_soon', lang)}** — {t(f'soon.{page_key}', lang)}")
+
+
+def render_kpi_tiles(summary: pl.DataFrame, currency: str, lang: str) -> None:
+    """One row of st.metric tiles per period (today, 7 days, 30 days), with deltas and metric definitions."""
+    rows = {(r["period"], r["metric"]): r for r in summary.iter_rows(named=True)}
+    for period in kpis.KPI_PERIODS:
+        st.subheader(t(f"period.{period}", lang), help=PERIOD_DEFINITIONS[period][lang])
+        columns = st.columns(len(KPI_METRICS))
+        for column, metric in zip(columns, KPI_METRICS, strict=True):
+            row = rows.get((period, metric), {"value": None, "previous_value": None, "delta_pct": None})
+            with column:
+                st.metric(
+                    metric_label(metric, lang),
+                    format_metric_value(metric, row["value"], currency),
+                    delta=format_delta(metric, row["value"], row["previous_value"], row["delta_pct"]),
+                    help=metric_help(metric, lang),
+                    delta_description=t(f"delta.{period}", lang),
+                    border=True,
+                )
+
+
+def column_config(columns: list[str], lang: str) -> dict[str, object]:
+    """st.dataframe column_config giving known column names translated headers."""
+    return {c: st.column_config.Column(t(f"col.{c}", lang)) for c in columns if f"col.{c}" in STRINGS}
+
+
+def warehouse(filters: Filters) -> Warehouse:
+    """The process-wide warehouse owner app.py opened for this run (for the uploader's writes)."""
+    return open_warehouse(filters.db_path)
+
+
+def example_files() -> list[Path]:
+    """The example templates shipped in examples/ (whatever exists), sorted by name."""
+    if not EXAMPLES_DIR.is_dir():
+        return []
+    return sorted(p for p in EXAMPLES_DIR.iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in {".csv", ".xlsx", ".parquet"})
+
+
+
+_MIME_TYPES = {".csv": "text/csv", ".parquet": "application/vnd.apache.parquet",
+               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def mime_type(path: Path) -> str:
+    return _MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+def problem_rows(problems: list[RowProblem]) -> list[dict[str, object]]:
+    """Row problems as table rows: row, column, reason, value."""
+    return [{"row": p.row, "column": p.column, "reason": p.reason, "value": p.value} for p in problems]
+
+
+def progress_reporter(bar: Any, lang: str) -> Callable[[int, int | None], None]:
+    """An ingest progress callback that moves `bar` (st.progress): fraction when the total is known."""
+    def report(done: int, total: int | None) -> None:
+        if total:
+            bar.progress(min(done / total, 1.0), text=t("data.upload.progress_total", lang, done=done, total=total))
+        else:
+            bar.progress(0.0, text=t("data.upload.progress", lang, done=done))
+    return report
+
+
+def render_load_result(result: LoadResult | None, lang: str) -> None:
+    """The outcome of the last load: counts and totals, or why the file was rejected and its first problems."""
+    if result is None:
+        return
+    problems_config = column_config(["row", "column", "reason", "value"], lang)
+    if not result.ok:
+        st.error(t("data.result.rejected", lang, count=result.problem_count or len(result.problems)))
+        if result.message:
+            st.caption(result.message)
+        if result.problems:
+            st.caption(t("data.result.first_problems", lang))
+            st.dataframe(problem_rows(result.problems), column_config=problems_config, key="data_result_problems")
+        return
+    if result.status == "nothing_new":
+        st.info(t("data.result.nothing_new", lang, duplicate=result.rows_duplicate))
+    else:
+        st.success(t("data.result.loaded", lang, loaded=result.rows_loaded, duplicate=result.rows_duplicate,
+                     rejected=result.rows_rejected, read=result.rows_read))
+    if result.totals:
+        st.caption(t("data.result.totals", lang))
+        st.dataframe([{"total_name": k, "total_value": v} for k, v in result.totals.items()],
+                     column_config=column_config(["total_name", "total_value"], lang), key="data_result_totals")
+    if result.rows_rejected and result.problems:
+        st.warning(t("data.result.first_problems", lang))
+        st.dataframe(problem_rows(result.problems), column_config=problems_config, key="data_result_problems")
+    if result.rejects_path:
+        st.caption(t("data.result.rejects_file", lang, path=result.rejects_path))

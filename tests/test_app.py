@@ -1,0 +1,262 @@
+"""The Streamlit app end to end with AppTest on the demo warehouse: every page, sidebar filters, the uploader."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+AS_OF = "2026-11-20T05:00:00"     # the demo store's "now" (tests/conftest.py builds it with this clock)
+PAGES = ("home", "realtime", "products", "traffic", "ads", "customers", "alerts", "explore", "data")
+TITLES = {"ko": {"home": "홈", "realtime": "실시간", "products": "상품", "traffic": "방문·키워드", "ads": "광고",
+                 "customers": "고객", "alerts": "알림", "explore": "탐색 (SQL)", "data": "데이터"},
+          "en": {"home": "Home", "realtime": "Real-time", "products": "Products", "traffic": "Traffic & keywords",
+                 "ads": "Ads", "customers": "Customers", "alerts": "Alerts", "explore": "Explore (SQL)",
+                 "data": "Data"}}
+
+
+@pytest.fixture
+def legacy_pages_mode():
+    """Ask for AppTest's unpatched behaviour (see _navigation_pages_only)."""
+
+
+@pytest.fixture(autouse=True)
+def _navigation_pages_only(request, monkeypatch):
+    """Make AppTest run app.py on every rerun, as the server does.
+
+    AppTest resets `PagesManager.uses_pages_directory` before each run; with a `pages/` folder beside
+    app.py it then runs the requested page file alone (Streamlit's legacy pages/ mode), skipping app.py.
+    A server flips the flag once, when app.py first calls st.navigation, and keeps it. This patch
+    (of Streamlit's test harness, not of our code) keeps AppTest on the server's behaviour.
+    """
+    if "legacy_pages_mode" in request.fixturenames:
+        return
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def at(demo_db):
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.session_state["as_of_utc"] = AS_OF
+    return app.run()
+
+
+def _titles(app):
+    return [x.value for x in app.title]
+
+
+def _metrics(app):
+    return [(m.label, m.value) for m in app.metric]
+
+
+def _chart(app):
+    return json.loads(app.get("plotly_chart")[0].proto.spec)
+
+
+def test_every_page_renders_in_both_languages(at):
+    assert not at.exception
+    for lang in ("ko", "en"):
+        at.radio(key="lang").set_value(lang).run()
+        for page in PAGES:
+            at.switch_page(f"pages/{page}.py").run()
+            assert not at.exception, (lang, page, at.exception)
+            assert _titles(at) == [TITLES[lang][page]], (lang, page)
+
+
+def test_placeholder_pages_say_what_will_come(at):
+    at.switch_page("pages/ads.py").run()
+    assert "준비 중입니다" in at.info[0].value and "ROAS" in at.info[0].value
+    at.radio(key="lang").set_value("en").run()
+    assert "Coming soon" in at.info[0].value and "ROAS" in at.info[0].value
+
+
+def test_language_switch_changes_labels(at):
+    assert at.session_state["lang"] == "ko"                      # SI_LANGUAGE default
+    assert _titles(at) == ["홈"]
+    assert at.radio(key="lang").label == "언어"
+    assert at.selectbox(key="seller_id").label == "스토어"
+    assert [label for label, _ in _metrics(at)[:5]] == ["매출", "주문 수", "객단가", "방문자 수", "구매 전환율"]
+    assert [s.value for s in at.subheader][:3] == ["오늘", "최근 7일", "최근 30일"]
+
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert _titles(at) == ["Home"]
+    assert at.radio(key="lang").label == "Language"
+    assert at.selectbox(key="seller_id").label == "Store"
+    assert [label for label, _ in _metrics(at)[:5]] == ["Revenue", "Orders", "AOV", "Visitors", "Conversion"]
+    assert _chart(at)["layout"]["title"]["text"] == "Daily revenue"
+    # the choice holds on other pages
+    at.switch_page("pages/data.py").run()
+    assert "Upload a file" in [h.value for h in at.header]
+
+
+def test_language_default_comes_from_settings(demo_db, monkeypatch):
+    monkeypatch.setenv("SI_LANGUAGE", "en")
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.session_state["as_of_utc"] = AS_OF
+    app.run()
+    assert not app.exception
+    assert _titles(app) == ["Home"]
+
+
+def test_seller_selector_changes_the_kpis(at):
+    assert at.session_state["seller_id"] == "petshop_kr"
+    korean_store = dict(_metrics(at)[10:15])                       # last 30 days
+    assert korean_store["매출"].startswith("₩")
+    at.selectbox(key="seller_id").set_value("outdoor_us").run()
+    assert not at.exception
+    us_store = dict(_metrics(at)[10:15])
+    assert us_store["매출"].startswith("$") and us_store["매출"] != korean_store["매출"]
+    assert us_store["주문 수"] != korean_store["주문 수"]
+
+
+def test_kpi_tiles_show_the_analytics_numbers(at, demo_db):
+    from analytics.kpis import kpi_summary
+    from analytics.metrics import format_metric_value
+    from data.warehouse import open_warehouse
+
+    summary = kpi_summary(open_warehouse(demo_db), "petshop_kr", datetime.fromisoformat(AS_OF))
+    expected = {(r["period"], r["metric"]): r for r in summary.iter_rows(named=True)}
+    revenue_30 = expected[("last_30_days", "revenue")]
+    assert revenue_30["value"] > 0
+    tiles = _metrics(at)
+    assert tiles[10] == ("매출", format_metric_value("revenue", revenue_30["value"], "KRW"))
+    assert tiles[6] == ("주문 수", format_metric_value("orders", expected[("last_7_days", "orders")]["value"], "KRW"))
+    delta = at.metric[10].proto.delta
+    assert delta.endswith("%") and delta == f"{revenue_30['delta_pct']:+.1f}%"
+
+
+def test_date_range_changes_the_chart(at):
+    default = _chart(at)
+    assert at.session_state["date_range"] == (date(2026, 10, 22), date(2026, 11, 20))   # 30 days, Seoul
+    assert len(default["data"][0]["x"]) == 30
+    at.date_input(key="date_range").set_value((date(2026, 11, 1), date(2026, 11, 7))).run()
+    assert not at.exception
+    week = _chart(at)
+    assert len(week["data"][0]["x"]) == 7
+    assert week["data"][0]["x"][0].startswith("2026-11-01")
+    assert week["data"][0]["y"] != default["data"][0]["y"][:7]
+    assert sum(week["data"][0]["y"]) > 0
+
+
+ORDERS_CSV = (
+    "order_id,ordered_at,sku,product_name,quantity,unit_price,status\n"
+    "T-1,2026-11-19 10:00:00,TEST-1,테스트 사료,2,10000,paid\n"
+    "T-1,2026-11-19 10:00:00,TEST-2,테스트 간식,1,5000,paid\n"
+    "T-2,2026-11-19 11:00:00,TEST-1,테스트 사료,1,10000,paid\n"
+).encode()
+
+
+def _row_count(app, table):
+    counts = [df.value for df in app.dataframe if list(df.value.columns) == ["table_name", "row_count"]][0]
+    return int(counts.set_index("table_name").loc[table, "row_count"])
+
+
+def test_upload_preview_load_and_duplicates(at):
+    at.switch_page("pages/data.py").run()
+    orders_before = _row_count(at, "orders")
+    at.file_uploader(key="data_file").set_value(("new_orders.csv", ORDERS_CSV, "text/csv")).run()
+    assert not at.exception
+    assert any("canonical" in c.value for c in at.caption)          # detected format
+    preview = [df.value for df in at.dataframe if "product_name" in df.value.columns][0]
+    assert preview["product_name"].tolist()[:2] == ["테스트 사료", "테스트 간식"]
+
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert at.success and "3행 추가" in at.success[0].value
+    assert _row_count(at, "orders") == orders_before + 2           # caches were cleared after the load
+
+    at.button(key="data_load").click().run()                       # the same file again: nothing new
+    assert not at.exception
+    assert at.info and "3" in at.info[0].value
+    assert _row_count(at, "orders") == orders_before + 2
+
+
+def test_upload_with_problems_is_rejected_with_a_table(at):
+    at.radio(key="lang").set_value("en").run()
+    at.switch_page("pages/data.py").run()
+    orders_before = _row_count(at, "orders")
+    bad = (b"order_id,ordered_at,sku,product_name,quantity,unit_price\n"
+           b"B-1,2026-11-19 10:00:00,S1,good,1,1000\n"
+           b"B-2,not a date,S1,bad,1,1000\n")
+    at.file_uploader(key="data_file").set_value(("bad.csv", bad, "text/csv")).run()
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert at.error and "1 problems" in at.error[0].value and "unchanged" in at.error[0].value
+    problems = [df.value for df in at.dataframe if list(df.value.columns) == ["row", "column", "reason", "value"]][-1]
+    assert problems["row"].tolist() == [2] and problems["column"].tolist() == ["ordered_at"]
+    assert _row_count(at, "orders") == orders_before
+
+    at.checkbox(key="data_skip_invalid").check().run()
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert at.success and "Loaded 1 rows" in at.success[0].value and "1 rejected" in at.success[0].value
+    assert _row_count(at, "orders") == orders_before + 1
+
+
+def test_column_mapper_maps_unknown_headers(at):
+    at.switch_page("pages/data.py").run()
+    orders_before = _row_count(at, "orders")
+    odd = ("No,When,Code,Item,Qty,Each\n"
+           "M-1,2026-11-19 09:00:00,S1,매핑 상품,3,2500\n").encode()
+    at.file_uploader(key="data_file").set_value(("odd.csv", odd, "text/csv")).run()
+    assert not at.exception
+    mapper = {s.key.rsplit("_orders_auto_", 1)[1]: s for s in at.selectbox if (s.key or "").startswith("data_map_")}
+    assert {"order_id", "ordered_at", "sku", "product_name", "quantity", "unit_price"} <= set(mapper)
+    for target, source in {"order_id": "No", "ordered_at": "When", "sku": "Code", "product_name": "Item",
+                           "quantity": "Qty", "unit_price": "Each"}.items():
+        mapper[target].set_value(source)
+    at.run()
+    assert not at.exception
+    preview = [df.value for df in at.dataframe if "product_name" in df.value.columns][0]
+    assert preview["product_name"].tolist() == ["매핑 상품"]
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert at.success, [e.value for e in at.error]
+    assert _row_count(at, "orders") == orders_before + 1
+
+
+def test_data_page_status_tables_and_templates(at):
+    at.switch_page("pages/data.py").run()
+    frames = {tuple(df.value.columns): df.value for df in at.dataframe}
+    counts = frames[("table_name", "row_count")]
+    assert counts.set_index("table_name").loc["orders", "row_count"] > 0
+    freshness = frames[("table_name", "latest_local", "age_hours")]
+    latest_order = freshness.set_index("table_name").loc["orders", "latest_local"]
+    assert latest_order.to_pydatetime() <= datetime(2026, 11, 20, 14, 0)   # the demo's now, in Seoul time
+    log = [df for cols, df in frames.items() if "rows_loaded" in cols][0]
+    assert 0 < len(log) <= 50
+    templates = sorted(p.name for p in (ROOT / "examples").iterdir()
+                       if p.suffix in {".csv", ".xlsx", ".parquet"}) if (ROOT / "examples").is_dir() else []
+    assert sorted(b.label for b in at.get("download_button")) == templates
+
+
+def test_a_page_run_without_app_py_builds_its_own_sidebar(demo_db, legacy_pages_mode):
+    # Streamlit's legacy pages/ mode runs the page file alone (unpatched AppTest reruns; a server's very
+    # first request can too): the page must still get the warehouse and filters, not stale ones.
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.session_state["as_of_utc"] = AS_OF
+    app.run()
+    app.selectbox(key="seller_id").set_value("outdoor_us").run()
+    app.radio(key="lang").set_value("en").run()            # this rerun already runs home.py alone
+    assert _titles(app) == ["Home"]
+    app.switch_page("pages/data.py").run()
+    assert not app.exception
+    assert _titles(app) == ["Data"]                          # choices survive the sidebar being redrawn
+    assert app.selectbox(key="seller_id").value == "outdoor_us"
+    assert any(tuple(df.value.columns) == ("table_name", "row_count") for df in app.dataframe)
+    app.switch_page("pages/home.py").run()
+    assert not app.exception
+    assert len(app.metric) == 15

@@ -1,0 +1,71 @@
+"""Every UI string exists in Korean and English, and every key the app uses is defined."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from analytics.i18n import LANGUAGES, STRINGS, normalise_language, t
+
+ROOT = Path(__file__).resolve().parent.parent
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def test_every_key_has_both_languages():
+    for key, entry in STRINGS.items():
+        assert set(entry) == set(LANGUAGES), key
+        assert all(value.strip() for value in entry.values()), key
+
+
+def test_placeholders_match_between_languages():
+    for key, entry in STRINGS.items():
+        names = {lang: set(re.findall(r"{(\w+)", text)) for lang, text in entry.items()}
+        assert names["ko"] == names["en"], key
+
+
+def test_korean_strings_are_korean():
+    # everything but proper names and the language switch itself is written in Hangul
+    untranslated = {k for k, e in STRINGS.items() if e["ko"] == e["en"]}
+    assert untranslated == {"app.title", "lang.ko", "lang.en", "format.online_retail"}
+    assert HANGUL.search(t("page.home", "ko")) and not HANGUL.search(t("page.home", "en"))
+
+
+def test_t_formats_and_falls_back():
+    assert t("data.result.rejected", "en", count=1234) == ("The file was not loaded: 1,234 problems. "
+                                                           "The warehouse is unchanged.")
+    assert t("page.traffic", "ko") == "방문·키워드"
+    assert t("page.traffic", "fr") == "Traffic & keywords"
+    with pytest.raises(KeyError):
+        t("no.such.key", "ko")
+
+
+@pytest.mark.parametrize("value, expected", [("ko", "ko"), ("EN", "en"), ("ko-KR", "ko"), ("", "ko"), (None, "ko"),
+                                             ("de", "ko")])
+def test_normalise_language(value, expected):
+    assert normalise_language(value) == expected
+
+
+def test_every_literal_key_used_by_the_app_is_defined():
+    used: set[str] = set()
+    for path in [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "analytics").glob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_.]+)["']""", text))
+        used |= set(re.findall(r"""\(\s*["'](nav\.\w+|page\.\w+)["']""", text))
+    assert used, "the scan found no keys: the pattern is broken"
+    assert sorted(used - set(STRINGS)) == []
+
+
+def test_dynamic_keys_exist_for_every_kind_format_period_and_page():
+    from analytics.kpis import KPI_PERIODS
+    from data.ingest import FORMATS, KINDS
+
+    for kind in KINDS:
+        assert f"kind.{kind}" in STRINGS
+    for fmt in FORMATS:
+        assert f"format.{fmt}" in STRINGS
+    for period in KPI_PERIODS:
+        assert f"period.{period}" in STRINGS and f"delta.{period}" in STRINGS
+    for page in ("realtime", "products", "traffic", "ads", "customers", "alerts", "explore"):
+        assert f"soon.{page}" in STRINGS and f"page.{page}" in STRINGS

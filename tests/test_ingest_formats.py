@@ -1,0 +1,158 @@
+"""Every layout and encoding: Shopify, UCI Online Retail, Korean headers and dates, mapping, Parquet, xlsx."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from data.ingest import ingest_file
+from data.validate import timestamp_expr
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+KOREAN = """주문번호,주문일시,품번,상품명,수량,판매가,고객번호
+K-1,2024년 1월 15일 10시 32분,S1,강아지 사료,1,"25,900",회원1
+K-2,2024. 1. 15. 오후 3:20:00,S2,고양이 모래,2,"12,000",
+K-3,2024. 1. 16. 오전 9:05:00,S1,강아지 사료,1,25900,회원1
+"""
+KOREAN_GROSS = 25900 + 24000 + 25900
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def load_korean(warehouse, path: Path):
+    result = ingest_file(warehouse, path, seller_id="kr", kind="orders")
+    assert result.status == "loaded", result.problems
+    assert result.totals["gross_sales"] == pytest.approx(KOREAN_GROSS)
+    times = warehouse.sql("SELECT order_id, ordered_at::VARCHAR t FROM orders ORDER BY 1")["t"].to_list()
+    assert times == ["2024-01-15 01:32:00", "2024-01-15 06:20:00", "2024-01-16 00:05:00"]   # KST -> UTC
+    return result
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp949", "euc-kr"])
+def test_korean_headers_and_dates_in_every_encoding(warehouse, tmp_path, encoding):
+    load_korean(warehouse, write(tmp_path, "k.csv", KOREAN.encode(encoding)))
+    assert warehouse.scalar("SELECT name FROM products WHERE sku='S2'") == "고양이 모래"
+    assert warehouse.scalar("SELECT count(*) FROM customers") == 1
+
+
+def test_cp949_detected_after_a_long_ascii_prefix(warehouse, tmp_path):
+    # the first non-ASCII byte sits beyond the first megabyte: detection must look at the whole file
+    lines = ["order_id,ordered_at,sku,product_name,quantity,unit_price"]
+    lines += [f"A{i},2024-01-01 10:00,S{i % 7},plain name,1,1000" for i in range(40_000)]
+    lines += ["Z1,2024-01-02 10:00,S9,한글 상품,1,1000"]
+    result = ingest_file(warehouse, write(tmp_path, "big.csv", "\n".join(lines).encode("cp949")),
+                         seller_id="s", kind="orders")
+    assert result.status == "loaded" and result.rows_loaded == 40_001
+    assert warehouse.scalar("SELECT product_name FROM order_items WHERE order_id='Z1'") == "한글 상품"
+
+
+def test_parquet_and_xlsx_round_trip(warehouse, tmp_path):
+    frame = pl.read_csv(KOREAN.encode(), infer_schema=False)
+    frame.write_parquet(tmp_path / "k.parquet")
+    load_korean(warehouse, tmp_path / "k.parquet")
+    typed = pl.DataFrame({"order_id": ["X1", "X1", "X2"], "ordered_at": pl.Series([
+        "2024-02-01 09:00:00", "2024-02-01 09:00:00", "2024-02-02 18:30:00"]).str.to_datetime(),
+        "sku": ["A", "B", "A"], "product_name": ["사료", "간식", "사료"], "quantity": [1, 2, 3],
+        "unit_price": [1000.0, 550.5, 1000.0], "customer_id": [17850.0, 17850.0, None]})
+    typed.write_excel(tmp_path / "t.xlsx")
+    result = ingest_file(warehouse, tmp_path / "t.xlsx", seller_id="x", kind="orders")
+    assert result.status == "loaded", result.problems
+    assert result.totals["gross_sales"] == pytest.approx(1000 + 1101 + 3000)
+    rows = warehouse.sql("SELECT order_id, ordered_at::VARCHAR t, customer_id FROM orders WHERE seller_id='x' "
+                         "ORDER BY 1").rows()
+    assert rows == [("X1", "2024-02-01 00:00:00", "17850"), ("X2", "2024-02-02 09:30:00", None)]
+    typed.write_parquet(tmp_path / "t.parquet")
+    again = ingest_file(warehouse, tmp_path / "t.parquet", seller_id="x", kind="orders")
+    assert again.status == "nothing_new" and again.rows_duplicate == 3
+
+
+def test_shopify_multi_line_orders(warehouse):
+    result = ingest_file(warehouse, FIXTURES / "shopify_small.csv", seller_id="shop", kind="orders")
+    assert result.format == "shopify" and result.status == "loaded", result.problems
+    # lines: 2*12 + 50 + 30 + 4*10 ; order-level fields only on the first row of #1001
+    assert result.totals["gross_sales"] == pytest.approx(144)
+    orders = warehouse.sql("SELECT order_id, ordered_at::VARCHAR t, customer_id, status, shipping_fee::DOUBLE s, "
+                           "discount::DOUBLE d, refunded_amount::DOUBLE r, channel, country FROM orders ORDER BY 1")
+    assert orders.rows() == [
+        ("#1001", "2024-01-15 15:32:11", "ana@example.com", "paid", 5.0, 5.0, 0.0, "web", "US"),
+        ("#1002", "2024-01-16 13:00:00", None, "cancelled", 0.0, 0.0, 0.0, "pos", "CA"),
+        ("#1003", "2024-01-17 12:00:00", "bo@example.com", "partially_refunded", 0.0, 0.0, 10.0, "web", "GB")]
+    items = warehouse.sql("SELECT order_id, line_no, sku, quantity FROM order_items ORDER BY 1, 2").rows()
+    assert items[:2] == [("#1001", 1, "MUG-01", 2), ("#1001", 2, "LAMP-300", 1)]
+    assert result.totals["returns_amount"] == pytest.approx(10)
+
+
+def test_online_retail_cancellations_returns_and_non_products(warehouse):
+    result = ingest_file(warehouse, FIXTURES / "online_retail_small.csv", seller_id="uk", kind="orders")
+    assert result.format == "online_retail" and result.status == "loaded", result.problems
+    assert result.totals["lines"] == 5 and result.totals["returns"] == 2
+    assert result.totals["gross_sales"] == pytest.approx(6 * 2.55 + 6 * 3.39 + 18 + 6 * 1.85 + 24 * 3.75)
+    assert result.totals["returns_amount"] == pytest.approx(27.50 + 4.65)
+    returns = warehouse.sql("SELECT return_id, order_id, quantity, amount::DOUBLE a, claim_type, line_type "
+                            "FROM returns ORDER BY 1").rows()
+    assert returns == [("C536379", None, 1, 27.5, "cancel", "adjustment"),
+                       ("C536383", None, 1, 4.65, "cancel", "product")]
+    # 12/1/2010 8:26 is M/D/YYYY: 1 December
+    first = warehouse.sql("SELECT ordered_at::VARCHAR t, customer_id FROM orders WHERE order_id='536365'").rows()
+    assert first == [("2010-11-30 23:26:00", "17850")]
+    assert warehouse.scalar("SELECT customer_id FROM orders WHERE order_id='536366'") is None
+    assert warehouse.scalar("SELECT line_type FROM order_items WHERE sku='POST'") == "shipping"
+    assert warehouse.scalar("SELECT line_type FROM products WHERE sku='POST'") == "shipping"
+
+
+def test_online_retail_negative_quantity_is_a_return_and_bad_debt_is_invalid(warehouse, tmp_path):
+    text = ("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+            "536400,21000,ROSE SOAP,-3,13/12/2010 10:00,0.0,,United Kingdom\n"
+            "A563185,B,Adjust bad debt,1,14/12/2010 14:50,-11062.06,,United Kingdom\n"
+            "536401,21000,ROSE SOAP,2,14/12/2010 11:00,1.25,12345.0,United Kingdom\n")
+    result = ingest_file(warehouse, write(tmp_path, "r.csv", text.encode()), seller_id="uk", kind="orders",
+                         skip_invalid=True)
+    assert result.status == "partial"
+    assert [(p.row, p.reason) for p in result.problems] == [(2, "negative unit price")]
+    assert warehouse.sql("SELECT return_id, claim_type, quantity FROM returns").rows() == [("536400", "return", 3)]
+    # D/M decided per file: 13/12 only parses as day-first
+    assert warehouse.scalar("SELECT ordered_at::VARCHAR FROM orders") == "2010-12-14 02:00:00"
+
+
+def test_duplicates_reject_without_skip_invalid(warehouse):
+    result = ingest_file(warehouse, FIXTURES / "online_retail_dupes.csv", seller_id="uk", kind="orders")
+    assert result.status == "rejected"
+    assert "1 of them are exact duplicate lines" in result.message and "--skip-invalid" in result.message
+    assert warehouse.scalar("SELECT count(*) FROM orders") == 0
+
+
+def test_mapping_with_odd_headers(warehouse, tmp_path):
+    text = "No.,When,Item code,Item,Qty,Price\n9,15.01.2024 10:00,A,Alpha,2,$3.50\n9,15.01.2024 10:00,B,Beta,1,$1\n"
+    path = write(tmp_path, "m.csv", text.encode())
+    rejected = ingest_file(warehouse, path, seller_id="s", kind="orders")
+    assert rejected.status == "rejected" and "No., When" in rejected.message and "--map" in rejected.message
+    mapping = {"order_id": "No.", "ordered_at": "When", "sku": "Item code", "product_name": "Item",
+               "quantity": "Qty", "unit_price": "Price"}
+    result = ingest_file(warehouse, path, seller_id="s", kind="orders", mapping=mapping)
+    assert result.status == "loaded" and result.format == "mapped"
+    assert result.totals["gross_sales"] == pytest.approx(8)
+    assert warehouse.scalar("SELECT ordered_at::VARCHAR FROM orders") == "2024-01-15 01:00:00"
+    wrong = ingest_file(warehouse, path, seller_id="s", kind="orders", mapping={"order_id": "nope"})
+    assert wrong.status == "rejected" and "nope" in wrong.message
+
+
+@pytest.mark.parametrize("values,expected", [
+    (["2024-01-15T10:32:11+09:00", "2024-01-15 01:32:11Z"], ["2024-01-15 01:32:11", "2024-01-15 01:32:11"]),
+    (["2024/01/15 10:32", "2024.01.15"], ["2024-01-15 01:32:00", "2024-01-14 15:00:00"]),
+    (["1/2/2024 10:00", "1/13/2024 10:00"], ["2024-01-02 01:00:00", "2024-01-13 01:00:00"]),
+    (["2.1.2024", "13.1.2024"], ["2024-01-01 15:00:00", "2024-01-12 15:00:00"]),
+    (["2024년 1월 15일", "2024. 1. 15. 오후 12:05:00"], ["2024-01-14 15:00:00", "2024-01-15 03:05:00"]),
+    (["2024-01-15 10:32:11 -0500", "2024-01-15"], ["2024-01-15 15:32:11", "2024-01-14 15:00:00"]),
+    (["45306.4375"], ["2024-01-15 01:30:00"]),
+])
+def test_date_spellings(values, expected):
+    frame = pl.DataFrame({"t": values})
+    out = frame.select(timestamp_expr(frame, "t", "Asia/Seoul").cast(pl.String)).to_series().to_list()
+    assert [v[:19] if v else v for v in out] == expected

@@ -36,6 +36,7 @@ from data.warehouse import Warehouse, WarehouseError, default_path
 
 WARMUP_DAYS = 365            # customers acquired up to a year before the history window still buy in it
 SESSIONS_PER_CHUNK = 1_200_000
+CHUNKED_COMMIT_SESSIONS = 3_000_000   # above this many visits, commit chunk by chunk to bound memory
 DAY = 86_400
 LOAD_TABLES = ("products", "customers", "orders", "order_items", "returns", "sessions", "ad_stats", "inventory")
 ATTRIBUTION_DAYS = {"naver_searchad": 15, "coupang_ads": 14, "google_ads": 30, "meta_ads": 7}
@@ -116,7 +117,7 @@ def _holiday_effects(spec: SellerSpec, dates: list[date]) -> tuple[np.ndarray, n
     if spec.holiday_country == "KR":
         cal = holidays.KR(years=years)
         big = sorted(d for d, name in cal.items() if "Korean New Year" in name or "Chuseok" in name)
-        for d, name in cal.items():
+        for d in cal:
             if d in index:
                 factor[index[d]] *= 0.5 if d in big else 0.88
         starts = [d for d in big if d - timedelta(days=1) not in big]
@@ -289,6 +290,7 @@ class _SellerBuild:
         self.cur = cur
         self.load_ids = load_ids
         self.progress = progress or (lambda _msg: None)
+        self.commit: Callable[[], Any] = lambda: None
         self.minor = 100 if spec.currency == "USD" else 1
         self.round_unit = 1 if spec.currency == "USD" else 10       # KRW discounts in tens of won
         self.counts = dict.fromkeys(LOAD_TABLES, 0)
@@ -567,6 +569,7 @@ class _SellerBuild:
             d0 = window_days[lo]
             d1 = window_days[min(lo + chunk_days, len(window_days)) - 1] + 1
             self._write_chunk(k, d0, d1)
+            self.commit()
             self.progress(f"{s.seller_id}: {g.day_dates[d1 - 1]} done "
                           f"({self.counts['order_items']:,} lines, {self.counts['sessions']:,} sessions)")
 
@@ -661,7 +664,7 @@ class _SellerBuild:
         if inc.spike_start is not None:
             ret_t[spike] = np.maximum(ret_t[spike], inc.spike_start + rng.integers(3600, 12 * 3600, int(spike.sum())))
         returned &= ret_t <= g.now
-        exchange = rng.random(len(sku)) < (0.15 if False else 0.3)
+        exchange = rng.random(len(sku)) < 0.3
         exchange[spike] = rng.random(int(spike.sum())) < 0.15
         reason_pool = list(s.return_reasons)
         exch_pool = list(s.exchange_reasons)
@@ -764,13 +767,13 @@ class _SellerBuild:
             SELECT $seller, return_id, line_no, order_id, customer_id, sku, returned_at, quantity,
                    {self._money('amount')}, claim_type, reason, 'product', $load FROM frame""")
 
-        self._write_sessions(rng, d0, d1, order_ids, o_t, o_cust, o_option, o_ad, landing_first[alive],
-                             t[~alive], cust[~alive], option[~alive], lost_landing[~alive], o_day)
+        self._write_sessions(rng, d0, d1, order_ids, o_t, o_cust, o_option, landing_first[alive],
+                             t[~alive], cust[~alive], option[~alive], lost_landing[~alive])
 
     def _write_sessions(self, rng: np.random.Generator, d0: int, d1: int, order_ids: pl.Series,
-                        o_t: np.ndarray, o_cust: np.ndarray, o_option: np.ndarray, o_ad: np.ndarray,
+                        o_t: np.ndarray, o_cust: np.ndarray, o_option: np.ndarray,
                         o_landing: np.ndarray, lost_t: np.ndarray, lost_cust: np.ndarray, lost_option: np.ndarray,
-                        lost_landing: np.ndarray, o_day: np.ndarray) -> None:
+                        lost_landing: np.ndarray) -> None:
         s = self.spec
         g = self.grid
         inc = self.incidents
@@ -1120,16 +1123,29 @@ def build_demo(path: str | Path, *, seed: int = 42, scale: float = 1.0, days: in
         message = f"demo store seed={seed} scale={scale:g} days={days} now={now_utc.isoformat()}"
         checksum = hashlib.sha256(message.encode()).hexdigest()
         summary: dict[str, dict[str, int]] = {}
-        with wh.transaction() as cur:
-            if existing:
-                _delete_demo_sellers(cur)
-            n_ids = len(cat.SELLERS) * len(LOAD_TABLES)
-            ids = [r[0] for r in cur.execute(f"SELECT nextval('load_id_seq') FROM range({n_ids})").fetchall()]
-            for i, spec in enumerate(cat.SELLERS):
-                load_ids = dict(zip(LOAD_TABLES, ids[i * len(LOAD_TABLES):(i + 1) * len(LOAD_TABLES)], strict=True))
-                builder = _SellerBuild(spec, i, seed=seed, scale=scale, days=days, now_utc=now_utc, cur=cur,
-                                       load_ids=load_ids, progress=progress)
-                summary[spec.seller_id] = builder.build(started, message, checksum)
+        # Small stores are written in one transaction. Large ones commit chunk by chunk (DuckDB keeps an open
+        # transaction's rows in memory) and delete the half-built demo sellers again if anything fails.
+        visits = sum(s.orders_per_day for s in cat.SELLERS) * 45 * scale * days
+        chunked = visits > CHUNKED_COMMIT_SESSIONS
+        try:
+            with wh.transaction() as cur:
+                if existing:
+                    _delete_demo_sellers(cur)
+                n_ids = len(cat.SELLERS) * len(LOAD_TABLES)
+                ids = [r[0] for r in cur.execute(f"SELECT nextval('load_id_seq') FROM range({n_ids})").fetchall()]
+                for i, spec in enumerate(cat.SELLERS):
+                    load_ids = dict(zip(LOAD_TABLES, ids[i * len(LOAD_TABLES):(i + 1) * len(LOAD_TABLES)],
+                                        strict=True))
+                    builder = _SellerBuild(spec, i, seed=seed, scale=scale, days=days, now_utc=now_utc, cur=cur,
+                                           load_ids=load_ids, progress=progress)
+                    if chunked:
+                        builder.commit = lambda cur=cur: (cur.execute("COMMIT"), cur.execute("BEGIN TRANSACTION"))
+                    summary[spec.seller_id] = builder.build(started, message, checksum)
+        except BaseException:
+            if chunked:
+                with wh.transaction() as cur:
+                    _delete_demo_sellers(cur)
+            raise
         return summary
     finally:
         wh.close()

@@ -292,9 +292,11 @@ def _parse(staged: pl.DataFrame, kind: str, tz: str, fmt: str) -> tuple[pl.DataF
             add(val.abs() > validate.MAX_INT32, name, "number too large")
         if name in _NON_NEGATIVE:
             add(val < 0, name, f"negative {name.replace('_', ' ')}")
-    if kind == "orders":
+    if kind == "orders" and not both.get_column("__has_ordered_at").all():
+        # (a grouped check: only needed when some line has no order time at all)
         add(~pl.col("ordered_at").is_not_null().any().over("order_id") & ~pl.col("__has_ordered_at")
             & pl.col("order_id").is_not_null(), "ordered_at", "required value missing")
+    if kind == "orders":
         if fmt != "online_retail":
             add(pl.col("quantity") < 0, "quantity", "negative quantity (load returns as --kind returns)")
         add(pl.col("status").is_not_null() & ~pl.col("status").str.to_lowercase().is_in(list(formats.STATUS_ALIASES)),
@@ -470,17 +472,32 @@ def _register(cur: Any, name: str, frame: pl.DataFrame) -> None:
 
 
 def _with_line_types(lines: pl.DataFrame, name_col: str | None) -> pl.DataFrame:
-    """Fill line_type from sku/name; classified once per distinct (sku, name), not per line."""
-    name = pl.col(name_col) if name_col else pl.lit(None, dtype=pl.String)
+    """Fill line_type from sku/name; classified once per distinct (sku, name), not per line. Only the few pairs
+    that are not products are joined back (most files have none)."""
     keys = ["sku"] + ([name_col] if name_col else [])
+    name = pl.col(name_col) if name_col else pl.lit(None, dtype=pl.String)
     kinds = lines.select(keys).unique().with_columns(validate.line_type_expr(pl.col("sku"), name).alias("__lt"))
-    out = lines.join(kinds, on=keys, how="left", nulls_equal=True, maintain_order="left")
-    return out.with_columns(pl.coalesce(pl.col("line_type").str.to_lowercase(), pl.col("__lt")).alias("line_type")
-                            ).drop("__lt")
+    others = kinds.filter(pl.col("__lt") != "product")
+    given = pl.col("line_type").str.to_lowercase()
+    if others.height == 0:
+        return lines.with_columns(pl.coalesce(given, pl.lit("product")).alias("line_type"))
+    out = lines.join(others, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return out.with_columns(pl.coalesce(given, pl.col("__lt"), pl.lit("product")).alias("line_type")).drop("__lt")
 
 
-def _first_non_null(name: str) -> pl.Expr:
-    return pl.col(name).drop_nulls().first().alias(name)
+def _with_line_numbers(lines: pl.DataFrame, n_orders: int) -> pl.DataFrame:
+    """line_no where the file has none: position of the line within its order, in file order. When every
+    order's lines are contiguous (the usual export) that is a run position, no grouping needed."""
+    lines = lines if lines.get_column(ROW).is_sorted() else lines.sort(ROW)
+    oid = pl.col("order_id")
+    starts = oid.ne_missing(oid.shift(1)).fill_null(True)
+    runs = lines.select(starts.sum()).item() if lines.height else 0
+    if runs == n_orders:
+        idx = pl.int_range(pl.len(), dtype=pl.Int64)
+        position = idx - pl.when(starts).then(idx).forward_fill() + 1
+    else:
+        position = pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("order_id")
+    return lines.with_columns(pl.coalesce(pl.col("line_no"), position).cast(pl.Int32).alias("line_no"))
 
 
 def _load_orders(cur: Any, valid: pl.DataFrame, seller_id: str, load_id: int, fmt: str):
@@ -491,24 +508,30 @@ def _load_orders(cur: Any, valid: pl.DataFrame, seller_id: str, load_id: int, fm
         is_return = is_cancel | (pl.col("quantity") < 0)
         returns = lines.filter(is_return).with_columns(is_cancel.alias("__cancel"))
         lines = lines.filter(~is_return)
-    lines = _with_line_types(lines, "product_name").with_columns(
-        pl.coalesce(pl.col("line_no"), pl.int_range(1, pl.len() + 1).over("order_id")).alias("line_no"))
-    orders = lines.group_by("order_id", maintain_order=True).agg([_first_non_null(c) for c in _ORDER_LEVEL])
-    orders = orders.with_columns(
-        pl.col("status").str.to_lowercase().replace(formats.STATUS_ALIASES).fill_null("paid"))
-    items = lines.select("order_id", "line_no", "sku", "product_name", "quantity", "unit_price",
-                         pl.col("line_discount").fill_null(0.0), "line_type")
+    # order-level fields: first non-null value in file order (Polars keeps file order cheaply);
+    # columns empty in the whole file are not aggregated at all
+    present = [c for c in _ORDER_LEVEL if lines.get_column(c).null_count() < lines.height]
+    orders = lines.group_by("order_id", maintain_order=True).agg(
+        [pl.col(c).drop_nulls().first() if lines.get_column(c).null_count() else pl.col(c).first()
+         for c in present]).with_columns([pl.lit(None, dtype=lines.schema[c]).alias(c)
+                                          for c in _ORDER_LEVEL if c not in present])
+    if "status" in present:
+        orders = orders.with_columns(pl.col("status").str.to_lowercase().replace(formats.STATUS_ALIASES))
     _register(cur, "si_orders", orders)
-    _register(cur, "si_items", items)
     p = {"s": seller_id, "l": load_id}
     _run(cur, """
         INSERT INTO orders (seller_id, order_id, ordered_at, customer_id, channel, status, currency, shipping_fee,
                             discount, refunded_amount, country, load_id)
-        SELECT $s, n.order_id, n.ordered_at, n.customer_id, n.channel, n.status, upper(n.currency),
+        SELECT $s, n.order_id, n.ordered_at, n.customer_id, n.channel, coalesce(n.status, 'paid'), upper(n.currency),
                coalesce(n.shipping_fee, 0), coalesce(n.order_discount, 0), coalesce(n.refunded_amount, 0),
                n.country, $l
         FROM si_orders n
         WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.seller_id = $s AND o.order_id = n.order_id)""", p)
+    cur.unregister("si_orders")
+    # line numbers (position within the order in file order) and line types, then one set-based insert
+    _register(cur, "si_items", _with_line_numbers(_with_line_types(lines, "product_name"), orders.height).select(
+        "order_id", "line_no", "sku", "product_name", "quantity", "unit_price",
+        pl.col("line_discount").fill_null(0.0), "line_type"))
     _run(cur, """
         INSERT INTO order_items (seller_id, order_id, line_no, ordered_at, sku, product_name, quantity, unit_price,
                                  discount, line_type, load_id)
@@ -524,6 +547,8 @@ def _load_orders(cur: Any, valid: pl.DataFrame, seller_id: str, load_id: int, fm
         WHERE i.sku IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM products p WHERE p.seller_id = $s AND p.sku = i.sku)
         GROUP BY i.sku""", p)
+    cur.unregister("si_items")
+    n_file_lines = lines.height
     _run(cur, """
         CREATE OR REPLACE TEMP TABLE si_first_seen AS
         SELECT customer_id, min(ordered_at) AS first_seen_at, arg_min(country, ordered_at) AS country
@@ -538,10 +563,9 @@ def _load_orders(cur: Any, valid: pl.DataFrame, seller_id: str, load_id: int, fm
         WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.seller_id = $s AND c.customer_id = f.customer_id)""",
                 {"s": seller_id})
     _run(cur, "DROP TABLE si_first_seen", {})
-    cur.unregister("si_orders")
-    cur.unregister("si_items")
     stats = _run(cur, """
-        SELECT count(DISTINCT i.order_id), count(*), coalesce(sum(i.quantity), 0),
+        SELECT (SELECT count(*) FROM orders WHERE seller_id = $s AND load_id = $l), count(*),
+               coalesce(sum(i.quantity), 0),
                coalesce(sum(i.quantity * i.unit_price), 0)::DOUBLE, coalesce(sum(i.discount), 0)::DOUBLE
         FROM order_items i WHERE i.seller_id = $s AND i.load_id = $l""", p)[0]
     order_money = _run(cur, """
@@ -549,7 +573,7 @@ def _load_orders(cur: Any, valid: pl.DataFrame, seller_id: str, load_id: int, fm
                coalesce(sum(shipping_fee), 0)::DOUBLE
         FROM orders WHERE seller_id = $s AND load_id = $l""", p)[0]
     n_orders, n_lines, units, gross, line_disc = stats
-    loaded, duplicate = int(n_lines), items.height - int(n_lines)
+    loaded, duplicate = int(n_lines), n_file_lines - int(n_lines)
     returns_amount, return_rows = float(order_money[1]), 0
     if returns is not None and returns.height:
         ret = returns.with_columns(

@@ -156,9 +156,12 @@ def read_csv(path: Path, progress: Callable[[int, int | None], None] | None = No
         except pl.exceptions.ComputeError as exc:
             if "more fields" not in str(exc):
                 raise ReadError(f"Cannot read the file as CSV: {str(exc).splitlines()[0]}") from None
-            header = pl.read_csv(source, n_rows=0, infer_schema=False, separator=separator).columns
-            ragged = _ragged_rows(source, separator, len(header))
-            frame = _scan_csv_batches(source, separator, progress, truncate=True)
+            try:
+                header = pl.read_csv(source, n_rows=0, infer_schema=False, separator=separator).columns
+                ragged = _ragged_rows(source, separator, len(header))
+                frame = _scan_csv_batches(source, separator, progress, truncate=True)
+            except (pl.exceptions.PolarsError, OSError) as retry_exc:  # e.g. a stray quote: malformed CSV
+                raise ReadError(f"Cannot read the file as CSV: {str(retry_exc).splitlines()[0]}") from None
         except pl.exceptions.NoDataError:
             raise ReadError("The file is empty.") from None
         except (pl.exceptions.PolarsError, OSError) as exc:

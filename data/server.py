@@ -80,11 +80,17 @@ def ensure_demo_warehouse(path: str | Path | None = None, **build_options: Any) 
             raise WarehouseError(f"SI_DEMO_SEED must be a whole number, not {seed_text!r}.") from None
         building = target.with_name(target.name + ".building")
         for leftover in (building, building.with_name(building.name + ".wal")):
-            leftover.unlink(missing_ok=True)  # an interrupted earlier build
+            leftover.unlink(missing_ok=True)  # an earlier build killed halfway
         log.info("No warehouse at %s: building the demo store (seed %s); this takes a little while.", target, seed)
-        build_demo(building, seed=seed, **build_options)
-        close_warehouse(building)  # in case the builder used the process-wide owner
         wal = building.with_name(building.name + ".wal")
+        try:
+            build_demo(building, seed=seed, **build_options)
+        except BaseException:
+            close_warehouse(building)
+            building.unlink(missing_ok=True)
+            wal.unlink(missing_ok=True)
+            raise
+        close_warehouse(building)  # in case the builder used the process-wide owner
         if wal.exists():
             os.replace(wal, target.with_name(target.name + ".wal"))
         os.replace(building, target)

@@ -103,7 +103,7 @@ def timestamp_expr(frame: pl.DataFrame, name: str, tz: str | None) -> pl.Expr:
         out = col.cast(pl.Datetime("us"))
         return out if tz is None else _to_utc_naive(out, "", tz)
     if dtype.is_numeric():
-        out = _parse_with(col.cast(pl.String), EXCEL_SERIAL)
+        out = _parse_with(col, EXCEL_SERIAL)   # typed serial numbers: no trip through text
         return out if tz is None else _to_utc_naive(out, "", tz)
     values = frame.get_column(name).drop_nulls()
     if values.len() == 0:
@@ -144,14 +144,24 @@ def text_expr(frame: pl.DataFrame, name: str) -> pl.Expr:
     """Trimmed text, empty -> null; ids written by spreadsheets as 17850.0 become 17850."""
     dtype = frame.schema[name]
     col = pl.col(name)
+    if dtype == pl.String:
+        # one look at the column decides which (copying) rewrites are needed at all; clean text stays as read
+        raw = pl.col(name)
+        padded, empty, dotted = frame.select(
+            raw.str.contains(r"^\s|\s$").any().alias("padded"), (raw.str.len_bytes() == 0).any().alias("empty"),
+            (raw.str.contains(".", literal=True).any() if name in ID_COLUMNS else pl.lit(False)).alias("dotted"),
+        ).row(0)
+        if padded:
+            col = col.str.strip_chars()
+        if dotted:
+            col = col.str.replace(r"^(\d+)\.0+$", "${1}")
+        return pl.when(col.str.len_bytes() > 0).then(col) if (padded or empty) else col
     if dtype.is_float():
         col = pl.when(col == col.floor()).then(col.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(
             col.cast(pl.String))
-    elif dtype != pl.String:
+    else:
         col = col.cast(pl.String, strict=False)
     col = col.str.strip_chars()
-    if name in ID_COLUMNS and dtype == pl.String:
-        col = col.str.replace(r"^(\d+)\.0+$", "${1}")
     return pl.when(col.str.len_bytes() > 0).then(col)
 
 
@@ -177,6 +187,9 @@ def decimal_expr(frame: pl.DataFrame, name: str) -> pl.Expr:
 
 
 def integer_expr(frame: pl.DataFrame, name: str) -> pl.Expr:
+    if frame.schema[name].is_integer():   # typed (Parquet/Excel) integers need no round trip through floats
+        col = pl.col(name)
+        return pl.when(col.abs() < 9e15).then(col.cast(pl.Int64, strict=False))
     dec = decimal_expr(frame, name)
     return pl.when((dec == dec.floor()) & (dec.abs() < 9e15)).then(dec.cast(pl.Int64, strict=False))
 

@@ -68,6 +68,29 @@ def test_health_names_the_schema_version_and_the_demo_store(server):
     assert server.db_path.exists()
 
 
+def test_two_first_starts_at_once_build_the_demo_store_once(tmp_path):
+    """Two processes starting on a missing warehouse: one builds, the other waits for it and reuses the file."""
+    from data.warehouse import Warehouse
+
+    target = tmp_path / "shared.duckdb"
+    code = ("import logging, sys; from data.server import ensure_demo_warehouse; logging.basicConfig(level='INFO'); "
+            "print(ensure_demo_warehouse(sys.argv[1], scale=0.05, days=30, now='2026-11-20T05:00:00'))")
+    env = {**os.environ, "SI_DEMO_SEED": "11"}
+    starts = [subprocess.Popen([sys.executable, "-c", code, str(target)], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [proc.communicate(timeout=300) for proc in starts]
+    for proc, (out, err) in zip(starts, outputs, strict=True):
+        assert proc.returncode == 0, err
+        assert out.strip() == str(target.resolve())
+    assert sum(err.count("building the demo store") for _, err in outputs) == 1  # one built, one waited
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shared.duckdb", "shared.duckdb.lock"]  # no half-built file
+    wh = Warehouse(target, read_only=True)
+    try:
+        assert wh.scalar("SELECT count(*) FROM sellers") == 3
+    finally:
+        wh.close()
+
+
 # ---------------------------------------------------------------------------------------------------------- tokens
 
 def test_ingest_without_a_token_is_refused(server):

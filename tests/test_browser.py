@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from e2e_server import ROOT, running_server
@@ -27,10 +28,7 @@ if not CHROMIUM.exists() and not os.environ.get("SI_REQUIRE_BROWSER"):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    d = tmp_path_factory.mktemp("browser_server")
-    from data.warehouse import Warehouse
-    Warehouse(d / "warehouse.duckdb").close()
-    with running_server(d) as running:
+    with running_server(tmp_path_factory.mktemp("browser_server")) as running:
         yield running
 
 
@@ -52,18 +50,31 @@ def browser_page(server, tmp_path_factory):
             context.close()
 
 
-def wait_until_rendered(page) -> None:
-    """Wait until the script run finished: the app shell is there and Streamlit's 'running' widget is gone."""
-    page.wait_for_selector('[data-testid="stAppViewContainer"]', state="visible")
-    page.wait_for_function(
-        """() => {
-            const status = document.querySelector('[data-testid="stStatusWidget"]');
-            const stale = document.querySelector('[data-stale="true"]');
-            const skeleton = document.querySelector('[data-testid="stAppSkeleton"]');
-            return !status && !stale && !skeleton && document.querySelector('[data-testid="stMain"]');
-        }""",
-        timeout=RENDER_TIMEOUT_MS)
-    page.wait_for_timeout(300)  # let charts lay out before the screenshot
+def wait_until_rendered(page, heading: str | None = None) -> None:
+    """Wait until the page's script run finished: its title heading is shown and Streamlit stopped running it.
+
+    On a timeout, saves a screenshot named FAILED_... and says what the page showed.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector('[data-testid="stAppViewContainer"]', state="visible")
+        title = page.locator('[data-testid="stMain"] h1')
+        if heading:
+            title = title.filter(has_text=heading)
+        title.first.wait_for(state="visible")
+        page.wait_for_function(
+            """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                     && !document.querySelector('[data-testid="stAppSkeleton"]')
+                     && !document.querySelector('[data-stale="true"]')""",
+            timeout=RENDER_TIMEOUT_MS)
+    except PlaywrightTimeout as exc:
+        shot = screenshot(page, f"FAILED_{heading or 'page'}_{page.url.rsplit('/', 1)[-1]}")
+        main = page.locator('[data-testid="stMain"]')
+        text = main.inner_text()[:2000] if main.count() else page.content()[:2000]
+        raise AssertionError(f"{page.url} did not finish rendering (waiting for heading {heading!r}): {exc.message}\n"
+                             f"screenshot: {shot}\npage text: {text}") from None
+    page.wait_for_timeout(500)  # let charts lay out before the screenshot
 
 
 def crash_boxes(page) -> list[str]:
@@ -82,14 +93,13 @@ def screenshot(page, name: str) -> Path:
 
 
 def nav_links(page) -> list[tuple[str, str]]:
-    """(label, href) of every page link in the sidebar navigation, in order."""
-    page.wait_for_selector('[data-testid="stSidebarNav"] a', state="attached")
+    """(title, url) of every page link in the sidebar navigation, in order (icons left out of the title)."""
+    page.wait_for_selector('[data-testid="stSidebarNavLink"]', state="attached")
     links = []
-    for link in page.locator('[data-testid="stSidebarNav"] a').all():
-        label = link.inner_text().strip()
+    for link in page.locator('a[data-testid="stSidebarNavLink"]').all():
+        label = link.locator("span[label]").first.get_attribute("label") or link.inner_text().strip()
         href = link.get_attribute("href") or ""
-        if label and href:
-            links.append((label, href))
+        links.append((label.strip(), href))
     return links
 
 
@@ -110,14 +120,13 @@ def test_every_page_in_the_navigation_renders_without_errors(server, browser_pag
     links = nav_links(page)
     assert len(links) >= 5, f"expected the app's pages in the sidebar navigation, found {links}"
 
+    assert all(label and href for label, href in links), links
     failures = []
     for number, (label, href) in enumerate(links, start=1):
         url = href if href.startswith("http") else server.base_url + "/" + href.lstrip("/")
         page.goto(url, wait_until="domcontentloaded")
-        wait_until_rendered(page)
-        # st.navigation names the browser tab after the page's title, i.e. the nav label
-        page.wait_for_function("label => document.title.includes(label)", arg=label, timeout=RENDER_TIMEOUT_MS)
-        shot = screenshot(page, f"{number:02d}_{url.rstrip('/').rsplit('/', 1)[-1] or 'home'}")
+        wait_until_rendered(page, heading=label)  # every page opens with its navigation title as heading
+        shot = screenshot(page, f"{number:02d}_{urlparse(url).path.strip('/') or 'home'}")
         boxes = crash_boxes(page)
         if boxes:
             failures.append(f"{label} ({url}), screenshot {shot}: " + " | ".join(b[:500] for b in boxes))
@@ -135,9 +144,10 @@ def test_switching_the_language_to_english_shows_english_labels(server, browser_
     else:  # a selectbox showing 한국어: open it, then pick English from the list
         sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="한국어").first.click()
         page.get_by_role("option", name="English").click()
-    wait_until_rendered(page)
+    wait_until_rendered(page, heading="Home")  # the page title is translated ...
+    assert "Home" in [label for label, _ in nav_links(page)]  # ... and so is the navigation
     page.wait_for_selector('[data-testid="stMetricLabel"]', state="visible")
     labels = " ".join(page.locator('[data-testid="stMetricLabel"]').all_inner_texts())
-    assert re.search(r"Revenue|Orders|Visitors|Conversion", labels), labels
+    assert re.search(r"Revenue|Orders|Visitors|Conversion", labels), labels  # ... and the KPI labels
     assert crash_boxes(page) == []
     screenshot(page, "99_home_english")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analytics.i18n import t
 from data.server import api_routes, ensure_demo_warehouse, server_lifespan
@@ -40,4 +41,6 @@ def main() -> None:
         _ui.end_run()
 
 
-main()
+# The server imports this file once to find `app` (no script context then); each page run executes it with one.
+if get_script_run_ctx(suppress_warning=True) is not None:
+    main()

@@ -468,7 +468,8 @@ def _run(cur: Any, query: str, params: dict[str, Any]) -> list[tuple]:
 
 
 def _register(cur: Any, name: str, frame: pl.DataFrame) -> None:
-    cur.register(name, frame.to_arrow())
+    """Expose a frame to DuckDB; the newest Arrow layout (string views) hands text over without copying it."""
+    cur.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
 
 
 def _with_line_types(lines: pl.DataFrame, name_col: str | None) -> pl.DataFrame:

@@ -183,7 +183,7 @@ PETSHOP_PRODUCTS = (
 
 PETSHOP = SellerSpec(
     seller_id="petshop_kr", name="멍냥마켓", currency="KRW", timezone="Asia/Seoul", language="ko", country="KR",
-    holiday_country="KR", orders_per_day=92, guest_share=0.07,
+    holiday_country="KR", orders_per_day=104, guest_share=0.07,
     purchase_rate_mean=1 / 75, purchase_rate_shape=0.45, lifetime_mean_days=200,
     weekly=KR_WEEKLY, hourly_weekday=KR_HOURLY_WEEKDAY, hourly_weekend=KR_HOURLY_WEEKEND,
     season_amplitude=0.12, season_peak_doy=15, growth_per_year=0.18,
@@ -272,7 +272,7 @@ COFFEE_PRODUCTS = (
 
 COFFEE = SellerSpec(
     seller_id="coffee_kr", name="오늘의원두", currency="KRW", timezone="Asia/Seoul", language="ko", country="KR",
-    holiday_country="KR", orders_per_day=48, guest_share=0.06,
+    holiday_country="KR", orders_per_day=54, guest_share=0.06,
     purchase_rate_mean=1 / 65, purchase_rate_shape=0.4, lifetime_mean_days=180,
     weekly=KR_WEEKLY, hourly_weekday=KR_HOURLY_WEEKDAY, hourly_weekend=KR_HOURLY_WEEKEND,
     season_amplitude=0.18, season_peak_doy=10, growth_per_year=0.10,
@@ -353,7 +353,7 @@ OUTDOOR_PRODUCTS = (
 
 OUTDOOR = SellerSpec(
     seller_id="outdoor_us", name="Trailhead Gear", currency="USD", timezone="America/Los_Angeles", language="en",
-    country="US", holiday_country="US", orders_per_day=34, guest_share=0.09,
+    country="US", holiday_country="US", orders_per_day=38, guest_share=0.09,
     purchase_rate_mean=1 / 200, purchase_rate_shape=0.6, lifetime_mean_days=300,
     weekly=US_WEEKLY, hourly_weekday=US_HOURLY_WEEKDAY, hourly_weekend=US_HOURLY_WEEKEND,
     season_amplitude=0.30, season_peak_doy=165, growth_per_year=0.12,

@@ -248,20 +248,22 @@ _CLAIM_TYPES = {"return": "return", "exchange": "exchange", "cancel": "cancel", 
 def _parse(staged: pl.DataFrame, kind: str, tz: str, fmt: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Typed target frame + row problems (row, column, reason, value). Vectorised: one select per frame."""
     specs = formats.TARGETS[kind]
+    facts = validate.column_facts(staged, {name: dtype for name, dtype, *_ in specs})
     exprs: list[pl.Expr] = [pl.col(ROW)]
     for name, dtype, _req, _help in specs:
         if dtype == "text":
-            exprs.append(validate.text_expr(staged, name).alias(name))
+            exprs.append(validate.text_expr(staged, name, facts.get(name)).alias(name))
         elif dtype == "integer":
-            exprs.append(validate.integer_expr(staged, name).alias(name))
+            exprs.append(validate.integer_expr(staged, name, facts.get(name)).alias(name))
         elif dtype == "decimal":
-            exprs.append(validate.decimal_expr(staged, name).alias(name))
+            exprs.append(validate.decimal_expr(staged, name, facts.get(name)).alias(name))
         elif dtype == "timestamp":
             exprs.append(validate.timestamp_expr(staged, name, tz).alias(name))
         elif dtype == "date":
             exprs.append(validate.timestamp_expr(staged, name, None).dt.date().alias(name))
     # text columns are present exactly when their trimmed value is; others need a look at the source
-    present = [(pl.col(name).is_not_null() if dtype == "text" else validate.present_expr(staged, name))
+    present = [(pl.col(name).is_not_null() if dtype == "text" else validate.present_expr(staged, name,
+                                                                                       facts.get(name)))
                .alias(f"__has_{name}") for name, dtype, *_ in specs]
     raw_values = [pl.col(name).alias(f"__raw_{name}") for name, *_ in specs]
     both = staged.lazy().select(exprs + raw_values).with_columns(

@@ -8,6 +8,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,12 +59,18 @@ def _hash_file(path: Path) -> str:
 def detect_encoding(path: Path) -> tuple[str, str]:
     """(encoding, sha256) of a text file: UTF-8 if the WHOLE file decodes as UTF-8, else CP949 (superset of EUC-KR)."""
     digest = hashlib.sha256()
+    return _detect_encoding(path, digest), digest.hexdigest()
+
+
+def _detect_encoding(path: Path, digest=None) -> str:
+    """The encoding part of detect_encoding; feeds `digest` (if given) with the bytes read."""
     utf8 = codecs.getincrementaldecoder("utf-8")()
     cp949 = codecs.getincrementaldecoder("cp949")()
     utf8_ok, cp949_ok, bom, first = True, True, False, True  # UTF-8 is checked over the whole file
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(_CHUNK), b""):
-            digest.update(chunk)
+            if digest is not None:
+                digest.update(chunk)
             if first:
                 bom = chunk.startswith(codecs.BOM_UTF8)
                 if b"\x00" in chunk[:65536]:
@@ -81,7 +88,7 @@ def detect_encoding(path: Path) -> tuple[str, str]:
         except UnicodeDecodeError:
             utf8_ok = False
     if utf8_ok:
-        return ("utf-8-sig" if bom else "utf-8"), digest.hexdigest()
+        return "utf-8-sig" if bom else "utf-8"
     with path.open("rb") as fh:
         try:
             for chunk in iter(lambda: fh.read(_CHUNK), b""):
@@ -90,7 +97,7 @@ def detect_encoding(path: Path) -> tuple[str, str]:
         except UnicodeDecodeError:
             cp949_ok = False
     if cp949_ok:
-        return "cp949", digest.hexdigest()
+        return "cp949"
     raise ReadError("The file is neither UTF-8 nor CP949/EUC-KR text. Save it as CSV UTF-8 and try again.")
 
 
@@ -143,7 +150,17 @@ def read_csv(path: Path, progress: Callable[[int, int | None], None] | None = No
     size = path.stat().st_size
     if size == 0:
         raise ReadError("The file is empty.")
-    encoding, checksum = detect_encoding(path)
+    # the checksum is computed on a second thread while the encoding check and the read run (hashlib releases
+    # the GIL), instead of in the same pass as the encoding check
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checksum_job = pool.submit(_hash_file, path)
+        encoding = _detect_encoding(path)
+        frame, ragged = _read_csv_text(path, encoding, progress)
+        checksum = checksum_job.result()
+    return ReadTable(frame, "csv", encoding, checksum, ragged)
+
+
+def _read_csv_text(path: Path, encoding: str, progress) -> tuple[pl.DataFrame, dict[int, str]]:
     source, tmp = path, None
     if encoding == "cp949":
         tmp = transcode_to_utf8(path, "cp949")
@@ -171,7 +188,7 @@ def read_csv(path: Path, progress: Callable[[int, int | None], None] | None = No
             tmp.unlink(missing_ok=True)
     if frame.width == 0:
         raise ReadError("The file has no header line.")
-    return ReadTable(frame, "csv", encoding, checksum, ragged)
+    return frame, ragged
 
 
 def _scan_csv_batches(path: Path, separator: str, progress, *, truncate: bool) -> pl.DataFrame:

@@ -140,17 +140,41 @@ def timestamp_expr(frame: pl.DataFrame, name: str, tz: str | None) -> pl.Expr:
 ID_COLUMNS = ("order_id", "customer_id", "return_id", "session_id")
 
 
-def text_expr(frame: pl.DataFrame, name: str) -> pl.Expr:
+def column_facts(frame: pl.DataFrame, dtypes: dict[str, str]) -> dict[str, dict[str, bool]]:
+    """What the parsers need to know about each text source column (target name -> text | integer | decimal |
+    timestamp | date), found in ONE parallel pass over the frame instead of one pass per column and question."""
+    exprs: list[pl.Expr] = []
+    for name, target in dtypes.items():
+        if frame.schema[name] != pl.String:
+            continue
+        col = pl.col(name)
+        if target == "text":
+            exprs += [col.str.contains(r"^\s|\s$").any().alias(f"{name}\x00padded"),
+                      (col.str.len_bytes() == 0).any().alias(f"{name}\x00empty")]
+            if name in ID_COLUMNS:
+                exprs.append(col.str.contains(".", literal=True).any().alias(f"{name}\x00dotted"))
+            continue
+        if target in ("integer", "decimal"):
+            exprs.append((col.cast(pl.Float64, strict=False).is_null() & col.is_not_null()).any()
+                         .alias(f"{name}\x00misses"))
+        exprs.append((col.is_not_null() & (col.str.strip_chars().str.len_bytes() == 0)).any()
+                     .alias(f"{name}\x00blanks"))
+    facts: dict[str, dict[str, bool]] = {}
+    if exprs:
+        for key, value in frame.select(exprs).row(0, named=True).items():
+            name, fact = key.split("\x00")
+            facts.setdefault(name, {})[fact] = bool(value)
+    return facts
+
+
+def text_expr(frame: pl.DataFrame, name: str, facts: dict[str, bool] | None = None) -> pl.Expr:
     """Trimmed text, empty -> null; ids written by spreadsheets as 17850.0 become 17850."""
     dtype = frame.schema[name]
     col = pl.col(name)
     if dtype == pl.String:
-        # one look at the column decides which (copying) rewrites are needed at all; clean text stays as read
-        raw = pl.col(name)
-        padded, empty, dotted = frame.select(
-            raw.str.contains(r"^\s|\s$").any().alias("padded"), (raw.str.len_bytes() == 0).any().alias("empty"),
-            (raw.str.contains(".", literal=True).any() if name in ID_COLUMNS else pl.lit(False)).alias("dotted"),
-        ).row(0)
+        # what the column holds decides which (copying) rewrites are needed at all; clean text stays as read
+        facts = facts or column_facts(frame, {name: "text"})[name]
+        padded, empty, dotted = facts["padded"], facts["empty"], facts.get("dotted", False)
         if padded:
             col = col.str.strip_chars()
         if dotted:
@@ -173,7 +197,7 @@ def _number_text(expr: pl.Expr) -> pl.Expr:
     return s.str.replace(r"^\((.*)\)$", "-${1}")
 
 
-def decimal_expr(frame: pl.DataFrame, name: str) -> pl.Expr:
+def decimal_expr(frame: pl.DataFrame, name: str, facts: dict[str, bool] | None = None) -> pl.Expr:
     """Float64 of a money/number column; '1,234', '₩18,900', '$5.00' and '(12)' are understood."""
     dtype = frame.schema[name]
     if dtype.is_numeric():
@@ -181,16 +205,17 @@ def decimal_expr(frame: pl.DataFrame, name: str) -> pl.Expr:
     else:
         direct = pl.col(name).cast(pl.String).cast(pl.Float64, strict=False)
         # the cleaning regex costs ~0.3 s per million values: only pay it when a plain cast misses values
-        misses = frame.select((direct.is_null() & pl.col(name).is_not_null()).any()).item()
+        misses = facts["misses"] if facts and "misses" in facts else frame.select(
+            (direct.is_null() & pl.col(name).is_not_null()).any()).item()
         out = _number_text(pl.col(name).cast(pl.String)).cast(pl.Float64, strict=False) if misses else direct
     return pl.when(out.is_finite()).then(out)
 
 
-def integer_expr(frame: pl.DataFrame, name: str) -> pl.Expr:
+def integer_expr(frame: pl.DataFrame, name: str, facts: dict[str, bool] | None = None) -> pl.Expr:
     if frame.schema[name].is_integer():   # typed (Parquet/Excel) integers need no round trip through floats
         col = pl.col(name)
         return pl.when(col.abs() < 9e15).then(col.cast(pl.Int64, strict=False))
-    dec = decimal_expr(frame, name)
+    dec = decimal_expr(frame, name, facts)
     return pl.when((dec == dec.floor()) & (dec.abs() < 9e15)).then(dec.cast(pl.Int64, strict=False))
 
 
@@ -199,13 +224,14 @@ def raw_text(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.String, strict=False).str.slice(0, 200)
 
 
-def present_expr(frame: pl.DataFrame, name: str) -> pl.Expr:
+def present_expr(frame: pl.DataFrame, name: str, facts: dict[str, bool] | None = None) -> pl.Expr:
     """True where the source cell holds something other than blanks."""
     dtype = frame.schema[name]
     if dtype != pl.String:
         return pl.col(name).is_not_null()
     col = pl.col(name)
-    blanks = frame.select((col.is_not_null() & (col.str.strip_chars().str.len_bytes() == 0)).any()).item()
+    blanks = facts["blanks"] if facts and "blanks" in facts else frame.select(
+        (col.is_not_null() & (col.str.strip_chars().str.len_bytes() == 0)).any()).item()
     return col.str.contains(r"\S") if blanks else col.is_not_null()
 
 

@@ -55,3 +55,31 @@ def demo_db(demo_db_template, tmp_path) -> Path:
     shutil.copy(demo_db_template, target)
     os.environ["SI_DB_PATH"] = str(target)
     return target
+
+
+# AppTest and the pages/ folder: shared by every AppTest in the suite.
+@pytest.fixture
+def legacy_pages_mode():
+    """Ask for AppTest's unpatched behaviour (see _navigation_pages_only)."""
+
+
+@pytest.fixture(autouse=True)
+def _navigation_pages_only(request, monkeypatch):
+    """Make AppTest run app.py on every rerun, as the server does.
+
+    AppTest resets `PagesManager.uses_pages_directory` before each run; with a `pages/` folder beside
+    app.py it then runs the requested page file alone (Streamlit's legacy pages/ mode), skipping app.py.
+    A server flips the flag once, when app.py first calls st.navigation, and keeps it. This patch
+    (of Streamlit's test harness, not of our code) keeps AppTest on the server's behaviour.
+    """
+    if "legacy_pages_mode" in request.fixturenames:
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,31 +18,6 @@ TITLES = {"ko": {"home": "홈", "realtime": "실시간", "products": "상품", "
           "en": {"home": "Home", "realtime": "Real-time", "products": "Products", "traffic": "Traffic & keywords",
                  "ads": "Ads", "customers": "Customers", "alerts": "Alerts", "explore": "Explore (SQL)",
                  "data": "Data"}}
-
-
-@pytest.fixture
-def legacy_pages_mode():
-    """Ask for AppTest's unpatched behaviour (see _navigation_pages_only)."""
-
-
-@pytest.fixture(autouse=True)
-def _navigation_pages_only(request, monkeypatch):
-    """Make AppTest run app.py on every rerun, as the server does.
-
-    AppTest resets `PagesManager.uses_pages_directory` before each run; with a `pages/` folder beside
-    app.py it then runs the requested page file alone (Streamlit's legacy pages/ mode), skipping app.py.
-    A server flips the flag once, when app.py first calls st.navigation, and keeps it. This patch
-    (of Streamlit's test harness, not of our code) keeps AppTest on the server's behaviour.
-    """
-    if "legacy_pages_mode" in request.fixturenames:
-        return
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture

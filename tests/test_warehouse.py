@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from data.schema import LATEST_VERSION, MIGRATIONS
-from data.warehouse import SchemaTooNewError, Warehouse, WarehouseBusyError, migrate, schema_version
+from data.warehouse import SchemaTooNewError, Warehouse, migrate, schema_version
 
 
 def test_new_file_gets_latest_schema(tmp_path):

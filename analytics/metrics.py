@@ -115,13 +115,38 @@ def format_money(value: float | None, currency: str) -> str:
     return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
 
 
-def format_metric_value(name: str, value: float | None, currency: str) -> str:
-    """A metric value as shown on a tile: money with currency, counts with separators, ratios in %."""
+def format_money_compact(value: float | None, currency: str, lang: str) -> str:
+    """Money short enough for a tile: ₩1,573만 / ₩1.04억 in Korean, ₩15.7M / $104.3K in English.
+
+    Amounts that already fit a tile (10 characters or fewer, e.g. ₩9,999,999) are shown in full.
+    """
+    if value is None:
+        return "–"
+    full = format_money(value, currency)
+    size = abs(value)
+    if len(full) <= 10:
+        return full
+    symbol = _CURRENCY_SYMBOLS.get((currency or "").upper(), "")
+    suffix = "" if symbol else f" {currency}"
+    sign = "-" if value < 0 else ""
+    if lang == "ko":
+        if size >= 100_000_000:
+            return f"{sign}{symbol}{size / 100_000_000:,.2f}억{suffix}"
+        return f"{sign}{symbol}{size / 10_000:,.0f}만{suffix}"
+    for limit, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if size >= limit:
+            return f"{sign}{symbol}{size / limit:,.1f}{unit}{suffix}"
+    return full
+
+
+def format_metric_value(name: str, value: float | None, currency: str, lang: str | None = None) -> str:
+    """A metric value as shown on a tile: money with currency (compact when `lang` is given),
+    counts with separators, ratios in %."""
     if value is None:
         return "–"
     unit = METRICS[name].unit
     if unit == "money":
-        return format_money(value, currency)
+        return format_money_compact(value, currency, lang) if lang else format_money(value, currency)
     if unit == "ratio":
         return f"{value * 100:.2f}%"
     return f"{value:,.0f}"

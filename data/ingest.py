@@ -266,11 +266,10 @@ def _parse(staged: pl.DataFrame, kind: str, tz: str, fmt: str) -> tuple[pl.DataF
                                                                                        facts.get(name)))
                .alias(f"__has_{name}") for name, dtype, *_ in specs]
     raw_values = [pl.col(name).alias(f"__raw_{name}") for name, *_ in specs]
-    both = staged.lazy().select(exprs + raw_values).with_columns(
-        [e for e, (name, dtype, *_r) in zip(present, specs, strict=True) if dtype == "text"])
-    both = pl.concat([both, staged.lazy().select(
-        [e for e, (name, dtype, *_r) in zip(present, specs, strict=True) if dtype != "text"])],
-        how="horizontal").collect()
+    # one select (a horizontal concat of two would re-chunk, i.e. copy, every text column)
+    both = staged.lazy().select(
+        exprs + raw_values + [e for e, (name, dtype, *_r) in zip(present, specs, strict=True) if dtype != "text"]
+    ).with_columns([e for e, (name, dtype, *_r) in zip(present, specs, strict=True) if dtype == "text"]).collect()
     frame = both.lazy()
     checks: list[pl.LazyFrame] = []
 
@@ -311,7 +310,7 @@ def _parse(staged: pl.DataFrame, kind: str, tz: str, fmt: str) -> tuple[pl.DataF
             "line_type", "unknown line type (product, shipping, fee, adjustment)")
     if kind == "ad_stats":
         add((pl.col("stat_hour") < 0) | (pl.col("stat_hour") > 23), "stat_hour", "hour must be 0-23")
-    typed = both.select([ROW] + [name for name, *_ in specs])
+    typed = both[[ROW] + [name for name, *_ in specs]]   # (an eager select would re-chunk: copy all text)
     problems = pl.concat(checks).collect() if checks else validate.empty_problems()
     return typed, problems
 
@@ -392,7 +391,8 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
                f"in a rejects file).")
         return _rejected(seller_id, kind, source, fmt_name, _to_problems(problems.head(MAX_PROBLEMS)),
                          problem_count, rows_read, msg, rows_rejected)
-    valid = typed.join(problems.select(ROW).unique(), on=ROW, how="anti") if problem_count else typed
+    valid = (typed.join(problems.select(ROW).unique(), on=ROW, how="anti", maintain_order="left") if problem_count
+             else typed)
     if valid.height == 0:
         return _rejected(seller_id, kind, source, fmt_name, _to_problems(problems.head(MAX_PROBLEMS)), problem_count,
                          rows_read, f"No valid rows in {source}: all {rows_read} rows have problems; nothing was loaded.",
@@ -489,9 +489,8 @@ def _with_line_types(lines: pl.DataFrame, name_col: str | None) -> pl.DataFrame:
 
 
 def _with_line_numbers(lines: pl.DataFrame, n_orders: int) -> pl.DataFrame:
-    """line_no where the file has none: position of the line within its order, in file order. When every
+    """line_no where the file has none: position of the line within its order (`lines` in file order). When every
     order's lines are contiguous (the usual export) that is a run position, no grouping needed."""
-    lines = lines if lines.get_column(ROW).is_sorted() else lines.sort(ROW)
     oid = pl.col("order_id")
     starts = oid.ne_missing(oid.shift(1)).fill_null(True)
     runs = lines.select(starts.sum()).item() if lines.height else 0
@@ -504,7 +503,8 @@ def _with_line_numbers(lines: pl.DataFrame, n_orders: int) -> pl.DataFrame:
 
 
 def _load_orders(cur: Any, valid: pl.DataFrame, seller_id: str, load_id: int, fmt: str):
-    lines = valid
+    # file order matters below (first given order fields, line positions); joins may have shuffled the rows
+    lines = valid if valid.get_column(ROW).is_sorted() else valid.sort(ROW)
     returns = None
     if fmt == "online_retail":
         is_cancel = pl.col("order_id").str.starts_with("C")

@@ -222,25 +222,53 @@ def _textify(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(exprs)
 
 
+def _parquet_batches_polars(path: Path, total: int | None, progress) -> pl.DataFrame:
+    """Polars' own Parquet reader, in batches: typed columns arrive typed, no detour through pyarrow objects."""
+    parts, done = [], 0
+    for part in pl.scan_parquet(path).collect_batches(chunk_size=BATCH_ROWS):
+        parts.append(part)
+        done += part.height
+        if progress is not None:
+            progress(done, total)
+    if not parts:
+        return pl.DataFrame(schema=pl.read_parquet_schema(path))
+    return pl.concat(parts, rechunk=False) if len(parts) > 1 else parts[0]
+
+
+def _parquet_batches_pyarrow(path: Path, progress) -> pl.DataFrame:
+    """pyarrow's reader: the fallback for Parquet features Polars does not read."""
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    total = pf.metadata.num_rows
+    parts, done = [], 0
+    for batch in pf.iter_batches(batch_size=BATCH_ROWS):
+        part = pl.from_arrow(batch)
+        assert isinstance(part, pl.DataFrame)
+        parts.append(part)
+        done += part.height
+        if progress is not None:
+            progress(done, total)
+    frame = pl.concat(parts) if parts else pl.from_arrow(pf.schema_arrow.empty_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
 def read_parquet(path: Path, progress=None) -> ReadTable:
     import pyarrow.parquet as pq
 
     checksum = _hash_file(path)
     try:
-        pf = pq.ParquetFile(path)
-        total = pf.metadata.num_rows
-        parts, done = [], 0
-        for batch in pf.iter_batches(batch_size=BATCH_ROWS):
-            part = pl.from_arrow(batch)
-            assert isinstance(part, pl.DataFrame)
-            parts.append(part)
-            done += part.height
-            if progress is not None:
-                progress(done, total)
-        frame = pl.concat(parts) if parts else pl.from_arrow(pf.schema_arrow.empty_table())
+        total = pq.ParquetFile(path).metadata.num_rows
     except Exception as exc:  # pyarrow raises many types for corrupt files
         raise ReadError(f"Cannot read the file as Parquet: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    assert isinstance(frame, pl.DataFrame)
+    try:
+        frame = _parquet_batches_polars(path, total, progress)
+    except (Exception, pl.exceptions.PanicException):
+        try:
+            frame = _parquet_batches_pyarrow(path, progress)
+        except Exception as exc:
+            raise ReadError(f"Cannot read the file as Parquet: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     frame = _textify(frame)
     frame = frame.rename(dict(zip(frame.columns, _clean_header(frame.columns), strict=True)))
     return ReadTable(frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)),

@@ -15,9 +15,11 @@ from analytics import kpis, sellers, warehouse_status
 from analytics.i18n import LANGUAGES, STRINGS, normalise_language, t
 from analytics.metrics import (
     KPI_METRICS,
+    METRICS,
     PERIOD_DEFINITIONS,
     format_delta,
     format_metric_value,
+    format_money,
     metric_help,
     metric_label,
 )
@@ -236,12 +238,19 @@ def render_kpi_tiles(summary: pl.DataFrame, currency: str, lang: str) -> None:
             with column:
                 st.metric(
                     metric_label(metric, lang),
-                    format_metric_value(metric, row["value"], currency),
+                    format_metric_value(metric, row["value"], currency, lang),
                     delta=format_delta(metric, row["value"], row["previous_value"], row["delta_pct"]),
-                    help=metric_help(metric, lang),
+                    help=metric_help(metric, lang) + _exact_value(metric, row["value"], currency),
                     delta_description=t(f"delta.{period}", lang),
                     border=True,
                 )
+
+
+def _exact_value(metric: str, value: float | None, currency: str) -> str:
+    """The unshortened amount, appended to a money tile's help (the tile itself shows ₩1,573만)."""
+    if value is None or METRICS[metric].unit != "money":
+        return ""
+    return f"\n\n= {format_money(value, currency)}"
 
 
 def column_config(columns: list[str], lang: str) -> dict[str, object]:

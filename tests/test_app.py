@@ -106,8 +106,8 @@ def test_kpi_tiles_show_the_analytics_numbers(at, demo_db):
     revenue_30 = expected[("last_30_days", "revenue")]
     assert revenue_30["value"] > 0
     tiles = _metrics(at)
-    assert tiles[10] == ("매출", format_metric_value("revenue", revenue_30["value"], "KRW"))
-    assert tiles[6] == ("주문 수", format_metric_value("orders", expected[("last_7_days", "orders")]["value"], "KRW"))
+    assert tiles[10] == ("매출", format_metric_value("revenue", revenue_30["value"], "KRW", "ko"))
+    assert tiles[6] == ("주문 수", format_metric_value("orders", expected[("last_7_days", "orders")]["value"], "KRW", "ko"))
     delta = at.metric[10].proto.delta
     assert delta.endswith("%") and delta == f"{revenue_30['delta_pct']:+.1f}%"
 

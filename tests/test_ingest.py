@@ -245,3 +245,56 @@ def test_progress_is_reported(warehouse, tmp_path):
     ingest_file(warehouse, tmp_path / "i.parquet", seller_id="s", kind="inventory",
                 progress=lambda done, total: calls.append((done, total)))
     assert calls[0] == (1, 1)
+
+
+def test_interleaved_orders_number_lines_in_file_order_and_take_first_given_order_fields(warehouse, tmp_path):
+    # lines of one order are not next to each other; order-level fields are given on a later line only
+    text = ("order_id,ordered_at,sku,product_name,quantity,unit_price,customer_id,shipping_fee,status,line_type\n"
+            "M-1,2026-03-01 10:00,A,사료,1,1000,,,,\n"
+            "M-2,2026-03-01 11:00,B-1,간식,2,500,C9,2500,결제완료,\n"
+            "M-1,2026-03-01 10:00,POST,택배비,1,3000,C7,3000,,\n"
+            "M-1,2026-03-01 10:00,A2,사료 2,1,1000,C8,9999,cancelled,Product\n")
+    result = ingest_file(warehouse, write(tmp_path, "i.csv", text), seller_id="s", kind="orders")
+    assert result.status == "loaded", result.problems
+    items = warehouse.sql("SELECT order_id, line_no, sku, line_type FROM order_items ORDER BY order_id, line_no")
+    assert items.rows() == [("M-1", 1, "A", "product"), ("M-1", 2, "POST", "shipping"), ("M-1", 3, "A2", "product"),
+                            ("M-2", 1, "B-1", "product")]
+    orders = warehouse.sql("SELECT order_id, customer_id, shipping_fee::DOUBLE s, status FROM orders ORDER BY 1")
+    assert orders.rows() == [("M-1", "C7", 3000.0, "cancelled"), ("M-2", "C9", 2500.0, "paid")]
+    assert result.totals["orders"] == 2 and result.totals["lines"] == 4
+
+
+def test_given_line_numbers_are_kept_and_repeated_ones_rejected(warehouse, tmp_path):
+    text = ("order_id,ordered_at,sku,product_name,quantity,unit_price,line_no\n"
+            "N-1,2026-03-01 10:00,A,a,1,1000,7\nN-1,2026-03-01 10:00,B,b,1,1000,\nN-2,2026-03-01 10:00,C,c,1,1,7\n")
+    result = ingest_file(warehouse, write(tmp_path, "n.csv", text), seller_id="s", kind="orders")
+    assert result.status == "loaded", result.problems
+    assert warehouse.sql("SELECT order_id, line_no FROM order_items ORDER BY 1, 2").rows() == \
+        [("N-1", 2), ("N-1", 7), ("N-2", 7)]
+    dupe = ingest_file(warehouse, write(tmp_path, "d.csv", text + "N-2,2026-03-02 10:00,D,d,1,1,7\n"),
+                       seller_id="t", kind="orders")
+    assert dupe.status == "rejected"
+    assert [(p.row, p.reason) for p in dupe.problems if p.row == 4] == [(4, "same order_id, line_no as row 3")]
+
+
+def test_text_cleanup_only_where_needed(warehouse, tmp_path):
+    # padded values and spreadsheet ids (17850.0) are cleaned even when most values need nothing
+    text = ("order_id,ordered_at,sku,product_name,quantity,unit_price,customer_id,channel\n"
+            + "".join(f"P-{i},2026-03-01 10:00,S{i},n,1,100,C{i},app\n" for i in range(50))
+            + "  P-99 ,2026-03-01 10:00, S99 ,n,1,100,17850.0,\t app \n")
+    result = ingest_file(warehouse, write(tmp_path, "t.csv", text), seller_id="s", kind="orders")
+    assert result.status == "loaded", result.problems
+    row = warehouse.sql("SELECT o.customer_id, o.channel, i.sku FROM orders o JOIN order_items i USING (order_id) "
+                        "WHERE order_id = 'P-99'").rows()
+    assert row == [("17850", "app", "S99")]
+
+
+def test_malformed_quote_in_a_ragged_file_is_rejected_not_raised(warehouse, tmp_path):
+    good = (EXAMPLES / "orders.csv").read_text(encoding="utf-8").splitlines()
+    fields = good[1].split(",")
+    fields[5] = "가"        # splits the quoted "25,900": a stray quote and one field too many
+    path = write(tmp_path, "q.csv", "\n".join([good[0], ",".join(fields)] + good[2:]) + "\n")
+    before = counts(warehouse)
+    result = ingest_file(warehouse, path, seller_id="s", kind="orders", skip_invalid=True)
+    assert result.status == "rejected" and result.message.startswith("Cannot read the file as CSV")
+    assert counts(warehouse) == before

@@ -156,3 +156,32 @@ def test_date_spellings(values, expected):
     frame = pl.DataFrame({"t": values})
     out = frame.select(timestamp_expr(frame, "t", "Asia/Seoul").cast(pl.String)).to_series().to_list()
     assert [v[:19] if v else v for v in out] == expected
+
+
+def test_typed_parquet_columns_parse_natively(warehouse, tmp_path):
+    frame = pl.DataFrame({
+        "order_id": [1001, 1001, 1002], "ordered_at": pl.Series(["2024-02-01 09:00:00"] * 2 + ["2024-02-02 18:30:00"]
+                                                                ).str.to_datetime(),
+        "sku": ["A", "B", "A"], "product_name": ["사료", "간식", "사료"],
+        "quantity": pl.Series([1, 2, 3], dtype=pl.Int16), "unit_price": pl.Series([1000, 550, 1000], dtype=pl.UInt32),
+        "customer_id": [17850.0, 17850.0, None], "line_no": pl.Series([None, None, None], dtype=pl.Int64)})
+    frame.write_parquet(tmp_path / "typed.parquet")
+    result = ingest_file(warehouse, tmp_path / "typed.parquet", seller_id="x", kind="orders")
+    assert result.status == "loaded", result.problems
+    assert result.totals["gross_sales"] == pytest.approx(1000 + 1100 + 3000)
+    assert warehouse.sql("SELECT order_id, line_no, quantity FROM order_items ORDER BY 1, 2").rows() == \
+        [("1001", 1, 1), ("1001", 2, 2), ("1002", 1, 3)]
+    assert warehouse.sql("SELECT customer_id FROM orders ORDER BY order_id").rows() == [("17850",), (None,)]
+    too_big = frame.with_columns(pl.Series("quantity", [1, 3_000_000_000, 3], dtype=pl.Int64))
+    too_big.write_parquet(tmp_path / "big.parquet")
+    bad = ingest_file(warehouse, tmp_path / "big.parquet", seller_id="y", kind="orders")
+    assert bad.status == "rejected"
+    assert [(p.row, p.column, p.reason) for p in bad.problems if p.column == "quantity"] == \
+        [(2, "quantity", "number too large")]
+
+
+def test_empty_parquet_with_header_only_is_rejected(warehouse, tmp_path):
+    pl.DataFrame(schema={"order_id": pl.String, "ordered_at": pl.String, "sku": pl.String, "product_name": pl.String,
+                         "quantity": pl.Int64, "unit_price": pl.Float64}).write_parquet(tmp_path / "e.parquet")
+    result = ingest_file(warehouse, tmp_path / "e.parquet", seller_id="x", kind="orders")
+    assert result.status == "rejected" and "no data rows" in result.message

@@ -228,6 +228,19 @@ def test_money_and_metric_formatting():
     assert format_metric_value("conversion", 0.0345, "KRW") == "3.45%"
     assert format_metric_value("orders", 12345, "KRW") == "12,345"
     assert format_metric_value("aov", None, "KRW") == "–"
+
+
+def test_compact_money_for_tiles():
+    from analytics.metrics import format_money_compact
+
+    assert format_money_compact(15_734_000, "KRW", "ko") == "₩1,573만"
+    assert format_money_compact(104_293_070, "KRW", "ko") == "₩1.04억"
+    assert format_money_compact(15_734_000, "KRW", "en") == "₩15.7M"
+    assert format_money_compact(104_300, "USD", "en") == "$104.3K"
+    assert format_money_compact(9_999, "KRW", "ko") == "₩9,999"
+    assert format_metric_value("revenue", 51_700, "KRW", "ko") == "₩51,700"
+    assert format_money_compact(9_999_999, "KRW", "ko") == "₩9,999,999"
+    assert format_metric_value("revenue", 51_700, "KRW") == "₩51,700"
     assert format_delta("revenue", 110, 100, 10.0) == "+10.0%"
     assert format_delta("conversion", 0.05, 0.04, 25.0) == "+1.00%p"
     assert format_delta("orders", 3, 0, None) is None

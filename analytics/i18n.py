@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from analytics import ads_text, customers_text, digest_text, products_text, realtime_text, traffic_text
+
 LANGUAGES = ("ko", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -156,6 +158,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.total_name": {"ko": "항목", "en": "Item"},
     "col.total_value": {"ko": "합계", "en": "Total"},
 }
+
+
+# Each insight area keeps its strings in analytics/<area>_text.py; keys are prefixed with the area name.
+for _area in (realtime_text, products_text, traffic_text, ads_text, customers_text, digest_text):
+    for _key in _area.STRINGS:
+        if _key in STRINGS:
+            raise ValueError(f"UI string {_key!r} is defined twice")
+    STRINGS.update(_area.STRINGS)
 
 
 def t(key: str, lang: str, **values: object) -> str:

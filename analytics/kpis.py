@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
-from pathlib import Path
 
 import plotly.graph_objects as go
 import polars as pl
 
 from analytics.i18n import t
 from analytics.metrics import KPI_METRICS, format_money
+from analytics.period import ReportPeriod
+from analytics.queries import load_sql
 from analytics.sellers import as_utc_naive, local_midnight_utc, local_now, seller_timezone
 from data.warehouse import Warehouse
-
-_SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 # period name -> number of local calendar days it spans (today included)
 KPI_PERIODS: dict[str, int] = {"today": 1, "last_7_days": 7, "last_30_days": 30}
 
 
-@cache
-def _sql(name: str) -> str:
-    return (_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -61,7 +56,7 @@ def kpi_period_windows(tz: str, now_utc: datetime) -> list[PeriodWindow]:
 
 def kpi_totals(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime) -> dict[str, float]:
     """The additive KPI parts in [start_utc, end_utc): revenue, order_count, session_count, converted_session_count."""
-    row = wh.sql(_sql("kpi_totals"), {"seller_id": seller_id, "start_utc": start_utc, "end_utc": end_utc}).row(
+    row = wh.sql(load_sql("kpi_totals"), {"seller_id": seller_id, "start_utc": start_utc, "end_utc": end_utc}).row(
         0, named=True)
     return {k: float(v or 0) for k, v in row.items()}
 
@@ -115,7 +110,7 @@ def revenue_by_day(wh: Warehouse, seller_id: str, start_date: date, end_date: da
     if end_date < start_date:
         return pl.DataFrame(schema=schema)
     tz = seller_timezone(wh, seller_id)
-    found = wh.sql(_sql("revenue_by_day"), {
+    found = wh.sql(load_sql("revenue_by_day"), {
         "seller_id": seller_id, "tz": tz,
         "start_utc": local_midnight_utc(tz, start_date),
         "end_utc": local_midnight_utc(tz, end_date + timedelta(days=1)),
@@ -150,3 +145,19 @@ def plot_revenue_by_day(frame: pl.DataFrame, lang: str, currency: str = "KRW") -
         bargap=0.15,
     )
     return fig
+
+
+def report(wh: Warehouse, period: ReportPeriod, **_options: object) -> dict[str, object]:
+    """The home page's numbers: KPI tiles at `as_of` and revenue by day over the period."""
+    from analytics.reports import definitions, rows_of
+
+    summary = kpi_summary(wh, period.seller_id, period.as_of_utc)
+    by_day = revenue_by_day(wh, period.seller_id, period.start_date, period.end_date)
+    return {
+        "report": "kpis",
+        "period": period.to_json(),
+        "definitions": definitions(*KPI_METRICS),
+        "totals": revenue_range_totals(by_day),
+        "tiles": rows_of(summary),
+        "rows": rows_of(by_day),
+    }

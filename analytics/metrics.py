@@ -2,25 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    unit: str                 # money | count | ratio
-    label: dict[str, str]     # language -> short label
-    formula: dict[str, str]   # language -> how it is computed
-    window: dict[str, str]    # language -> which rows fall into a period
-    attribution: dict[str, str]  # language -> how rows are attributed to a period or source
-
-    def help(self, lang: str) -> str:
-        """The help text shown beside the number (Markdown)."""
-        lang = lang if lang in self.label else "en"
-        heads = {"ko": ("계산", "기간", "귀속"), "en": ("Formula", "Window", "Attribution")}[lang]
-        return (f"**{self.label[lang]}**  \n{heads[0]}: {self.formula[lang]}  \n"
-                f"{heads[1]}: {self.window[lang]}  \n{heads[2]}: {self.attribution[lang]}")
-
+from analytics import ads_text, customers_text, digest_text, products_text, realtime_text, traffic_text
+from analytics.metric_model import Metric
 
 _ORDER_TIME = {
     "ko": "주문 시각(판매자 시간대) 기준으로 기간에 포함합니다.",
@@ -70,6 +53,13 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
          "en": "An order is attributed to the session that carries its order id (last session)."},
     ),
 )}
+
+# Each insight area keeps its own metric definitions beside its strings (analytics/<area>_text.py).
+for _area in (realtime_text, products_text, traffic_text, ads_text, customers_text, digest_text):
+    for _metric in _area.METRICS:
+        if _metric.name in METRICS:
+            raise ValueError(f"metric {_metric.name!r} is defined twice")
+        METRICS[_metric.name] = _metric
 
 # The KPI periods of the home page and what each is compared with (shown as help text).
 PERIOD_DEFINITIONS: dict[str, dict[str, str]] = {

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from analytics.queries import load_sql
 from data.warehouse import Warehouse
 
 DEFAULT_SELLER_ID = "petshop_kr"
-_SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
-@cache
-def _sql(name: str) -> str:
-    return (_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -36,7 +31,7 @@ class SellerProfile:
 
 def list_sellers(wh: Warehouse) -> pl.DataFrame:
     """Every seller: seller_id, name, currency, timezone, language (ordered by seller_id)."""
-    return wh.sql(_sql("list_sellers"))
+    return wh.sql(load_sql("list_sellers"))
 
 
 def default_seller_id(sellers: pl.DataFrame) -> str | None:

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 
 import polars as pl
 
+from analytics.queries import load_sql
 from analytics.sellers import local_now, seller_timezone
 from data.warehouse import Warehouse
-
-_SQL_DIR = Path(__file__).resolve().parent / "sql"
-
-
-@cache
-def _sql(name: str) -> str:
-    return (_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def table_row_counts(wh: Warehouse, seller_id: str) -> pl.DataFrame:
     """Columns: table_name, row_count (Int64) — the seller's rows in every fact and dimension table."""
-    return wh.sql(_sql("table_row_counts"), {"seller_id": seller_id}).select(
+    return wh.sql(load_sql("table_row_counts"), {"seller_id": seller_id}).select(
         "table_name", pl.col("row_count").cast(pl.Int64))
 
 
@@ -32,7 +24,7 @@ def data_freshness(wh: Warehouse, seller_id: str, now_utc: datetime | None = Non
     table is empty); ad_stats and inventory are dated by day or hour, so their age is coarse.
     """
     tz = seller_timezone(wh, seller_id)
-    frame = wh.sql(_sql("data_freshness"), {"seller_id": seller_id, "tz": tz}).select(
+    frame = wh.sql(load_sql("data_freshness"), {"seller_id": seller_id, "tz": tz}).select(
         "table_name", pl.col("latest_local").cast(pl.Datetime("us")))
     if now_utc is None:
         return frame.with_columns(age_hours=pl.lit(None, dtype=pl.Float64))
@@ -49,4 +41,4 @@ def load_log(wh: Warehouse, seller_id: str, limit: int = 50) -> pl.DataFrame:
     rows_duplicate, rows_rejected, status, message.
     """
     tz = seller_timezone(wh, seller_id)
-    return wh.sql(_sql("load_log"), {"seller_id": seller_id, "tz": tz, "limit": int(limit)})
+    return wh.sql(load_sql("load_log"), {"seller_id": seller_id, "tz": tz, "limit": int(limit)})

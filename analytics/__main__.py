@@ -1,0 +1,68 @@
+"""Command line: python -m analytics REPORT --seller ID [--from] [--to] [--as-of] [--json]: the pages' numbers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from analytics.period import ReportError, report_period
+from analytics.reports import REPORTS, available_reports, jsonable, run_report
+from data.warehouse import Warehouse, WarehouseError, default_path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analytics",
+        description="Print a report with the same numbers the pages show.")
+    parser.add_argument("report", choices=list(REPORTS), help="Which report.")
+    parser.add_argument("--seller", required=True, help="Seller id.")
+    parser.add_argument("--from", dest="start", help="First local day (YYYY-MM-DD). Default: 30 days before --to.")
+    parser.add_argument("--to", dest="end", help="Last local day (YYYY-MM-DD). Default: the day of --as-of.")
+    parser.add_argument("--as-of", dest="as_of",
+                        help="The report's 'now': a date (end of that local day) or a local timestamp. Default: now.")
+    parser.add_argument("--horizon-days", type=int, default=365,
+                        help="Prediction horizon for forecasts and customer value. Default 365.")
+    parser.add_argument("--lang", default="en", choices=("ko", "en"), help="Language of texts in the report.")
+    parser.add_argument("--json", action="store_true", help="Print JSON (default: a readable summary).")
+    parser.add_argument("--db", help="Warehouse file (default: the SI_DB_PATH setting).")
+    return parser
+
+
+def _print_summary(result: dict) -> None:
+    print(f"{result.get('report')} for {result['period']['seller_id']} "
+          f"{result['period']['from']} .. {result['period']['to']} (as of {result['period']['as_of_utc']} UTC)")
+    for name, value in (result.get("totals") or {}).items():
+        print(f"  {name:<28} {value}")
+    for key, value in result.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            print(f"\n{key} ({len(value)} rows, first 10):")
+            for row in value[:10]:
+                print("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.report not in available_reports():
+        print(f"error: the {args.report} report is not built yet", file=sys.stderr)
+        return 1
+    try:
+        wh = Warehouse(args.db or default_path(), read_only=True)
+        try:
+            period = report_period(wh, args.seller, start=args.start, end=args.end, as_of=args.as_of)
+            result = run_report(wh, args.report, period, horizon_days=args.horizon_days, lang=args.lang)
+        finally:
+            wh.close()
+    except (ReportError, WarehouseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(jsonable(result), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        _print_summary(jsonable(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -77,11 +79,30 @@ def time_floor(path: Path, reader: str) -> float:
     return elapsed
 
 
+def load_once(path: Path) -> int:
+    """One load in this process, then its peak resident memory in kB (the child of `peak_rss_mb`)."""
+    time_ours(path)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return 0
+
+
+def peak_rss_mb(path: Path) -> float:
+    """Peak resident memory (MB) of a fresh process that loads `path` once (what `/usr/bin/time -v` reports)."""
+    out = subprocess.run([sys.executable, __file__, "--load-once", str(path)], check=True, capture_output=True,
+                         text=True).stdout
+    return int(out.split()[-1]) / 1024
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="order lines in the generated file")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median reported)")
+    parser.add_argument("--memory", action="store_true",
+                        help="also report the peak RSS of one load per file, each in a fresh process")
+    parser.add_argument("--load-once", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.load_once:
+        return load_once(args.load_once)
     OUT.mkdir(parents=True, exist_ok=True)
     csv_path, pq_path = generate_orders(args.rows, OUT)
     print(f"{args.rows:,} order lines; median of {args.repeat} runs, fresh warehouse each run")
@@ -92,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         rate = args.rows / ours
         print(f"{label:8} ours {ours:6.2f} s ({rate:10,.0f} rows/s, target {target:,})  "
               f"duckdb {reader} floor {floor:6.2f} s ({args.rows / floor:10,.0f} rows/s)  ratio {ours / floor:4.2f}x")
+        if args.memory:
+            print(f"{label:8} peak RSS of one load in a fresh process {peak_rss_mb(path):8,.0f} MB")
     return 0
 
 

@@ -23,6 +23,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -319,17 +320,26 @@ _KEYS = {"sessions": ("session_id",), "inventory": ("snapshot_date", "sku"), "pr
          "ad_stats": ("stat_date", "stat_hour", "platform", "campaign", "ad_group", "keyword")}
 
 
-def _duplicate_problems(raw: pl.DataFrame, typed: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """Exact duplicate lines (all source values equal) and repeated natural keys within the file."""
+def _exact_duplicates(raw: pl.DataFrame) -> pl.DataFrame:
+    """Problems for lines whose source values all equal an earlier line's (needs the source frame only)."""
     cols = [c for c in raw.columns if c != ROW]
     if not cols or raw.height < 2:
         return validate.empty_problems()
     hashed = raw.select(pl.col(ROW), pl.struct([pl.col(c) for c in cols]).hash(seed=7).alias("__h"))
     first = hashed.with_columns(pl.col(ROW).min().over("__h").alias("__first"))
-    exact = first.filter(pl.col(ROW) != pl.col("__first")).select(
+    return first.filter(pl.col(ROW) != pl.col("__first")).select(
         pl.col(ROW), pl.lit(None, dtype=pl.String).alias("column"),
         pl.format("exact duplicate of row {}", pl.col("__first")).alias("reason"),
         pl.lit(None, dtype=pl.String).alias("value"))
+
+
+def _duplicate_problems(raw: pl.DataFrame, typed: pl.DataFrame, kind: str,
+                        exact: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Exact duplicate lines (all source values equal) and repeated natural keys within the file."""
+    cols = [c for c in raw.columns if c != ROW]
+    if not cols or raw.height < 2:
+        return validate.empty_problems()
+    exact = _exact_duplicates(raw) if exact is None else exact
     keys: tuple[str, ...] = _KEYS.get(kind, ())
     if kind in ("orders", "returns") and typed.get_column("line_no").is_not_null().any():
         keys = ("order_id" if kind == "orders" else "return_id", "line_no")
@@ -359,13 +369,19 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
         return _rejected(seller_id, kind, source, fmt_name,
                          [RowProblem(None, None, "The file has a header but no data rows.")], 1, 0)
     tz = _seller_timezone(wh, seller_id)
-    try:
-        staged = formats.to_target_frame(raw, layout, kind)
-        typed, problems = _parse(staged, kind, tz, fmt_name)
-    except pl.exceptions.PolarsError as exc:  # defensive: never a traceback for odd input
-        return _rejected(seller_id, kind, source, fmt_name,
-                         [RowProblem(None, None, f"Cannot interpret the file: {str(exc).splitlines()[0]}")], 1, rows_read)
-    extra = [problems, _duplicate_problems(raw, typed, kind)]
+    # the exact-duplicate search needs only the source frame and runs (mostly single-threaded) on a second
+    # thread while the parse runs; Polars releases the GIL, so the two overlap on a 2-core machine
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        exact_job = pool.submit(_exact_duplicates, raw)
+        try:
+            staged = formats.to_target_frame(raw, layout, kind)
+            typed, problems = _parse(staged, kind, tz, fmt_name)
+        except pl.exceptions.PolarsError as exc:  # defensive: never a traceback for odd input
+            return _rejected(seller_id, kind, source, fmt_name,
+                             [RowProblem(None, None, f"Cannot interpret the file: {str(exc).splitlines()[0]}")], 1,
+                             rows_read)
+        exact = exact_job.result()
+    extra = [problems, _duplicate_problems(raw, typed, kind, exact)]
     if table.ragged_rows:
         extra.append(pl.DataFrame({ROW: list(table.ragged_rows), "column": [None] * len(table.ragged_rows),
                                    "reason": [f"ragged line: {v}" for v in table.ragged_rows.values()],

@@ -214,7 +214,7 @@ def decimal_expr(frame: pl.DataFrame, name: str, facts: dict[str, bool] | None =
 def integer_expr(frame: pl.DataFrame, name: str, facts: dict[str, bool] | None = None) -> pl.Expr:
     if frame.schema[name].is_integer():   # typed (Parquet/Excel) integers need no round trip through floats
         col = pl.col(name)
-        return pl.when(col.abs() < 9e15).then(col.cast(pl.Int64, strict=False))
+        return pl.when((col > -9e15) & (col < 9e15)).then(col.cast(pl.Int64, strict=False))   # (abs overflows)
     dec = decimal_expr(frame, name, facts)
     return pl.when((dec == dec.floor()) & (dec.abs() < 9e15)).then(dec.cast(pl.Int64, strict=False))
 

@@ -178,6 +178,11 @@ def test_typed_parquet_columns_parse_natively(warehouse, tmp_path):
     assert bad.status == "rejected"
     assert [(p.row, p.column, p.reason) for p in bad.problems if p.column == "quantity"] == \
         [(2, "quantity", "number too large")]
+    extreme = frame.with_columns(pl.Series("quantity", [1, -(2**63), 3], dtype=pl.Int64))
+    extreme.write_parquet(tmp_path / "extreme.parquet")
+    odd = ingest_file(warehouse, tmp_path / "extreme.parquet", seller_id="y", kind="orders")
+    assert odd.status == "rejected"
+    assert [(p.row, p.reason) for p in odd.problems if p.column == "quantity"] == [(2, "not a whole number")]
 
 
 def test_empty_parquet_with_header_only_is_rejected(warehouse, tmp_path):

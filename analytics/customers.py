@@ -1,0 +1,473 @@
+"""Who becomes a regular: new vs returning, repeat rate, cohorts, RFM groups, VIP tiers, CLV predictions, backtest.
+
+Conventions (shown to the seller through analytics/customers_text.py):
+- A purchase is a customer-day: all kept orders (not cancelled, with a customer id) of one customer on one local
+  day are one transaction, as in the BG/NBD literature.
+- Time is counted in whole local days. The last day observed is the local day of `as_of` (for `--as-of
+  1997-09-30`, the end of that day, so that day is the last one): T = last day − first purchase day, recency =
+  last purchase day − first purchase day. This is the CDNOW convention (T = 38.86 weeks for a customer who first
+  bought on 1997-01-01 with calibration to 1997-09-30).
+- Models are fitted with time in weeks (days / 7), the unit of the published results; parameters are reported
+  in weeks and per day (alpha_days = 7 × alpha_weeks; r, a, b do not depend on the unit).
+- CLV = expected purchases over the horizon × expected spend per purchase, undiscounted revenue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+
+from analytics import clv
+from analytics.customers_text import SEGMENTS, TIERS
+from analytics.i18n import t
+from analytics.period import ReportPeriod
+from analytics.queries import run_sql
+from analytics.sellers import local_midnight_utc, local_today
+from data.warehouse import Warehouse
+
+MIN_REPEAT_CUSTOMERS = 100      # below this many customers with repeat purchases, no model (RFM fallback)
+LIST_LENGTH = 50                # customers per list
+COHORT_MONTHS = 12              # most recent cohorts shown
+DAYS_PER_WEEK = 7.0
+AT_RISK_P_ALIVE = 0.5
+FREQUENCY_GROUPS = 7            # backtest groups 0..5 and "6+" (repeat purchase days in calibration)
+
+CUSTOMER_METRICS = ("customer_count", "new_customers", "returning_customers", "repeat_rate", "customer_orders",
+                    "customer_revenue", "cohort_retention", "tier_aov", "p_alive", "expected_purchases",
+                    "expected_avg_value", "clv", "backtest_mae")
+
+
+# ------------------------------------------------------------------ shaping data (SQL + Polars)
+
+def last_observed_day(tz: str, as_of_utc: datetime) -> date:
+    """The last local day observed at `as_of` (as_of at local midnight means the day before)."""
+    return local_today(tz, as_of_utc - timedelta(microseconds=1))
+
+
+def daily_transactions(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> pl.DataFrame:
+    """Purchase days per customer before as_of. Columns: customer_id, order_date (local Date), order_count,
+    revenue (Float64)."""
+    frame = run_sql(wh, "customers_daily_transactions", seller_id=seller_id, tz=tz, as_of_utc=as_of_utc)
+    return frame.cast({"order_count": pl.Int64, "revenue": pl.Float64})
+
+
+def rfm_summary(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> pl.DataFrame:
+    """Per-customer model inputs before as_of. Columns: customer_id, frequency (repeat purchase days),
+    recency_days, t_days, monetary_value (mean spend of repeat days), first_order_date, last_order_date,
+    order_count, revenue."""
+    frame = run_sql(wh, "customers_rfm_summary", seller_id=seller_id, tz=tz, as_of_utc=as_of_utc,
+                    last_day=last_observed_day(tz, as_of_utc))
+    return frame.cast({"frequency": pl.Int64, "recency_days": pl.Int64, "t_days": pl.Int64,
+                       "order_count": pl.Int64, "monetary_value": pl.Float64, "revenue": pl.Float64})
+
+
+def period_customer_totals(daily: pl.DataFrame, start_date: date, end_date: date) -> dict[str, float]:
+    """customer_count, new_customers, returning_customers, repeat_rate (None without customers), customer_orders,
+    customer_revenue in the period, and customers_to_date / repeat_customers_to_date (whole history)."""
+    per_customer = daily.group_by("customer_id").agg(pl.col("order_date").min().alias("first_order_date"),
+                                                     pl.len().alias("purchase_days"))
+    in_period = daily.filter(pl.col("order_date").is_between(start_date, end_date))
+    buyers = (in_period.select("customer_id").unique()
+              .join(per_customer, on="customer_id", how="left"))
+    customers = buyers.height
+    new = buyers.filter(pl.col("first_order_date") >= start_date).height
+    repeaters = buyers.filter(pl.col("purchase_days") >= 2).height
+    return {
+        "customer_count": customers,
+        "new_customers": new,
+        "returning_customers": customers - new,
+        "repeat_rate": repeaters / customers if customers else None,
+        "customer_orders": int(in_period["order_count"].sum()),
+        "customer_revenue": float(in_period["revenue"].sum()),
+        "customers_to_date": per_customer.height,
+        "repeat_customers_to_date": per_customer.filter(pl.col("purchase_days") >= 2).height,
+    }
+
+
+def cohort_retention(daily: pl.DataFrame, months: int = COHORT_MONTHS) -> pl.DataFrame:
+    """Monthly cohorts (month of first purchase) of the last `months` cohorts: share buying in month k.
+
+    Columns: cohort_month (Date, first of month), months_since_first (k >= 0), active_customers, cohort_size,
+    retention (active / size; 1.0 at k = 0)."""
+    schema = {"cohort_month": pl.Date, "months_since_first": pl.Int64, "active_customers": pl.Int64,
+              "cohort_size": pl.Int64, "retention": pl.Float64}
+    if daily.height == 0:
+        return pl.DataFrame(schema=schema)
+    month = pl.col("order_date").dt.truncate("1mo")
+    active = daily.select("customer_id", month.alias("active_month")).unique()
+    first = active.group_by("customer_id").agg(pl.col("active_month").min().alias("cohort_month"))
+    recent = first["cohort_month"].unique().sort().tail(months)
+    first = first.filter(pl.col("cohort_month").is_in(recent.implode()))
+    sizes = first.group_by("cohort_month").agg(pl.len().cast(pl.Int64).alias("cohort_size"))
+    k = ((pl.col("active_month").dt.year() - pl.col("cohort_month").dt.year()) * 12
+         + pl.col("active_month").dt.month().cast(pl.Int64) - pl.col("cohort_month").dt.month().cast(pl.Int64))
+    return (active.join(first, on="customer_id")
+            .with_columns(k.cast(pl.Int64).alias("months_since_first"))
+            .group_by("cohort_month", "months_since_first").agg(pl.len().cast(pl.Int64).alias("active_customers"))
+            .join(sizes, on="cohort_month")
+            .with_columns((pl.col("active_customers") / pl.col("cohort_size")).alias("retention"))
+            .sort("cohort_month", "months_since_first").select(list(schema)))
+
+
+def _quintile(column: str, descending: bool = False) -> pl.Expr:
+    """Score 1..5 by rank (ties share the average rank), 5 = highest (or lowest when descending)."""
+    rank = pl.col(column).rank("average", descending=descending)
+    return (((rank - 1) * 5 / pl.len()).floor().cast(pl.Int64) + 1).clip(1, 5)
+
+
+def score_customers(summary: pl.DataFrame, last_day: date) -> pl.DataFrame:
+    """The summary with days_since_last, purchase_days, r_score, f_score, m_score, segment and tier.
+
+    R: quintile of days since the last purchase (5 = most recent); F: purchase days 1, 2, 3, 4-5, 6+ -> 1..5
+    (absolute, because most customers buy once and quintiles of ties mean nothing); M: quintile of spend.
+    Segments (first match): champions R>=4 & F>=4; loyal R>=3 & F>=3; new R>=4 & F=1; potential_loyalists R>=3;
+    cant_lose F>=4; at_risk F>=2; hibernating otherwise. Tiers by spend rank: vip top 1 %, gold next 4 %,
+    silver next 15 %, regular the rest."""
+    days = (pl.lit(last_day) - pl.col("last_order_date")).dt.total_days().cast(pl.Int64)
+    n = max(summary.height, 1)
+    spend_rank = pl.col("revenue").rank("ordinal", descending=True)
+    scored = summary.with_columns(days.alias("days_since_last"), (pl.col("frequency") + 1).alias("purchase_days"))
+    scored = scored.with_columns(
+        _quintile("days_since_last", descending=True).alias("r_score"),
+        pl.when(pl.col("purchase_days") >= 6).then(5).when(pl.col("purchase_days") >= 4).then(4)
+        .otherwise(pl.col("purchase_days")).cast(pl.Int64).alias("f_score"),
+        _quintile("revenue").alias("m_score"),
+        pl.when(spend_rank <= np.ceil(0.01 * n)).then(pl.lit("vip"))
+        .when(spend_rank <= np.ceil(0.05 * n)).then(pl.lit("gold"))
+        .when(spend_rank <= np.ceil(0.20 * n)).then(pl.lit("silver"))
+        .otherwise(pl.lit("regular")).alias("tier"),
+    )
+    r, f = pl.col("r_score"), pl.col("f_score")
+    segment = (pl.when((r >= 4) & (f >= 4)).then(pl.lit("champions"))
+               .when((r >= 3) & (f >= 3)).then(pl.lit("loyal"))
+               .when((r >= 4) & (f == 1)).then(pl.lit("new"))
+               .when(r >= 3).then(pl.lit("potential_loyalists"))
+               .when(f >= 4).then(pl.lit("cant_lose"))
+               .when(f >= 2).then(pl.lit("at_risk"))
+               .otherwise(pl.lit("hibernating")))
+    return scored.with_columns(segment.alias("segment"))
+
+
+def rfm_segment_table(scored: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """One row per RFM segment (display order, empty ones kept). Columns: segment, segment_name, advice,
+    customer_count, share, revenue, revenue_share, order_count, aov, avg_recency_days, avg_purchase_days."""
+    total_customers = max(scored.height, 1)
+    total_revenue = float(scored["revenue"].sum()) if scored.height else 0.0
+    agg = scored.group_by("segment").agg(
+        pl.len().cast(pl.Int64).alias("customer_count"), pl.col("revenue").sum().alias("revenue"),
+        pl.col("order_count").sum().cast(pl.Int64).alias("order_count"),
+        pl.col("days_since_last").mean().alias("avg_recency_days"),
+        pl.col("purchase_days").mean().alias("avg_purchase_days"))
+    keys = pl.DataFrame({"segment": list(SEGMENTS), "segment_name": [SEGMENTS[s][lang] for s in SEGMENTS],
+                         "advice": [SEGMENTS[s][f"do_{lang}"] for s in SEGMENTS]})
+    return (keys.join(agg, on="segment", how="left", maintain_order="left")
+            .with_columns(pl.col("customer_count").fill_null(0), pl.col("revenue").fill_null(0.0),
+                          pl.col("order_count").fill_null(0))
+            .with_columns((pl.col("customer_count") / total_customers).alias("share"),
+                          (pl.col("revenue") / total_revenue if total_revenue else pl.lit(None, pl.Float64))
+                          .alias("revenue_share"),
+                          pl.when(pl.col("order_count") > 0).then(pl.col("revenue") / pl.col("order_count"))
+                          .otherwise(None).alias("aov"))
+            .select("segment", "segment_name", "advice", "customer_count", "share", "revenue", "revenue_share",
+                    "order_count", "aov", "avg_recency_days", "avg_purchase_days"))
+
+
+def vip_tier_table(scored: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """One row per spend tier. Columns: tier, tier_name, customer_count, revenue, revenue_share, order_count,
+    aov (revenue / orders), min_revenue (smallest spend in the tier)."""
+    total_revenue = float(scored["revenue"].sum()) if scored.height else 0.0
+    agg = scored.group_by("tier").agg(
+        pl.len().cast(pl.Int64).alias("customer_count"), pl.col("revenue").sum().alias("revenue"),
+        pl.col("order_count").sum().cast(pl.Int64).alias("order_count"),
+        pl.col("revenue").min().alias("min_revenue"))
+    keys = pl.DataFrame({"tier": list(TIERS), "tier_name": [TIERS[k][lang] for k in TIERS]})
+    return (keys.join(agg, on="tier", how="left", maintain_order="left")
+            .with_columns(pl.col("customer_count").fill_null(0), pl.col("revenue").fill_null(0.0),
+                          pl.col("order_count").fill_null(0))
+            .with_columns((pl.col("revenue") / total_revenue if total_revenue else pl.lit(None, pl.Float64))
+                          .alias("revenue_share"),
+                          pl.when(pl.col("order_count") > 0).then(pl.col("revenue") / pl.col("order_count"))
+                          .otherwise(None).alias("aov"))
+            .select("tier", "tier_name", "customer_count", "revenue", "revenue_share", "order_count", "aov",
+                    "min_revenue"))
+
+
+# ------------------------------------------------------------------ fitting
+
+@dataclass
+class FittedModels:
+    """BG/NBD (time in weeks) and Gamma-Gamma fitted on one summary."""
+    bgnbd: clv.BetaGeoModel
+    gamma_gamma: clv.GammaGammaModel
+    repeat_customers: int
+
+
+def fit_customer_models(summary: pl.DataFrame, min_repeat_customers: int = MIN_REPEAT_CUSTOMERS) -> FittedModels:
+    """Fit both models on an rfm_summary frame; FitError (message for people) when there is too little data."""
+    usable = summary.filter(pl.col("t_days") > 0)
+    repeaters = usable.filter(pl.col("frequency") > 0).height
+    if repeaters < min_repeat_customers:
+        raise clv.FitError(f"{repeaters} customers with repeat purchases (at least {min_repeat_customers} needed)")
+    bg = clv.fit_bgnbd(usable["frequency"].to_numpy(), usable["recency_days"].to_numpy() / DAYS_PER_WEEK,
+                       usable["t_days"].to_numpy() / DAYS_PER_WEEK)
+    gg = clv.fit_gamma_gamma(usable["frequency"].to_numpy(), usable["monetary_value"].to_numpy())
+    return FittedModels(bg, gg, repeaters)
+
+
+def model_parameters(models: FittedModels, summary: pl.DataFrame) -> dict[str, Any]:
+    """Parameters in weeks and per day and the log-likelihoods (weeks: as published; days: + the x·ln 7 term)."""
+    weeks = models.bgnbd.params_
+    days = models.bgnbd.scaled(1.0 / DAYS_PER_WEEK).params_
+    repeat_total = float(summary.filter(pl.col("t_days") > 0)["frequency"].sum())
+    return {
+        "bgnbd": {
+            "params_weeks": weeks, "params_days": days,
+            "log_likelihood_weeks": models.bgnbd.log_likelihood_,
+            "log_likelihood_days": models.bgnbd.log_likelihood_ - repeat_total * float(np.log(DAYS_PER_WEEK)),
+            "n_customers": models.bgnbd.n_customers_,
+        },
+        "gamma_gamma": {
+            "params": {"p": models.gamma_gamma.params_["p"], "q": models.gamma_gamma.params_["q"],
+                       "gamma": models.gamma_gamma.params_["v"]},
+            "log_likelihood": models.gamma_gamma.log_likelihood_,
+            "n_customers": models.gamma_gamma.n_customers_,
+        },
+        "repeat_customers": models.repeat_customers,
+    }
+
+
+def predict_customers(scored: pl.DataFrame, models: FittedModels | None, horizon_days: int) -> pl.DataFrame:
+    """Per-customer predictions over horizon_days. Columns: the scored summary plus frequency, recency and T
+    (days), p_alive, expected_purchases, expected_avg_value, clv (null without models)."""
+    frame = scored.with_columns(pl.col("recency_days").alias("recency"), pl.col("t_days").alias("T"))
+    if models is None:
+        return frame.with_columns(*(pl.lit(None, pl.Float64).alias(c) for c in
+                                    ("p_alive", "expected_purchases", "expected_avg_value", "clv")))
+    x = frame["frequency"].to_numpy().astype(float)
+    tx = frame["recency_days"].to_numpy() / DAYS_PER_WEEK
+    big_t = frame["t_days"].to_numpy() / DAYS_PER_WEEK
+    p_alive = models.bgnbd.conditional_probability_alive(x, tx, big_t)
+    purchases = models.bgnbd.conditional_expected_number_of_purchases_up_to_time(
+        horizon_days / DAYS_PER_WEEK, x, tx, big_t)
+    spend = models.gamma_gamma.conditional_expected_average_profit(x, frame["monetary_value"].to_numpy())
+    return frame.with_columns(pl.Series("p_alive", p_alive), pl.Series("expected_purchases", purchases),
+                              pl.Series("expected_avg_value", spend),
+                              pl.Series("clv", clv.customer_lifetime_value(purchases, spend)))
+
+
+LIST_COLUMNS = ("customer_id", "segment", "tier", "purchase_days", "first_order_date", "last_order_date",
+                "days_since_last", "revenue", "p_alive", "expected_purchases", "clv")
+
+
+def likely_regulars(predicted: pl.DataFrame, n: int = LIST_LENGTH) -> pl.DataFrame:
+    """One-time buyers most likely to buy again: by expected purchases (model) or most recent first (no model)."""
+    one_timers = predicted.filter(pl.col("frequency") == 0)
+    if predicted["expected_purchases"].null_count() == predicted.height:
+        ordered = one_timers.sort(["days_since_last", "revenue"], descending=[False, True])
+    else:
+        ordered = one_timers.sort(["expected_purchases", "revenue"], descending=[True, True])
+    return ordered.head(n).select(LIST_COLUMNS)
+
+
+def regulars_at_risk(predicted: pl.DataFrame, n: int = LIST_LENGTH) -> pl.DataFrame:
+    """Valuable customers who seem to be leaving, by spend. Model: 3+ purchase days or top-20 % spend with
+    P(alive) < 0.5. No model: the at_risk and cant_lose RFM groups."""
+    if predicted["p_alive"].null_count() == predicted.height:
+        chosen = predicted.filter(pl.col("segment").is_in(["at_risk", "cant_lose"]))
+    else:
+        valuable = (pl.col("purchase_days") >= 3) | pl.col("tier").is_in(["vip", "gold", "silver"])
+        chosen = predicted.filter(valuable & (pl.col("p_alive") < AT_RISK_P_ALIVE))
+    return chosen.sort(["revenue", "customer_id"], descending=[True, False]).head(n).select(LIST_COLUMNS)
+
+
+# ------------------------------------------------------------------ backtest
+
+def holdout_days_for(history_days: int) -> int:
+    """The last quarter of the history, at least 14 and at most 90 days."""
+    return int(max(14, min(90, history_days // 4)))
+
+
+def calibration_backtest(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime, daily: pl.DataFrame,
+                         min_repeat_customers: int = MIN_REPEAT_CUSTOMERS) -> dict[str, Any]:
+    """Fit on the history before the holdout, predict purchase days in the holdout, compare with what happened.
+
+    Returns {"status": "ok" | "not_enough_data", "reason", "cutoff_day", "holdout_start", "holdout_end",
+    "holdout_days", "customers", "predicted_total", "actual_total", "mae", "group_mae",
+    "groups": frame(frequency_group, customer_count, predicted_mean, actual_mean)}."""
+    last_day = last_observed_day(tz, as_of_utc)
+    out: dict[str, Any] = {"status": "not_enough_data", "reason": "", "groups": pl.DataFrame()}
+    if daily.height == 0:
+        out["reason"] = "no purchases"
+        return out
+    history_days = (last_day - daily["order_date"].min()).days
+    holdout = holdout_days_for(history_days)
+    cutoff = last_day - timedelta(days=holdout)
+    out.update(cutoff_day=cutoff, holdout_start=cutoff + timedelta(days=1), holdout_end=last_day,
+               holdout_days=holdout)
+    if history_days <= holdout:
+        out["reason"] = f"history of {history_days} days is too short for a {holdout}-day holdout"
+        return out
+    calibration = rfm_summary(wh, seller_id, tz, local_midnight_utc(tz, cutoff + timedelta(days=1)))
+    try:
+        models = fit_customer_models(calibration, min_repeat_customers)
+    except clv.FitError as exc:
+        out["reason"] = str(exc)
+        return out
+    actual = (daily.filter(pl.col("order_date") > cutoff).group_by("customer_id")
+              .agg(pl.len().cast(pl.Int64).alias("actual")))
+    x = calibration["frequency"].to_numpy().astype(float)
+    predicted = models.bgnbd.conditional_expected_number_of_purchases_up_to_time(
+        holdout / DAYS_PER_WEEK, x, calibration["recency_days"].to_numpy() / DAYS_PER_WEEK,
+        calibration["t_days"].to_numpy() / DAYS_PER_WEEK)
+    compared = (calibration.select("customer_id", "frequency").with_columns(pl.Series("predicted", predicted))
+                .join(actual, on="customer_id", how="left").with_columns(pl.col("actual").fill_null(0))
+                .with_columns(pl.col("frequency").clip(0, FREQUENCY_GROUPS - 1).alias("frequency_group")))
+    groups = (compared.group_by("frequency_group")
+              .agg(pl.len().cast(pl.Int64).alias("customer_count"), pl.col("predicted").mean().alias("predicted_mean"),
+                   pl.col("actual").mean().alias("actual_mean"))
+              .sort("frequency_group")
+              .with_columns(pl.when(pl.col("frequency_group") == FREQUENCY_GROUPS - 1)
+                            .then(pl.format("{}+", "frequency_group"))
+                            .otherwise(pl.col("frequency_group").cast(pl.String)).alias("frequency_label")))
+    out.update(status="ok", customers=compared.height,
+               predicted_total=float(compared["predicted"].sum()), actual_total=int(compared["actual"].sum()),
+               mae=float((compared["predicted"] - compared["actual"]).abs().mean()),
+               group_mae=float((groups["predicted_mean"] - groups["actual_mean"]).abs().mean()),
+               groups=groups)
+    return out
+
+
+# ------------------------------------------------------------------ the whole area
+
+@dataclass
+class CustomerInsights:
+    """Everything the customers page and report show except the horizon-dependent predictions."""
+    seller_id: str
+    currency: str
+    last_day: date
+    totals: dict[str, Any]
+    scored: pl.DataFrame
+    cohorts: pl.DataFrame
+    model_status: str                       # fitted | not_enough_data | no_customers
+    model_reason: str
+    models: FittedModels | None
+    model_params: dict[str, Any] = field(default_factory=dict)
+    backtest: dict[str, Any] = field(default_factory=dict)
+
+
+def customer_insights(wh: Warehouse, period: ReportPeriod,
+                      min_repeat_customers: int = MIN_REPEAT_CUSTOMERS) -> CustomerInsights:
+    """Shape the data, fit the models (or say why not) and run the backtest for one seller at period.as_of."""
+    tz, as_of = period.timezone, period.as_of_utc
+    last_day = last_observed_day(tz, as_of)
+    daily = daily_transactions(wh, period.seller_id, tz, as_of)
+    summary = rfm_summary(wh, period.seller_id, tz, as_of)
+    scored = score_customers(summary, last_day)
+    models, params, reason = None, {}, ""
+    if summary.height == 0:
+        status, reason = "no_customers", "no orders with a customer id"
+    else:
+        try:
+            models = fit_customer_models(summary, min_repeat_customers)
+            params, status = model_parameters(models, summary), "fitted"
+        except clv.FitError as exc:
+            status, reason = "not_enough_data", str(exc)
+    backtest = calibration_backtest(wh, period.seller_id, tz, as_of, daily, min_repeat_customers)
+    return CustomerInsights(period.seller_id, period.currency, last_day,
+                            period_customer_totals(daily, period.start_date, period.end_date), scored,
+                            cohort_retention(daily), status, reason, models, params, backtest)
+
+
+# ------------------------------------------------------------------ plotting
+
+def plot_cohort_heatmap(cohorts: pl.DataFrame, lang: str) -> go.Figure:
+    """Heatmap of cohort retention: rows cohort months, columns months since first purchase, colour = share."""
+    wide = (cohorts.with_columns(pl.col("cohort_month").dt.strftime("%Y-%m").alias("cohort"))
+            .pivot(on="months_since_first", index="cohort", values="retention", sort_columns=True)
+            .sort("cohort")) if cohorts.height else pl.DataFrame({"cohort": []})
+    ks = [c for c in wide.columns if c != "cohort"]
+    z = [[None if v is None else round(v * 100, 1) for v in row] for row in wide.select(ks).rows()]
+    text = [["" if v is None else f"{v:.0f}%" for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(z=z, x=[int(k) for k in ks], y=wide["cohort"].to_list(), text=text,
+                               texttemplate="%{text}", colorscale="Blues", zmin=0, zmax=100,
+                               colorbar={"title": "%"},
+                               hovertemplate="%{y} +%{x}: %{z:.1f}%<extra></extra>"))
+    fig.update_layout(title=t("customers.section.cohorts", lang),
+                      xaxis_title=t("customers.chart.months_since", lang),
+                      yaxis_title=t("customers.chart.cohort_month", lang), yaxis={"autorange": "reversed"},
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def plot_segment_treemap(segments: pl.DataFrame, lang: str) -> go.Figure:
+    """Treemap of RFM segments sized by customers (segment table from rfm_segment_table)."""
+    shown = segments.filter(pl.col("customer_count") > 0)
+    fig = go.Figure(go.Treemap(labels=shown["segment_name"].to_list(), parents=[""] * shown.height,
+                               values=shown["customer_count"].to_list(), textinfo="label+value+percent root"))
+    fig.update_layout(title=t("customers.section.rfm", lang), margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def plot_backtest(groups: pl.DataFrame, lang: str) -> go.Figure:
+    """Predicted vs actual holdout purchases per customer by calibration repeat-purchase group."""
+    labels = groups["frequency_label"].to_list() if groups.height else []
+    fig = go.Figure([
+        go.Bar(x=labels, y=groups["predicted_mean"].to_list() if groups.height else [],
+               name=t("customers.chart.predicted", lang)),
+        go.Bar(x=labels, y=groups["actual_mean"].to_list() if groups.height else [],
+               name=t("customers.chart.actual", lang)),
+    ])
+    fig.update_layout(title=t("customers.section.backtest", lang), barmode="group",
+                      xaxis_title=t("customers.chart.frequency_group", lang),
+                      yaxis_title=t("customers.chart.purchases_per_customer", lang),
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+# ------------------------------------------------------------------ report
+
+CUSTOMER_ROW_COLUMNS = ("customer_id", "frequency", "recency", "T", "p_alive", "expected_purchases",
+                        "expected_avg_value", "clv", "revenue", "order_count", "segment", "tier")
+
+
+def backtest_json(backtest: dict[str, Any]) -> dict[str, Any]:
+    from analytics.reports import rows_of
+
+    out = {k: v for k, v in backtest.items() if k != "groups"}
+    out["groups"] = rows_of(backtest["groups"]) if backtest.get("status") == "ok" else []
+    return out
+
+
+def report(wh: Warehouse, period: ReportPeriod, horizon_days: int = 365, lang: str = "en",
+           **_options: object) -> dict[str, Any]:
+    """The customers page's numbers for one seller at period.as_of and a prediction horizon in days."""
+    from analytics.reports import definitions, rows_of
+
+    insights = customer_insights(wh, period)
+    predicted = predict_customers(insights.scored, insights.models, horizon_days)
+    return {
+        "report": "customers",
+        "period": period.to_json(),
+        "definitions": definitions(*CUSTOMER_METRICS),
+        "totals": insights.totals,
+        "conventions": {
+            "transaction": "one customer-day (all kept orders of a customer on one local day)",
+            "time_unit": "day (frequency = repeat purchase days; recency, T in days; T to the local day of as_of)",
+            "last_day": insights.last_day.isoformat(),
+            "clv": f"expected purchases in {horizon_days} days x expected spend per purchase, undiscounted",
+            "horizon_days": horizon_days,
+        },
+        "cohorts": rows_of(insights.cohorts),
+        "rfm_segments": rows_of(rfm_segment_table(insights.scored, lang)),
+        "vip_tiers": rows_of(vip_tier_table(insights.scored, lang)),
+        "model": {"status": insights.model_status, "reason": insights.model_reason, **insights.model_params},
+        "backtest": backtest_json(insights.backtest),
+        "likely_regulars": rows_of(likely_regulars(predicted)),
+        "at_risk": rows_of(regulars_at_risk(predicted)),
+        "customers": rows_of(predicted.select(CUSTOMER_ROW_COLUMNS)),
+    }

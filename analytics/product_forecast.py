@@ -1,0 +1,270 @@
+"""Purchase quantity advice: daily demand forecasts per product, days of stock cover, reorder quantities, stock-outs."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from datetime import date, datetime, timedelta
+
+import plotly.graph_objects as go
+import polars as pl
+
+from analytics.i18n import t
+from analytics.queries import run_sql
+from analytics.sellers import local_midnight_utc, local_today
+from data.warehouse import Warehouse
+
+HISTORY_DAYS = 56             # full local days of sales history the forecast learns from (8 weeks)
+REVIEW_DAYS = 7               # how often the seller reviews orders: cover lead time + one review period
+DEFAULT_LEAD_TIME_DAYS = 7    # when the inventory file gives no lead time
+SERVICE_LEVEL = 0.95          # chance of not running out before the next delivery
+INTERVAL = 0.80               # forecast interval shown
+ETS_MIN_MEAN = 1.0            # units per in-stock day needed for the seasonal model
+ETS_MIN_DAYS = 42             # in-stock days needed for the seasonal model (6 weeks)
+STOCKOUT_MIN_DEMAND = 0.2     # units/day: below this an empty shelf is not flagged as a stock-out
+MAX_RETURN_RATE = 0.5
+
+def reorder_rule_text(lang: str = "en") -> str:
+    """How demand, cover and the reorder quantity are computed, in `lang`, with this module's constants."""
+    return t("products.rules.reorder", lang, history=HISTORY_DAYS, ets_mean=f"{ETS_MIN_MEAN:g}", ets_days=ETS_MIN_DAYS,
+             interval=f"{INTERVAL:.0%}", review=REVIEW_DAYS, max_return=f"{MAX_RETURN_RATE:.0%}",
+             service=f"{SERVICE_LEVEL:.0%}", lead=DEFAULT_LEAD_TIME_DAYS, min_demand=f"{STOCKOUT_MIN_DEMAND:g}")
+
+
+# ---------------------------------------------------------------- SQL wrappers (one per file)
+
+def products_units_by_day(wh: Warehouse, seller_id: str, tz: str, start_utc: datetime,
+                          end_utc: datetime) -> pl.DataFrame:
+    """Units per sku and local order_date for orders not cancelled in [start_utc, end_utc): sku, order_date, units."""
+    frame = run_sql(wh, "products_units_by_day", seller_id=seller_id, tz=tz, start_utc=start_utc, end_utc=end_utc)
+    schema = {"sku": pl.String, "order_date": pl.Date, "units": pl.Int64}
+    return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
+
+
+def products_stock_by_day(wh: Warehouse, seller_id: str, start_date: date, end_date: date) -> pl.DataFrame:
+    """Inventory snapshots in [start_date, end_date]: sku, snapshot_date, on_hand, inbound, lead_time_days."""
+    frame = run_sql(wh, "products_stock_by_day", seller_id=seller_id, start_date=start_date, end_date=end_date)
+    schema = {"sku": pl.String, "snapshot_date": pl.Date, "on_hand": pl.Int64, "inbound": pl.Int64,
+              "lead_time_days": pl.Int64}
+    return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
+
+
+def products_catalog(wh: Warehouse, seller_id: str) -> pl.DataFrame:
+    """The seller's products: sku, product_name, category, price, unit_cost."""
+    frame = run_sql(wh, "products_catalog", seller_id=seller_id)
+    schema = {"sku": pl.String, "product_name": pl.String, "category": pl.String, "price": pl.Float64,
+              "unit_cost": pl.Float64}
+    return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
+
+
+# ---------------------------------------------------------------- shaping
+
+def demand_history(units: pl.DataFrame, stock: pl.DataFrame, skus: list[str], first_day: date,
+                   last_day: date) -> pl.DataFrame:
+    """A full sku × day grid: sku, order_date, units (0 when nothing sold), on_hand (null: no snapshot), in_stock.
+
+    A day is censored (in_stock False) when its snapshot shows on_hand 0 and nothing sold: demand was not seen.
+    """
+    days = pl.date_range(first_day, last_day, interval="1d", eager=True).alias("order_date")
+    grid = pl.DataFrame({"sku": skus}, schema={"sku": pl.String}).join(pl.DataFrame(days), how="cross")
+    return (grid.join(units, on=["sku", "order_date"], how="left")
+            .join(stock.select("sku", pl.col("snapshot_date").alias("order_date"), "on_hand"),
+                  on=["sku", "order_date"], how="left")
+            .with_columns(pl.col("units").fill_null(0))
+            .with_columns((pl.col("units") > 0).or_(pl.col("on_hand").is_null(), pl.col("on_hand") > 0)
+                          .alias("in_stock"))
+            .sort(["sku", "order_date"]))
+
+
+# ---------------------------------------------------------------- forecasting
+
+def _count_interval(mean: float, variance: float) -> tuple[float, float]:
+    """The central INTERVAL of a Poisson (variance ≤ mean) or negative binomial count with these moments."""
+    from scipy.stats import nbinom, poisson
+
+    if mean <= 0:
+        return 0.0, 0.0
+    tail = (1 - INTERVAL) / 2
+    if variance <= mean * 1.0001:
+        return float(poisson.ppf(tail, mean)), float(poisson.ppf(1 - tail, mean))
+    size = mean * mean / (variance - mean)
+    prob = size / (size + mean)
+    return float(nbinom.ppf(tail, size, prob)), float(nbinom.ppf(1 - tail, size, prob))
+
+
+def forecast_demand(history: pl.DataFrame, start: date, horizon_days: int) -> tuple[pl.DataFrame, dict[str, object]]:
+    """Daily demand forecast of one product from its demand_history rows.
+
+    Returns (frame, fit): frame has order_date, forecast, lower, upper (the INTERVAL prediction interval, ≥ 0)
+    for `horizon_days` days from `start`; fit = {method: 'ets' | 'mean' | 'none', daily_sigma, in_stock_days,
+    mean_daily_demand (in-stock days)}.
+    """
+    dates = pl.date_range(start, start + timedelta(days=horizon_days - 1), interval="1d", eager=True)
+    in_stock = history.filter(pl.col("in_stock"))
+    n_in = in_stock.height
+    mean_all = float(in_stock["units"].mean()) if n_in else 0.0
+    fit: dict[str, object] = {"method": "none", "daily_sigma": 0.0, "in_stock_days": n_in,
+                              "mean_daily_demand": mean_all}
+    values = history["units"].cast(pl.Float64).to_list()
+    if n_in == history.height and n_in >= ETS_MIN_DAYS and mean_all >= ETS_MIN_MEAN:
+        import numpy as np
+        import pandas as pd
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = ETSModel(pd.Series(values, dtype=float), error="add", trend=None, seasonal="add",
+                             seasonal_periods=7).fit(disp=False)
+            # the model's own start: the series index is positional, so ask for the next horizon_days steps
+            gap = (start - history["order_date"].max()).days - 1          # days between history end and start
+            pred = model.get_prediction(start=len(values), end=len(values) + gap + horizon_days - 1)
+            summary = pred.summary_frame(alpha=1 - INTERVAL).iloc[gap:]
+        sigma = float(np.std(np.asarray(model.resid), ddof=1))
+        forecast = [max(0.0, float(v)) for v in summary["mean"]]
+        lower = [max(0.0, float(v)) for v in summary["pi_lower"]]
+        upper = [max(0.0, float(v)) for v in summary["pi_upper"]]
+        fit.update(method="ets", daily_sigma=sigma)
+    elif n_in > 0:
+        recent = in_stock.tail(28) if in_stock.tail(28).height >= 14 else in_stock
+        mean = float(recent["units"].mean())
+        variance = float(recent["units"].var()) if recent.height > 1 else mean
+        lo, hi = _count_interval(mean, variance)
+        forecast, lower, upper = [mean] * horizon_days, [lo] * horizon_days, [hi] * horizon_days
+        fit.update(method="mean", daily_sigma=math.sqrt(max(variance, mean)), mean_daily_demand=mean)
+    else:
+        forecast = lower = upper = [0.0] * horizon_days
+    frame = pl.DataFrame({"order_date": dates, "forecast": forecast, "lower": lower, "upper": upper},
+                         schema={"order_date": pl.Date, "forecast": pl.Float64, "lower": pl.Float64,
+                                 "upper": pl.Float64})
+    return frame, fit
+
+
+def history_window(tz: str, as_of_utc: datetime) -> tuple[date, date, date]:
+    """(first_day, last_day, today): the HISTORY_DAYS full local days before today, and today (forecasts start)."""
+    today = local_today(tz, as_of_utc)
+    return today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1), today
+
+
+def _load_inputs(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> dict[str, object]:
+    first_day, last_day, today = history_window(tz, as_of_utc)
+    units = products_units_by_day(wh, seller_id, tz, local_midnight_utc(tz, first_day),
+                                  local_midnight_utc(tz, today))
+    stock = products_stock_by_day(wh, seller_id, first_day, today)
+    return {"first_day": first_day, "last_day": last_day, "today": today, "units": units, "stock": stock}
+
+
+def product_demand_forecast(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime, sku: str,
+                            horizon_days: int = 28) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, object]]:
+    """(history, forecast, fit) of one product: demand_history rows, forecast_demand frame from today, fit facts."""
+    inputs = _load_inputs(wh, seller_id, tz, as_of_utc)
+    history = demand_history(inputs["units"].filter(pl.col("sku") == sku), inputs["stock"].filter(pl.col("sku") == sku),
+                             [sku], inputs["first_day"], inputs["last_day"])
+    forecast, fit = forecast_demand(history, inputs["today"], horizon_days)
+    return history, forecast, fit
+
+
+def reorder_advice(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> pl.DataFrame:
+    """Purchase advice per product that sold in the history window or has stock (reorder_rule_text()).
+
+    Columns: sku, product_name, status (out_of_stock | reorder | ok | no_demand), on_hand, inbound, snapshot_date,
+    lead_time_days, forecast_daily_demand (mean over lead time + review), forecast_lower, forecast_upper (daily
+    INTERVAL bounds, averaged), forecast_method, days_of_cover (null without demand), demand_over_cover_period,
+    return_rate, safety_stock, reorder_qty, out_of_stock_since (local date), lost_sales_per_day; problems first.
+    """
+    from scipy.stats import norm
+
+    from analytics.products import products_claims_by_sku
+
+    inputs = _load_inputs(wh, seller_id, tz, as_of_utc)
+    first_day, last_day, today = inputs["first_day"], inputs["last_day"], inputs["today"]
+    units, stock = inputs["units"], inputs["stock"]
+    catalog = products_catalog(wh, seller_id)
+    latest = (stock.filter(pl.col("snapshot_date") <= today).sort("snapshot_date").group_by("sku").last())
+    skus = sorted(set(units["sku"].to_list()) | set(latest["sku"].to_list()))
+    history = demand_history(units, stock, skus, first_day, last_day)
+    sold = units.group_by("sku").agg(pl.col("units").sum().alias("history_units"))
+    claims = products_claims_by_sku(wh, seller_id, local_midnight_utc(tz, first_day), local_midnight_utc(tz, today))
+    returns = (sold.join(claims.select("sku", "returned_units"), on="sku", how="left")
+               .with_columns((pl.col("returned_units").fill_null(0) / pl.col("history_units"))
+                             .clip(0, MAX_RETURN_RATE).alias("return_rate")))
+    return_rate = dict(returns.select("sku", "return_rate").iter_rows())
+    latest_by_sku = {r["sku"]: r for r in latest.iter_rows(named=True)}
+    names = dict(catalog.select("sku", "product_name").iter_rows())
+    z = float(norm.ppf(SERVICE_LEVEL))
+    groups = {key[0]: frame for key, frame in history.group_by("sku")}
+    rows = []
+    for sku in skus:
+        h = groups[sku].sort("order_date")
+        snap = latest_by_sku.get(sku)
+        lead = int(snap["lead_time_days"]) if snap and snap["lead_time_days"] is not None else DEFAULT_LEAD_TIME_DAYS
+        cover_days = lead + REVIEW_DAYS
+        fc, fit = forecast_demand(h, today, cover_days)
+        daily = float(fc["forecast"].mean())
+        on_hand = int(snap["on_hand"]) if snap else None
+        inbound = int(snap["inbound"]) if snap else 0
+        r = float(return_rate.get(sku) or 0.0)
+        demand = float(fc["forecast"].sum())
+        safety = z * float(fit["daily_sigma"]) * math.sqrt(lead)
+        need = demand * (1 - r) + safety - (on_hand or 0) - inbound
+        reorder_qty = max(0, math.ceil(need - 1e-9)) if daily > 0 else 0
+        out_since, lost = None, None
+        out_of_stock = on_hand == 0 and daily >= STOCKOUT_MIN_DEMAND
+        if out_of_stock:
+            seen = h.filter((pl.col("units") > 0) | (pl.col("on_hand").fill_null(0) > 0))
+            out_since = (seen["order_date"].max() + timedelta(days=1)) if seen.height else first_day
+            lost = daily
+        if out_of_stock:
+            status = "out_of_stock"
+        elif daily <= 0:
+            status = "no_demand"
+        elif reorder_qty > 0 and (on_hand or 0) + inbound < demand * (1 - r) + safety:
+            status = "reorder"
+        else:
+            status = "ok"
+        rows.append({"sku": sku, "product_name": names.get(sku, sku), "status": status, "on_hand": on_hand,
+                     "inbound": inbound, "snapshot_date": snap["snapshot_date"] if snap else None,
+                     "lead_time_days": lead, "forecast_daily_demand": daily,
+                     "forecast_lower": float(fc["lower"].mean()), "forecast_upper": float(fc["upper"].mean()),
+                     "forecast_method": fit["method"],
+                     "days_of_cover": (on_hand / daily) if on_hand is not None and daily > 0 else None,
+                     "demand_over_cover_period": demand, "return_rate": r, "safety_stock": safety,
+                     "reorder_qty": reorder_qty, "out_of_stock_since": out_since, "lost_sales_per_day": lost})
+    schema = {"sku": pl.String, "product_name": pl.String, "status": pl.String, "on_hand": pl.Int64,
+              "inbound": pl.Int64, "snapshot_date": pl.Date, "lead_time_days": pl.Int64,
+              "forecast_daily_demand": pl.Float64, "forecast_lower": pl.Float64, "forecast_upper": pl.Float64,
+              "forecast_method": pl.String, "days_of_cover": pl.Float64, "demand_over_cover_period": pl.Float64,
+              "return_rate": pl.Float64, "safety_stock": pl.Float64, "reorder_qty": pl.Int64,
+              "out_of_stock_since": pl.Date, "lost_sales_per_day": pl.Float64}
+    order = {"out_of_stock": 0, "reorder": 1, "ok": 2, "no_demand": 3}
+    frame = pl.DataFrame(rows, schema=schema)
+    return (frame.with_columns(pl.col("status").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
+            .sort(["_o", "days_of_cover", "sku"], nulls_last=True).drop("_o"))
+
+
+def with_status_labels(reorder: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The reorder frame with `status` shown in words of `lang` (out_of_stock -> 품절 / Out of stock)."""
+    labels = {s: t(f"products.status.{s}", lang) for s in ("out_of_stock", "reorder", "ok", "no_demand")}
+    return reorder.with_columns(pl.col("status").replace_strict(labels, default=pl.col("status")))
+
+
+# ---------------------------------------------------------------- figure
+
+def plot_demand_forecast(history: pl.DataFrame, forecast: pl.DataFrame, title: str, lang: str) -> go.Figure:
+    """Daily units sold (bars; censored days marked) and the forecast with its interval band."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=history["order_date"].to_list(), y=history["units"].to_list(),
+                         name=t("products.chart.units_sold", lang), marker_color="#90a4ae"))
+    censored = history.filter(~pl.col("in_stock"))
+    if censored.height:
+        fig.add_trace(go.Scatter(x=censored["order_date"].to_list(), y=[0] * censored.height, mode="markers",
+                                 marker={"symbol": "x", "color": "#c62828", "size": 9},
+                                 name=t("products.chart.out_of_stock_day", lang)))
+    x = forecast["order_date"].to_list()
+    fig.add_trace(go.Scatter(x=x + x[::-1], y=forecast["upper"].to_list() + forecast["lower"].to_list()[::-1],
+                             fill="toself", fillcolor="rgba(21,101,192,0.18)", line={"width": 0},
+                             hoverinfo="skip", name=t("products.chart.interval", lang)))
+    fig.add_trace(go.Scatter(x=x, y=forecast["forecast"].to_list(), mode="lines", line={"color": "#1565c0"},
+                             name=t("products.chart.forecast", lang)))
+    fig.update_layout(title=title, xaxis_title=t("chart.date", lang), yaxis_title=t("products.chart.units", lang),
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h"})
+    return fig

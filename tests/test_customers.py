@@ -1,0 +1,195 @@
+"""Customers area: SQL known answers (customer-days), CDNOW through ingest + CLI, demo store, small shop, page."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import customers
+from analytics.__main__ import main as analytics_main
+from analytics.cdnow import write_cdnow_orders_csv
+from analytics.period import report_period
+from data.ingest import ingest_file
+from analytics.reports import jsonable
+from data.warehouse import Warehouse, ensure_seller, open_warehouse
+
+CDNOW_SAMPLE = Path(__file__).resolve().parent / "fixtures" / "cdnow" / "CDNOW_sample.txt"
+AS_OF = "2026-11-20T05:00:00"
+NOW = datetime(2026, 11, 20, 5, 0)
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+# Seoul shop (UTC+9). (order_id, customer, ordered_at UTC, status, order discount, [(qty, price, line discount, type)])
+ORDERS = [
+    ("A1", "c1", datetime(2026, 11, 1, 1, 0), "paid", 0, [(2, 1000, 0, "product"), (1, 3000, 0, "shipping")]),
+    ("A2", "c1", datetime(2026, 11, 1, 14, 0), "paid", 500, [(1, 4000, 0, "product")]),   # 23:00 KST, same day
+    ("A3", "c1", datetime(2026, 11, 1, 15, 30), "paid", 0, [(1, 7000, 1000, "product")]),  # 11-02 00:30 KST
+    ("A4", "c1", datetime(2026, 11, 10, 3, 0), "paid", 0, [(1, 9000, 0, "product")]),
+    ("A5", "c1", datetime(2026, 11, 12, 3, 0), "cancelled", 0, [(1, 50000, 0, "product")]),  # not counted
+    ("B1", "c2", datetime(2026, 11, 5, 3, 0), "paid", 0, [(3, 1000, 0, "product")]),
+    ("B2", "c2", datetime(2026, 11, 5, 4, 0), "refunded", 0, [(1, 1000, 0, "product")]),     # kept, same day
+    ("G1", None, datetime(2026, 11, 6, 3, 0), "paid", 0, [(1, 5000, 0, "product")]),        # guest: not counted
+    ("C1", "c3", datetime(2026, 11, 20, 6, 0), "paid", 0, [(1, 2000, 0, "product")]),      # after as_of
+]
+
+
+def _insert(cur, seller_id, orders):
+    for order_id, customer, ordered_at, status, discount, lines in orders:
+        cur.execute("INSERT INTO orders (seller_id, order_id, ordered_at, customer_id, status, discount) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", [seller_id, order_id, ordered_at, customer, status, discount])
+        for n, (qty, price, line_discount, line_type) in enumerate(lines, start=1):
+            cur.execute("INSERT INTO order_items (seller_id, order_id, line_no, ordered_at, sku, quantity, unit_price,"
+                        " discount, line_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [seller_id, order_id, n, ordered_at, f"S{n}", qty, price, line_discount, line_type])
+
+
+@pytest.fixture
+def shop(warehouse):
+    with warehouse.transaction() as cur:
+        ensure_seller(cur, "shop_kr", name="가게", timezone_name="Asia/Seoul", currency="KRW", language="ko")
+        _insert(cur, "shop_kr", ORDERS)
+    return warehouse
+
+
+def test_daily_transactions_count_one_transaction_per_customer_day(shop):
+    daily = customers.daily_transactions(shop, "shop_kr", "Asia/Seoul", NOW)
+    got = {(r["customer_id"], r["order_date"]): (r["order_count"], r["revenue"]) for r in daily.iter_rows(named=True)}
+    assert got == {
+        ("c1", date(2026, 11, 1)): (2, 2000 + 4000 - 500),   # two orders on one local day = one transaction
+        ("c1", date(2026, 11, 2)): (1, 6000),                # 00:30 KST belongs to the next local day
+        ("c1", date(2026, 11, 10)): (1, 9000),
+        ("c2", date(2026, 11, 5)): (2, 4000),
+    }
+
+
+def test_rfm_summary_known_answers(shop):
+    summary = customers.rfm_summary(shop, "shop_kr", "Asia/Seoul", NOW)   # last local day observed: 11-20
+    rows = {r["customer_id"]: r for r in summary.iter_rows(named=True)}
+    assert set(rows) == {"c1", "c2"}
+    c1, c2 = rows["c1"], rows["c2"]
+    assert (c1["frequency"], c1["recency_days"], c1["t_days"]) == (2, 9, 19)
+    assert c1["monetary_value"] == pytest.approx((6000 + 9000) / 2)   # first purchase day excluded
+    assert (c1["order_count"], c1["revenue"]) == (4, 20500)
+    assert (c2["frequency"], c2["recency_days"], c2["t_days"], c2["monetary_value"]) == (0, 0, 15, 0)
+    # as_of at local midnight of 11-03: the last day is 11-02
+    early = customers.rfm_summary(shop, "shop_kr", "Asia/Seoul", datetime(2026, 11, 2, 15, 0))
+    assert early.row(0, named=True)["t_days"] == 1 and early.row(0, named=True)["frequency"] == 1
+
+
+def test_period_totals_cohorts_and_small_shop_fallback(shop, tmp_path):
+    period = report_period(shop, "shop_kr", start="2026-11-04", end="2026-11-20", as_of=NOW)
+    result = customers.report(shop, period, horizon_days=90)
+    tot = result["totals"]
+    assert (tot["customer_count"], tot["new_customers"], tot["returning_customers"]) == (2, 1, 1)
+    assert tot["repeat_rate"] == 0.5 and tot["customer_orders"] == 3 and tot["customer_revenue"] == 13000
+    cohorts = {(r["cohort_month"], r["months_since_first"]): r["retention"] for r in result["cohorts"]}
+    assert cohorts == {("2026-11-01", 0): 1.0}
+    # small shop: honest state, RFM fallback lists, no error
+    assert result["model"]["status"] == "not_enough_data" and "repeat" in result["model"]["reason"]
+    assert result["backtest"]["status"] == "not_enough_data"
+    assert all(r["p_alive"] is None for r in result["customers"])
+    assert [r["customer_id"] for r in result["likely_regulars"]] == ["c2"]
+    assert sum(r["customer_count"] for r in result["rfm_segments"]) == 2
+
+
+def test_small_shop_with_five_customers_via_cli(warehouse, capsys):
+    rows = [(f"O{i}", f"k{i}", datetime(2026, 10, 1 + i, 3, 0), "paid", 0, [(1, 1000 * (i + 1), 0, "product")])
+            for i in range(5)]
+    with warehouse.transaction() as cur:
+        ensure_seller(cur, "tiny", timezone_name="Asia/Seoul", currency="KRW")
+        _insert(cur, "tiny", rows)
+    path = warehouse.path if hasattr(warehouse, "path") else None
+    warehouse.close()
+    assert analytics_main(["customers", "--seller", "tiny", "--as-of", "2026-11-20", "--json", "--db", str(path)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["totals"]["customers_to_date"] == 5
+    assert result["model"]["status"] == "not_enough_data"
+    assert len(result["likely_regulars"]) == 5 and result["vip_tiers"][0]["customer_count"] == 1
+
+
+@pytest.fixture(scope="module")
+def cdnow_db(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("cdnow")
+    csv = write_cdnow_orders_csv(CDNOW_SAMPLE, folder / "cdnow_orders.csv")
+    wh = Warehouse(folder / "cdnow.duckdb")
+    with wh.transaction() as cur:
+        ensure_seller(cur, "cdnow", name="CDNOW", timezone_name="UTC", currency="USD", language="en")
+    result = ingest_file(wh, csv, seller_id="cdnow", kind="orders")
+    assert result.status == "loaded" and result.rows_loaded == 6919
+    wh.close()
+    return folder / "cdnow.duckdb"
+
+
+def test_cdnow_published_parameters_through_ingest_and_cli(cdnow_db, capsys):
+    code = analytics_main(["customers", "--seller", "cdnow", "--as-of", "1997-09-30", "--horizon-days", "273",
+                           "--json", "--db", str(cdnow_db)])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    bg = result["model"]["bgnbd"]
+    w = bg["params_weeks"]
+    assert (round(w["r"], 3), round(w["alpha"], 3), round(w["a"], 3), round(w["b"], 3)) == (0.243, 4.414, 0.793, 2.426)
+    assert round(bg["log_likelihood_weeks"], 1) == -9582.4
+    assert bg["params_days"]["alpha"] == pytest.approx(7 * w["alpha"]) and bg["params_days"]["r"] == w["r"]
+    gg = result["model"]["gamma_gamma"]["params"]
+    assert (round(gg["p"], 2), round(gg["q"], 2), round(gg["gamma"], 2)) == (6.25, 3.74, 15.44)
+    assert result["model"]["gamma_gamma"]["n_customers"] == 946
+    rows = {r["customer_id"]: r for r in result["customers"]}
+    published = pl.read_csv(CDNOW_SAMPLE.parent / "cdnow_customers_summary_with_transactions.csv")
+    assert len(rows) == 2357 and sum(r["frequency"] for r in rows.values()) == published["x"].sum()
+    assert sorted(r["T"] for r in rows.values()) == sorted(round(v * 7) for v in published["T"])
+    first = rows["00004"]   # the paper's customer 1: x=2, t_x=30.43, T=38.86 weeks
+    assert (first["frequency"], first["recency"], first["T"]) == (2, 213, 272)
+    assert first["clv"] == pytest.approx(first["expected_purchases"] * first["expected_avg_value"])
+    assert 0 < first["p_alive"] < 1
+
+
+def test_demo_store_report_and_p_alive_of_lapsed_vs_recent_regulars(demo_db):
+    wh = Warehouse(demo_db, read_only=True)
+    try:
+        period = report_period(wh, "petshop_kr", as_of=NOW)
+        result = customers.report(wh, period, horizon_days=90)
+    finally:
+        wh.close()
+    assert result["model"]["status"] == "fitted", result["model"]["reason"]
+    assert result["backtest"]["status"] == "ok" and result["backtest"]["groups"]
+    rows = pl.DataFrame(result["customers"]).with_columns(
+        (pl.col("T") - pl.col("recency")).alias("days_quiet"))
+    regulars = rows.filter(pl.col("frequency") >= 2)
+    recent = regulars.filter(pl.col("days_quiet") <= 7)
+    lapsed = regulars.filter(pl.col("days_quiet") >= 60)
+    assert recent.height and lapsed.height
+    assert lapsed["p_alive"].mean() < recent["p_alive"].mean()
+    assert result["at_risk"] and all(r["p_alive"] < 0.5 for r in result["at_risk"])
+    assert all(r["purchase_days"] == 1 for r in result["likely_regulars"])
+
+
+def test_page_with_horizon_slider_matches_the_json_report(demo_db):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["as_of_utc"] = AS_OF
+    at.session_state["lang"] = "en"
+    at.run()
+    at.switch_page("pages/customers.py").run()
+    assert not at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    start, end = at.session_state["date_range"]
+    # the app holds the warehouse open: build the --json report in-process on the same owner (same function)
+    wh = open_warehouse(str(demo_db))
+    period = report_period(wh, "petshop_kr", start=start, end=end, as_of=NOW)
+    result = json.loads(json.dumps(jsonable(customers.report(wh, period, horizon_days=90))))
+    assert tiles["Customers"] == f"{result['totals']['customer_count']:,}"
+    assert tiles["New customers"] == f"{result['totals']['new_customers']:,}"
+    assert tiles["Repeat purchase rate"].startswith(f"{result['totals']['repeat_rate'] * 100:.1f}")
+    assert len(at.get("plotly_chart")) >= 3
+    at.slider(key="customers_horizon_days").set_value(90).run()
+    assert not at.exception
+    clv90 = {m.label: m.value for m in at.metric}["Expected customer value (CLV)"]
+    total = sum(r["clv"] for r in result["customers"])
+    from analytics.metrics import format_metric_value
+    assert clv90 == format_metric_value("clv", total, "KRW", "en")
+    at.slider(key="customers_horizon_days").set_value(730).run()
+    assert {m.label: m.value for m in at.metric}["Expected customer value (CLV)"] != clv90
+    assert len(at.get("download_button")) == 2

@@ -124,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         print("lifetimes is not installed. Run:\n  .venv/bin/pip install --no-deps --target /tmp/si_lifetimes "
               "lifetimes==0.11.3 autograd dill", file=sys.stderr)
         return 1
-    from analytics import customers
     from lifetimes.utils import summary_data_from_transaction_data
+
+    from analytics import customers
 
     print(f"{'case':<44}{'ours s':>10}{'lifetimes s':>13}{'ratio':>8}   check")
     for name, data, repeat in (("fit BG/NBD+GG, CDNOW 2357", cdnow_inputs(), args.repeat),

@@ -14,8 +14,8 @@ from analytics import customers
 from analytics.__main__ import main as analytics_main
 from analytics.cdnow import write_cdnow_orders_csv
 from analytics.period import report_period
-from data.ingest import ingest_file
 from analytics.reports import jsonable
+from data.ingest import ingest_file
 from data.warehouse import Warehouse, ensure_seller, open_warehouse
 
 CDNOW_SAMPLE = Path(__file__).resolve().parent / "fixtures" / "cdnow" / "CDNOW_sample.txt"

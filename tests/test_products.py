@@ -335,7 +335,7 @@ def test_page_tabs_widgets_and_numbers_equal_the_report(demo_db):
 
     start, end = at.session_state["date_range"]
     wh = open_warehouse(str(Path(demo_db).resolve()))        # the page's own process-wide owner
-    result = pr.report(wh, report_period(wh, "petshop_kr", start=start, end=end, as_of=AS_OF))
+    result = pr.report(wh, report_period(wh, "petshop_kr", start=start, end=end, as_of=NOW))
     totals, before = result["totals"], result["previous_totals"]
     tiles = {m.label: m for m in at.metric}
     for name, metric, label in (("revenue", "product_revenue", "상품 매출"), ("units", "product_units", "판매 수량"),

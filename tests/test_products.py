@@ -377,3 +377,8 @@ def test_page_tabs_widgets_and_numbers_equal_the_report(demo_db):
     assert not at.exception
     assert [tab.label for tab in at.tabs][-1] == "Reorder advice"
     assert any("out of stock since" in e.value for e in at.error)
+
+    # a range without sales: a clear message, no traceback
+    at.date_input(key="date_range").set_value((date(2025, 1, 1), date(2025, 1, 7))).run()
+    assert not at.exception
+    assert any("No product sold" in i.value for i in at.info)

@@ -1,0 +1,109 @@
+"""Benchmark: each report's median and p95 time vs bare SQL reading the same rows, on a large demo store.
+
+    python bench/reports.py                       # builds bench/out/demo_scale100.duckdb (~10M lines) if missing
+    python bench/reports.py --scale 10 --repeat 5 # a smaller store (~1M order lines)
+
+Prints, per report: median and p95 of `run_report` after one warm-up run, the median of a bare SQL query that
+reads the same rows (same tables, seller and window), and their ratio (target <= 1.5x, p95 < 1 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from analytics.period import report_period  # noqa: E402
+from analytics.reports import available_reports, run_report  # noqa: E402
+from data.demo import build_demo  # noqa: E402
+from data.warehouse import Warehouse  # noqa: E402
+
+NOW = "2026-11-20T05:00:00"
+
+# The rows each report reads, as one bare aggregate per table over the report's window ($start/$end UTC).
+_ITEMS = ("SELECT count(*), sum(quantity * unit_price) FROM order_items "
+          "WHERE seller_id = $seller AND ordered_at >= $start AND ordered_at < $end")
+_ORDERS = ("SELECT count(*), count(DISTINCT customer_id) FROM orders "
+           "WHERE seller_id = $seller AND ordered_at >= $start AND ordered_at < $end")
+_SESSIONS = ("SELECT count(*), count(order_id), count(DISTINCT search_keyword) FROM sessions "
+             "WHERE seller_id = $seller AND started_at >= $start AND started_at < $end")
+_ADS = ("SELECT count(*), sum(cost), sum(conversion_revenue) FROM ad_stats "
+        "WHERE seller_id = $seller AND stat_date >= $start::DATE AND stat_date < $end::DATE")
+_RETURNS = ("SELECT count(*), sum(amount) FROM returns "
+            "WHERE seller_id = $seller AND returned_at >= $start AND returned_at < $end")
+_INVENTORY = "SELECT count(*), sum(on_hand) FROM inventory WHERE seller_id = $seller AND snapshot_date >= $start::DATE"
+_ALL_ORDERS = "SELECT count(*), count(DISTINCT customer_id), max(ordered_at) FROM orders WHERE seller_id = $seller"
+
+BARE: dict[str, tuple[str, ...]] = {
+    "kpis": (_ITEMS, _ORDERS, _SESSIONS),
+    "realtime": (_ITEMS, _ORDERS, _SESSIONS),
+    "products": (_ITEMS, _RETURNS, _INVENTORY, _ADS),
+    "traffic": (_SESSIONS, _ORDERS),
+    "keywords": (_SESSIONS, _ORDERS),
+    "ads": (_ADS, _ITEMS),
+    "customers": (_ALL_ORDERS, _ITEMS),
+    "digest": (_ITEMS, _ORDERS, _SESSIONS, _ADS, _RETURNS),
+}
+
+
+def timed(fn, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, help="Warehouse to use (default bench/out/demo_scale<scale>.duckdb).")
+    parser.add_argument("--scale", type=float, default=100, help="Demo scale when the store must be built.")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--seller", default="petshop_kr")
+    parser.add_argument("--reports", nargs="*", help="Only these reports.")
+    args = parser.parse_args()
+
+    db = args.db or ROOT / "bench" / "out" / f"demo_scale{args.scale:g}.duckdb"
+    if not db.exists():
+        db.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        build_demo(db, seed=42, scale=args.scale, now=NOW)
+        print(f"built {db} in {time.perf_counter() - t0:.0f} s")
+    wh = Warehouse(db, read_only=True)
+    lines = wh.scalar("SELECT count(*) FROM order_items")
+    seller_lines = wh.scalar("SELECT count(*) FROM order_items WHERE seller_id = ?", [args.seller])
+    print(f"warehouse {db.name}: {lines:,} order lines ({seller_lines:,} for {args.seller}); "
+          f"median of {args.repeat} after one warm-up run")
+    period = report_period(wh, args.seller, as_of=NOW)
+    window = {"seller": args.seller, "start": period.previous().start_utc, "end": period.end_utc}
+    print(f"{'report':<10} {'median':>9} {'p95':>9} {'bare SQL':>9} {'ratio':>7}")
+    for name in args.reports or available_reports():
+        run_report(wh, name, period)  # warm-up: imports, DuckDB caches
+        ours = timed(lambda n=name: run_report(wh, n, period), args.repeat)
+        cur = wh.cursor()
+
+        def bare(n: str = name) -> None:
+            for q in BARE[n]:
+                cur.execute(q, {k: v for k, v in window.items() if f"${k}" in q}).fetchall()
+
+        bare()
+        floor = timed(bare, args.repeat)
+        m, f = statistics.median(ours), statistics.median(floor)
+        print(f"{name:<10} {m:>8.3f}s {p95(ours):>8.3f}s {f:>8.3f}s {m / f:>6.1f}x")
+    wh.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

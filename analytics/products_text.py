@@ -135,7 +135,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "products.chart.forecast_title": {"ko": "{name}: 일별 수요 예측", "en": "{name}: daily demand forecast"},
     # column headers
     "products.col.rank": {"ko": "순위", "en": "Rank"},
-    "products.col.sku": {"ko": "SKU", "en": "SKU"},
+    "products.col.sku": {"ko": "상품 코드(SKU)", "en": "SKU"},
     "products.col.product_name": {"ko": "상품", "en": "Product"},
     "products.col.category": {"ko": "카테고리", "en": "Category"},
     "products.col.revenue": {"ko": "매출", "en": "Revenue"},

@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--skip-invalid", action="store_true",
                      help="Load the valid rows and set invalid ones aside (rejects file + load log).")
     ing.add_argument("--json", action="store_true", help="Print the load results as JSON.")
+    ing.add_argument("--timezone", help="Time zone of a NEW seller (IANA name, e.g. Europe/London; default "
+                                        "SI_TIMEZONE). Times without an offset in the file are read in it.")
+    ing.add_argument("--currency", help="Currency of a NEW seller (e.g. GBP; default: the file's, else KRW).")
+    ing.add_argument("--name", help="Display name of a NEW seller (default: the seller id).")
 
     info = sub.add_parser("info", help="Show tables, row counts, freshness and the latest loads.")
     info.add_argument("--db", help="Warehouse file (default: the SI_DB_PATH setting).")

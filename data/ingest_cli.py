@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import sys
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from data import ingest
-from data.warehouse import open_warehouse
+from data.warehouse import Warehouse, ensure_seller, open_warehouse
 
 PROGRESS_MIN_ROWS = 200_000
 
@@ -88,6 +90,10 @@ def run_ingest_command(args) -> int:
     if mapping and fmt == "auto":
         fmt = "mapped"
     wh = open_warehouse(args.db)
+    problem = _prepare_seller(wh, args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     results = []
     for name in args.files:
         progress = _Progress(Path(name).name)
@@ -137,3 +143,23 @@ def run_info_command(args) -> int:
         print(f"  #{lid} {at[:19]} {seller} {kind} {source} [{fmt}] {status}: read {read}, loaded {loaded}, "
               f"duplicate {dup}, rejected {rej}")
     return 0
+
+
+def _prepare_seller(wh: Warehouse, args: argparse.Namespace) -> str | None:
+    """Create a new seller with --timezone/--currency/--name; refuse a --timezone that contradicts an existing one."""
+    tz, currency, name = getattr(args, "timezone", None), getattr(args, "currency", None), getattr(args, "name", None)
+    if tz:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            return f"--timezone {tz!r} is not a time zone name (e.g. Asia/Seoul, Europe/London)"
+    existing = wh.sql("SELECT timezone, currency FROM sellers WHERE seller_id = $s", {"s": args.seller})
+    if existing.height:
+        if tz and tz != existing["timezone"][0]:
+            return (f"seller {args.seller!r} already exists with time zone {existing['timezone'][0]}; "
+                    f"--timezone {tz} would read this file's times differently. Drop --timezone or use a new seller id.")
+        return None
+    if tz or currency or name:
+        with wh.transaction() as cur:
+            ensure_seller(cur, args.seller, name=name, timezone_name=tz, currency=(currency or "KRW").upper())
+    return None

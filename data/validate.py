@@ -12,7 +12,10 @@ MAX_INT32 = 2_147_483_647
 
 # ---------------------------------------------------------------- dates and times
 
-_DATES = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%m.%d.%Y", "%d-%m-%Y", "%Y%m%d")
+_DATES = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%m.%d.%Y", "%d-%m-%Y", "%Y%m%d",
+          "%m/%d/%y", "%d/%m/%y", "%d.%m.%y")   # two-digit years, as spreadsheets re-save UCI-style exports
+# A year outside this range is a mis-read (e.g. '12/1/10' read with %Y as the year 10), not a date.
+_PLAUSIBLE_YEARS = (1900, 2200)
 _TIMES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S%.f", " %I:%M %p", " %I:%M:%S %p",
           "T%H:%M", "T%H:%M:%S", "T%H:%M:%S%.f")
 FORMATS = tuple(d + t + z for d in _DATES for t in _TIMES for z in ("", "%z")
@@ -51,8 +54,9 @@ def _parse_with(expr: pl.Expr, fmt: str) -> pl.Expr:
         days = expr.cast(pl.Float64, strict=False)
         days = pl.when((days > 1) & (days < 2958465)).then(days)
         return ((days - 25569.0) * 86_400_000_000).cast(pl.Int64).cast(pl.Datetime("us"))
-    return expr.str.strptime(pl.Datetime("us", "UTC") if fmt.endswith("%z") else pl.Datetime("us"),
-                             fmt, strict=False, exact=True)
+    parsed = expr.str.strptime(pl.Datetime("us", "UTC") if fmt.endswith("%z") else pl.Datetime("us"),
+                               fmt, strict=False, exact=True)
+    return pl.when(parsed.dt.year().is_between(*_PLAUSIBLE_YEARS)).then(parsed)
 
 
 def _choose_formats(sample: pl.Series) -> list[str]:

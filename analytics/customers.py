@@ -66,6 +66,37 @@ def rfm_summary(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> 
                        "order_count": pl.Int64, "monetary_value": pl.Float64, "revenue": pl.Float64})
 
 
+def rfm_summary_from_transactions(transactions: pl.DataFrame, last_day: date, customer_col: str = "customer_id",
+                                  date_col: str = "order_date", amount_col: str = "revenue") -> pl.DataFrame:
+    """rfm_summary's columns computed in Polars from transactions already in memory (one row per order or per
+    purchase day: daily_transactions' frame, or any frame of customer, Date or Datetime, amount), one row per
+    customer in no particular order.
+
+    Rows after `last_day` are ignored; a customer-day is one transaction; `last_day` plays the part of the
+    last day observed (T = last_day - first purchase day). Two hash group-bys, no Python loop."""
+    day = pl.col(date_col)
+    if transactions.schema[date_col] != pl.Date:
+        day = day.dt.date()
+    count = pl.col("order_count") if "order_count" in transactions.columns else pl.lit(1, pl.Int64)
+    rows = transactions.select(pl.col(customer_col).alias("customer_id"), day.alias("order_date"),
+                               pl.col(amount_col).cast(pl.Float64).alias("revenue"), count.alias("order_count"))
+    if rows.height and rows["order_date"].max() > last_day:
+        rows = rows.filter(pl.col("order_date") <= last_day)
+    days = rows.group_by("customer_id", "order_date").agg(pl.col("revenue").sum(), pl.col("order_count").sum())
+    first, last = pl.col("order_date").min(), pl.col("order_date").max()
+    n = pl.len().cast(pl.Int64)
+    first_revenue = pl.col("revenue").get(pl.col("order_date").arg_min())
+    return (days.group_by("customer_id")
+            .agg((n - 1).alias("frequency"),
+                 (last - first).dt.total_days().cast(pl.Int64).alias("recency_days"),
+                 (pl.lit(last_day) - first).dt.total_days().cast(pl.Int64).alias("t_days"),
+                 pl.when(n > 1).then((pl.col("revenue").sum() - first_revenue) / (n - 1)).otherwise(0.0)
+                 .cast(pl.Float64).alias("monetary_value"),
+                 first.alias("first_order_date"), last.alias("last_order_date"),
+                 pl.col("order_count").sum().cast(pl.Int64).alias("order_count"),
+                 pl.col("revenue").sum().cast(pl.Float64).alias("revenue")))
+
+
 def period_customer_totals(daily: pl.DataFrame, start_date: date, end_date: date) -> dict[str, float]:
     """customer_count, new_customers, returning_customers, repeat_rate (None without customers), customer_orders,
     customer_revenue in the period, and customers_to_date / repeat_customers_to_date (whole history)."""

@@ -6,7 +6,6 @@ import math
 import threading
 import warnings
 from collections import OrderedDict
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import plotly.graph_objects as go
@@ -95,70 +94,13 @@ def _count_interval(mean: float, variance: float) -> tuple[float, float]:
     return float(nbinom.ppf(tail, size, prob)), float(nbinom.ppf(1 - tail, size, prob))
 
 
-_ETS_CACHE: OrderedDict[tuple[tuple[float, ...], int, int], tuple[list[float], list[float], list[float], float]] = (
-    OrderedDict())
+_EtsResult = tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...], float]
+_ETS_CACHE: OrderedDict[tuple[tuple[float, ...], int, int], _EtsResult] = OrderedDict()
 _ETS_CACHE_SIZE = 4096        # fitted series kept in-process (a few hundred bytes each)
 _ETS_LOCK = threading.Lock()
-_BLAS_STATE = {"depth": 0, "saved": []}
 
 
-def _openblas_thread_controls() -> list[tuple[object, object]]:
-    """(get, set) num-threads functions of every OpenBLAS loaded in this process (numpy's and scipy's)."""
-    import ctypes
-
-    controls, seen = [], set()
-    try:
-        with open("/proc/self/maps", encoding="utf-8") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line}
-    except OSError:
-        return controls
-    for path in sorted(paths):
-        if path in seen:
-            continue
-        seen.add(path)
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for suffix in ("64_", "", "_64_"):
-            for prefix in ("scipy_openblas", "openblas"):
-                getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                if getter is not None and setter is not None:
-                    getter.restype, setter.argtypes = ctypes.c_int, [ctypes.c_int]
-                    controls.append((getter, setter))
-                    break
-            else:
-                continue
-            break
-    return controls
-
-
-@contextmanager
-def _single_threaded_blas():
-    """Run the block with OpenBLAS on one thread: the ETS optimiser makes thousands of tiny BLAS calls that a
-    thread pool only slows down (5x on a busy 2-core box); the previous thread counts are restored after."""
-    with _ETS_LOCK:
-        if _BLAS_STATE["depth"] == 0:
-            saved = []
-            for getter, setter in _openblas_thread_controls():
-                saved.append((setter, getter()))
-                setter(1)
-            _BLAS_STATE["saved"] = saved
-        _BLAS_STATE["depth"] += 1
-    try:
-        yield
-    finally:
-        with _ETS_LOCK:
-            _BLAS_STATE["depth"] -= 1
-            if _BLAS_STATE["depth"] == 0:
-                for setter, threads in _BLAS_STATE["saved"]:
-                    setter(threads)
-                _BLAS_STATE["saved"] = []
-
-
-def _ets_forecast(values: tuple[float, ...], gap: int, horizon_days: int
-                  ) -> tuple[list[float], list[float], list[float], float]:
+def _ets_forecast(values: tuple[float, ...], gap: int, horizon_days: int) -> _EtsResult:
     """(forecast, lower, upper, residual sigma) of an additive-error, additive weekly-seasonal ETS fitted on
     `values`, for `horizon_days` days starting `gap` days after the series ends (bounds clipped at 0).
 
@@ -174,7 +116,9 @@ def _ets_forecast(values: tuple[float, ...], gap: int, horizon_days: int
     import pandas as pd
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-    with _single_threaded_blas(), warnings.catch_warnings():
+    from analytics.clv import single_threaded_blas
+
+    with single_threaded_blas(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = ETSModel(pd.Series(values, dtype=float), error="add", trend=None, seasonal="add",
                          seasonal_periods=7).fit(disp=False)
@@ -182,8 +126,9 @@ def _ets_forecast(values: tuple[float, ...], gap: int, horizon_days: int
         pred = model.get_prediction(start=len(values), end=len(values) + gap + horizon_days - 1)
         summary = pred.summary_frame(alpha=1 - INTERVAL).iloc[gap:]
     sigma = float(np.std(np.asarray(model.resid), ddof=1))
-    result = ([max(0.0, float(v)) for v in summary["mean"]], [max(0.0, float(v)) for v in summary["pi_lower"]],
-              [max(0.0, float(v)) for v in summary["pi_upper"]], sigma)
+    result = (tuple(max(0.0, float(v)) for v in summary["mean"]),
+              tuple(max(0.0, float(v)) for v in summary["pi_lower"]),
+              tuple(max(0.0, float(v)) for v in summary["pi_upper"]), sigma)
     with _ETS_LOCK:
         _ETS_CACHE[key] = result
         while len(_ETS_CACHE) > _ETS_CACHE_SIZE:
@@ -207,7 +152,8 @@ def forecast_demand(history: pl.DataFrame, start: date, horizon_days: int) -> tu
     values = history["units"].cast(pl.Float64).to_list()
     if n_in == history.height and n_in >= ETS_MIN_DAYS and mean_all >= ETS_MIN_MEAN:
         gap = (start - history["order_date"].max()).days - 1          # days between history end and start
-        forecast, lower, upper, sigma = _ets_forecast(tuple(values), gap, horizon_days)
+        means, lows, highs, sigma = _ets_forecast(tuple(values), gap, horizon_days)
+        forecast, lower, upper = list(means), list(lows), list(highs)
         fit.update(method="ets", daily_sigma=sigma)
     elif n_in > 0:
         recent = in_stock.tail(28) if in_stock.tail(28).height >= 14 else in_stock

@@ -4,7 +4,8 @@ lifetimes is NOT a project dependency. Install it apart, then point --lifetimes-
     .venv/bin/pip install --no-deps --target /tmp/si_lifetimes lifetimes==0.11.3 autograd dill
     .venv/bin/python -m bench.clv --lifetimes-path /tmp/si_lifetimes [--customers 1000000] [--repeat 5]
 Prints medians and ratios side by side: fit on CDNOW, fit on N synthetic customers (BG/NBD draws with the CDNOW
-parameters), and the summary from transactions (our SQL on DuckDB vs summary_data_from_transaction_data).
+parameters), and the summary from transactions vs summary_data_from_transaction_data on the same frame: ours
+from the frame in memory (Polars, rfm_summary_from_transactions) and ours from the warehouse (SQL, rfm_summary).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from analytics import customers
 
-    print(f"{'case':<44}{'ours s':>10}{'lifetimes s':>13}{'ratio':>8}   check")
+    print(f"{'case':<58}{'ours s':>10}{'lifetimes s':>13}{'ratio':>8}   check")
     for name, data, repeat in (("fit BG/NBD+GG, CDNOW 2357", cdnow_inputs(), args.repeat),
                                (f"fit BG/NBD+GG, synthetic {args.customers:,}", synthetic_customers(args.customers),
                                 max(1, args.repeat // 2))):
@@ -138,21 +139,29 @@ def main(argv: list[str] | None = None) -> int:
         ll_theirs = -_clv.bgnbd_negative_log_likelihood(
             np.log([theirs[1][k] for k in ("r", "alpha", "a", "b")]), data["x"], data["t_x"], data["T"],
             np.ones_like(data["x"]))[0]
-        print(f"{name:<44}{ours_t:>10.3f}{theirs_t:>13.3f}{theirs_t / ours_t:>7.1f}x   "
+        print(f"{name:<58}{ours_t:>10.3f}{theirs_t:>13.3f}{theirs_t / ours_t:>7.1f}x   "
               f"LL ours {ours[0]:,.2f} vs lifetimes {ll_theirs:,.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         wh, frames = transactions_warehouse(Path(tmp), args.summary_customers)
         for seller, end in (("cdnow", "1997-09-30"), ("synthetic", "2025-12-31")):
-            as_of = datetime.fromisoformat(end).replace(hour=0) + __import__("datetime").timedelta(days=1)
-            ours_t, ours = median_seconds(lambda s=seller, a=as_of: customers.rfm_summary(wh, s, "UTC", a),
-                                          args.repeat)
+            as_of = datetime.fromisoformat(end).replace(hour=0) + timedelta(days=1)
             tx = frames[seller]
+            tx_polars = pl.from_pandas(tx)       # the same transactions, as a Polars frame in memory
+            last_day = date.fromisoformat(end)
+            frame_t, frame_out = median_seconds(lambda f=tx_polars, d=last_day: customers.rfm_summary_from_transactions(
+                f, d, date_col="ordered_at", amount_col="amount"), args.repeat)
+            wh_t, wh_out = median_seconds(lambda s=seller, a=as_of: customers.rfm_summary(wh, s, "UTC", a),
+                                          args.repeat)
             theirs_t, theirs = median_seconds(lambda tx=tx, e=end: summary_data_from_transaction_data(
                 tx, "customer_id", "ordered_at", monetary_value_col="amount", observation_period_end=e, freq="D"),
                 max(1, args.repeat // 2))
-            same = int(ours["frequency"].sum()) == int(theirs["frequency"].sum())
-            print(f"{'summary ' + seller + f' ({len(tx):,} orders)':<44}{ours_t:>10.3f}{theirs_t:>13.3f}"
-                  f"{theirs_t / ours_t:>7.1f}x   frequency sums equal: {same}")
+            for label, ours_t, ours in (("in-memory frame", frame_t, frame_out), ("warehouse SQL", wh_t, wh_out)):
+                same = (int(ours["frequency"].sum()) == int(theirs["frequency"].sum())
+                        and abs(float(ours["monetary_value"].sum()) - float(theirs["monetary_value"].sum()))
+                        <= 1e-6 * max(1.0, abs(float(theirs["monetary_value"].sum()))))
+                name = f"summary {seller} ({len(tx):,} orders), {label}"
+                print(f"{name:<58}{ours_t:>10.3f}{theirs_t:>13.3f}{theirs_t / ours_t:>7.1f}x   "
+                      f"frequency and monetary sums equal: {same}")
         wh.close()
     return 0
 

@@ -1,11 +1,45 @@
-"""Home page: KPI tiles for today, 7 and 30 days with deltas, and daily revenue of the selected range."""
+"""Home page: the digest (the few things to know today, ranked by money at stake), KPI tiles for today, 7 and 30 days
+with deltas, and daily revenue of the selected range."""
+
+from datetime import datetime
+from typing import Any
 
 import streamlit as st
 
+from analytics import digest
 from analytics.i18n import t
 from analytics.kpis import plot_revenue_by_day, revenue_range_totals
-from analytics.metrics import format_money
+from analytics.metrics import format_money, metric_help
+from analytics.period import report_period
+from data.warehouse import open_warehouse
 from pages import _ui
+
+
+@st.cache_data(ttl=_ui.CACHE_TTL_SECONDS, show_spinner=False)
+def cached_digest(db_path: str, seller_id: str, now_minute_utc: datetime) -> dict[str, Any]:
+    """The digest report (plain JSON) at this minute; the sidebar's date range does not change it."""
+    wh = open_warehouse(db_path)
+    return digest.report(wh, report_period(wh, seller_id, as_of=now_minute_utc))
+
+
+def render_digest(report: dict[str, Any], currency: str, lang: str) -> None:
+    """Each item: severity mark, rank and sentence, money at stake (with its definition) and the evidence link."""
+    st.markdown(f"#### {t('digest.header', lang)}")   # not a subheader: those title the KPI rows
+    st.caption(t("digest.caption", lang))
+    if not report["rows"]:
+        st.success(report["quiet_text"][lang] if report.get("quiet_text") else t("digest.quiet", lang))
+    for row in report["rows"]:
+        with st.container(border=True):
+            st.markdown(f"{digest.SEVERITY_MARKS[row['severity']]} **{row['rank']}.** {row['text_' + lang]}")
+            st.caption(f"{t('digest.money_label', lang)}: {format_money(row['money_at_stake'], currency)}",
+                       help=metric_help("digest_money_at_stake", lang))
+            st.page_link(row["page"], label=t("digest.evidence", lang), icon=":material/arrow_forward:")
+    if report["skipped"]:
+        st.caption(t("digest.skipped", lang, areas=", ".join(s["area"] for s in report["skipped"])))
+    with st.expander(t("digest.rules_header", lang)):
+        st.markdown("\n".join(f"- **{digest.kind_label(kind, lang)}**: {rule}"
+                               for kind, rule in digest.money_rules(lang).items()))
+
 
 filters = _ui.current_filters()
 lang = filters.lang
@@ -19,6 +53,9 @@ seller = filters.seller
 st.caption(t("home.as_of", lang, name=seller.name, tz=seller.timezone,
              now=_ui.local_clock_text(seller.timezone, filters.now_utc)))
 
+render_digest(cached_digest(filters.db_path, seller.seller_id, _ui.minute(filters.now_utc)), seller.currency, lang)
+
+st.divider()
 summary = _ui.cached_kpi_summary(filters.db_path, seller.seller_id, _ui.minute(filters.now_utc))
 _ui.render_kpi_tiles(summary, seller.currency, lang)
 

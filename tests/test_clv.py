@@ -95,3 +95,45 @@ def test_fit_without_repeat_buyers_raises_a_clear_error():
         clv.fit_bgnbd([0, 0, 0], [0, 0, 0], [3, 4, 5])
     with pytest.raises(clv.FitError):
         clv.fit_gamma_gamma([0, 1], [0, 5.0])
+
+
+def test_fast_objectives_equal_the_reference_likelihoods_and_gradients(cdnow_summary):
+    x = cdnow_summary["x"].to_numpy().astype(float)
+    tx, T, m = cdnow_summary["t_x"].to_numpy(), cdnow_summary["T"].to_numpy(), cdnow_summary["zbar"].to_numpy()
+    (px, ptx, pT), w = clv._pool(x, tx, T)
+    assert w.sum() == x.size and px.size < x.size
+    fast = clv._BgnbdObjective(px, ptx, pT, w)
+    for params in ([0.3, 5.0, 0.8, 2.0], [2.5, 0.2, 4.0, 0.3], [0.243, 4.414, 0.793, 2.426]):
+        lp = np.log(params)
+        ref_value, ref_grad = clv.bgnbd_negative_log_likelihood(lp, x, tx, T, np.ones_like(x))
+        value, grad = fast(lp)
+        assert value == pytest.approx(ref_value, rel=1e-12) and np.allclose(grad, ref_grad, rtol=1e-9, atol=1e-9)
+    keep = (x > 0) & (m > 0)
+    (gx, gm), gw = clv._pool(x[keep], m[keep])
+    fast_gg = clv._GammaGammaObjective(gx, gm, gw)
+    for params in ([5.0, 3.0, 12.0], [0.5, 8.0, 100.0]):
+        lg = np.log(params)
+        ref_value, ref_grad = clv.gamma_gamma_negative_log_likelihood(lg, x[keep], m[keep], np.ones(int(keep.sum())))
+        value, grad = fast_gg(lg)
+        assert value == pytest.approx(ref_value, rel=1e-12) and np.allclose(grad, ref_grad, rtol=1e-9, atol=1e-9)
+
+
+def test_pooled_fit_on_repeated_customers_equals_the_fit_on_distinct_rows(cdnow_summary):
+    x = cdnow_summary["x"].to_numpy().astype(float)
+    tx, T = cdnow_summary["t_x"].to_numpy(), cdnow_summary["T"].to_numpy()
+    once = clv.fit_bgnbd(x, tx, T)
+    thrice = clv.fit_bgnbd(np.tile(x, 3), np.tile(tx, 3), np.tile(T, 3))
+    assert thrice.log_likelihood_ == pytest.approx(3 * once.log_likelihood_, rel=1e-9)
+    for k in ("r", "alpha", "a", "b"):
+        assert thrice.params_[k] == pytest.approx(once.params_[k], rel=1e-4)
+
+
+def test_single_threaded_blas_restores_the_thread_counts():
+    controls = clv._openblas_thread_controls()
+    before = [getter() for getter, _setter in controls]
+    with clv.single_threaded_blas():
+        assert all(getter() == 1 for getter, _setter in controls)
+        with clv.single_threaded_blas():                      # nested use keeps one thread until the outer exit
+            assert all(getter() == 1 for getter, _setter in controls)
+        assert all(getter() == 1 for getter, _setter in controls)
+    assert [getter() for getter, _setter in controls] == before

@@ -193,3 +193,36 @@ def test_page_with_horizon_slider_matches_the_json_report(demo_db):
     at.slider(key="customers_horizon_days").set_value(730).run()
     assert {m.label: m.value for m in at.metric}["Expected customer value (CLV)"] != clv90
     assert len(at.get("download_button")) == 2
+
+
+def test_rfm_summary_from_transactions_in_memory_equals_the_warehouse_summary(shop):
+    sql = customers.rfm_summary(shop, "shop_kr", "Asia/Seoul", NOW).sort("customer_id")
+    daily = customers.daily_transactions(shop, "shop_kr", "Asia/Seoul", NOW)
+    from_daily = customers.rfm_summary_from_transactions(daily, date(2026, 11, 20)).sort("customer_id")
+    assert from_daily.columns == sql.columns
+    assert from_daily.to_dicts() == sql.to_dicts()
+    # one row per order with timestamps (local times), as lifetimes takes them: same numbers, one order per row
+    orders = pl.DataFrame({"who": ["c1", "c1", "c1", "c1", "c2", "c2", "c3"],
+                           "at": [datetime(2026, 11, 1, 10), datetime(2026, 11, 1, 23), datetime(2026, 11, 2, 0, 30),
+                                  datetime(2026, 11, 10, 12), datetime(2026, 11, 5, 12), datetime(2026, 11, 5, 13),
+                                  datetime(2026, 11, 21, 9)],               # c3 bought after the last day
+                           "amount": [2000.0, 3500.0, 6000.0, 9000.0, 3000.0, 1000.0, 2000.0]})
+    raw = customers.rfm_summary_from_transactions(orders, date(2026, 11, 20), customer_col="who", date_col="at",
+                                                  amount_col="amount").sort("customer_id")
+    assert raw.select(sql.columns).to_dicts() == sql.to_dicts()
+
+
+def test_rfm_summary_from_transactions_reproduces_the_published_cdnow_summary(cdnow_db):
+    wh = Warehouse(cdnow_db, read_only=True)
+    try:
+        daily = customers.daily_transactions(wh, "cdnow", "UTC", datetime(1997, 10, 1))
+        sql = customers.rfm_summary(wh, "cdnow", "UTC", datetime(1997, 10, 1)).sort("customer_id")
+    finally:
+        wh.close()
+    summary = customers.rfm_summary_from_transactions(daily, date(1997, 9, 30)).sort("customer_id")
+    published = pl.read_csv(CDNOW_SAMPLE.parent / "cdnow_customers_summary_with_transactions.csv")
+    assert summary.height == 2357 and summary["frequency"].sum() == published["x"].sum()
+    assert sorted(summary["t_days"].to_list()) == sorted(round(v * 7) for v in published["T"])
+    assert summary.drop("monetary_value", "revenue").to_dicts() == sql.drop("monetary_value", "revenue").to_dicts()
+    assert summary["monetary_value"].to_list() == pytest.approx(sql["monetary_value"].to_list(), rel=1e-12)
+    assert summary["revenue"].to_list() == pytest.approx(sql["revenue"].to_list(), rel=1e-12)

@@ -382,3 +382,28 @@ def test_page_tabs_widgets_and_numbers_equal_the_report(demo_db):
     at.date_input(key="date_range").set_value((date(2025, 1, 1), date(2025, 1, 7))).run()
     assert not at.exception
     assert any("No product sold" in i.value for i in at.info)
+
+
+def test_ets_forecasts_are_cached_by_series_and_equal_a_fresh_statsmodels_fit():
+    import numpy as np
+    import pandas as pd
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    days = pl.date_range(date(2026, 9, 1), date(2026, 10, 26), interval="1d", eager=True)
+    units = [3 + (i * 7919) % 5 + (4 if i % 7 in (5, 6) else 0) for i in range(56)]
+    history = pl.DataFrame({"order_date": days, "units": units, "on_hand": [None] * 56, "in_stock": [True] * 56})
+    pf._ETS_CACHE.clear()
+    fc, fit = pf.forecast_demand(history, date(2026, 10, 28), 10)      # one day's gap after the history
+    assert fit["method"] == "ets" and len(pf._ETS_CACHE) == 1
+    model = ETSModel(pd.Series(units, dtype=float), error="add", trend=None, seasonal="add",
+                     seasonal_periods=7).fit(disp=False)
+    direct = model.get_prediction(start=56, end=56 + 1 + 10 - 1).summary_frame(alpha=1 - pf.INTERVAL).iloc[1:]
+    assert fc["forecast"].to_list() == pytest.approx(np.maximum(direct["mean"].to_numpy(), 0), rel=1e-9)
+    assert fc["lower"].to_list() == pytest.approx(np.maximum(direct["pi_lower"].to_numpy(), 0), rel=1e-9)
+    assert fc["upper"].to_list() == pytest.approx(np.maximum(direct["pi_upper"].to_numpy(), 0), rel=1e-9)
+    assert fit["daily_sigma"] == pytest.approx(float(np.std(np.asarray(model.resid), ddof=1)))
+    again, fit_again = pf.forecast_demand(history, date(2026, 10, 28), 10)   # served from the cache
+    assert again.equals(fc) and fit_again == fit and len(pf._ETS_CACHE) == 1
+    changed = history.with_columns(pl.Series("units", units[:-1] + [units[-1] + 5]))
+    pf.forecast_demand(changed, date(2026, 10, 28), 10)                  # new data: refitted, not served stale
+    assert len(pf._ETS_CACHE) == 2

@@ -66,35 +66,95 @@ def rfm_summary(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> 
                        "order_count": pl.Int64, "monetary_value": pl.Float64, "revenue": pl.Float64})
 
 
+_SUMMARY_SCHEMA = {"customer_id": pl.String, "frequency": pl.Int64, "recency_days": pl.Int64, "t_days": pl.Int64,
+                   "monetary_value": pl.Float64, "first_order_date": pl.Date, "last_order_date": pl.Date,
+                   "order_count": pl.Int64, "revenue": pl.Float64}
+
+
 def rfm_summary_from_transactions(transactions: pl.DataFrame, last_day: date, customer_col: str = "customer_id",
                                   date_col: str = "order_date", amount_col: str = "revenue") -> pl.DataFrame:
-    """rfm_summary's columns computed in Polars from transactions already in memory (one row per order or per
-    purchase day: daily_transactions' frame, or any frame of customer, Date or Datetime, amount), one row per
-    customer in no particular order.
+    """rfm_summary's columns computed from transactions already in memory (one row per order or per purchase day:
+    daily_transactions' frame, or any frame of customer, Date or Datetime, amount), one row per customer, in no
+    particular order. An `order_count` column, when present, counts the orders a row stands for (else 1 each).
 
-    Rows after `last_day` are ignored; a customer-day is one transaction; `last_day` plays the part of the
-    last day observed (T = last_day - first purchase day). Two hash group-bys, no Python loop."""
+    Rows after `last_day` and rows without a customer are ignored; a customer-day is one transaction; `last_day`
+    is the last day observed (T = last_day - first purchase day). No Python loop over rows: one sort of a 64-bit
+    key (customer hash, day) and segment sums; if two customers' hashes ever collide, an exact two-step Polars
+    group-by gives the answer instead."""
     day = pl.col(date_col)
     if transactions.schema[date_col] != pl.Date:
         day = day.dt.date()
-    count = pl.col("order_count") if "order_count" in transactions.columns else pl.lit(1, pl.Int64)
-    rows = transactions.select(pl.col(customer_col).alias("customer_id"), day.alias("order_date"),
-                               pl.col(amount_col).cast(pl.Float64).alias("revenue"), count.alias("order_count"))
-    if rows.height and rows["order_date"].max() > last_day:
-        rows = rows.filter(pl.col("order_date") <= last_day)
-    days = rows.group_by("customer_id", "order_date").agg(pl.col("revenue").sum(), pl.col("order_count").sum())
-    first, last = pl.col("order_date").min(), pl.col("order_date").max()
+    count = pl.col("order_count").cast(pl.Int64) if "order_count" in transactions.columns else pl.lit(1, pl.Int64)
+    rows = transactions.select(pl.col(customer_col).cast(pl.String).alias("customer_id"),
+                               day.cast(pl.Int32).alias("day"), pl.col(amount_col).cast(pl.Float64).alias("revenue"),
+                               count.alias("order_count"))
+    last = (last_day - date(1970, 1, 1)).days
+    if rows.height and (rows["customer_id"].null_count() or rows["day"].max() > last):
+        rows = rows.filter(pl.col("customer_id").is_not_null() & (pl.col("day") <= last))
+    if rows.height == 0:
+        return pl.DataFrame(schema=_SUMMARY_SCHEMA)
+    summary = _rfm_summary_by_sorting(rows, last)
+    return summary if summary is not None else _rfm_summary_by_group_by(rows, last)
+
+
+def _rfm_summary_by_sorting(rows: pl.DataFrame, last: int) -> pl.DataFrame | None:
+    """The summary of (customer_id, day, revenue, order_count) rows via one sort; None on a hash collision."""
+    ids = rows["customer_id"]
+    days = rows["day"].to_numpy().astype(np.int64)
+    first_day = int(days.min())
+    offset = (days - first_day).astype(np.uint64)
+    bits = np.uint64(max(1, int(offset.max()).bit_length()))
+    key = ((ids.hash(seed=0x5EED).to_numpy() >> bits) << bits) | offset
+    order = np.argsort(key)
+    sorted_key = key[order]
+    customer_hash = sorted_key >> bits
+    n = len(sorted_key)
+    new_customer = np.empty(n, dtype=bool)
+    new_customer[0] = True
+    np.not_equal(customer_hash[1:], customer_hash[:-1], out=new_customer[1:])
+    sorted_ids = ids.gather(order)
+    same_id = (sorted_ids.slice(1) == sorted_ids.slice(0, n - 1)).to_numpy()
+    if np.any(~new_customer[1:] & ~same_id):
+        return None                                           # two customers share a hash: use the exact path
+    new_day = new_customer.copy()
+    new_day[1:] |= sorted_key[1:] != sorted_key[:-1]
+    day_starts = np.flatnonzero(new_day)
+    day_revenue = np.add.reduceat(rows["revenue"].to_numpy()[order], day_starts)
+    counts = rows["order_count"]
+    day_orders = (np.add.reduceat(counts.to_numpy()[order], day_starts) if counts.n_unique() > 1 or counts[0] != 1
+                  else np.diff(np.append(day_starts, n)))   # one order per row: the day's row count
+    day_offset = (sorted_key[day_starts] & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
+    starts = np.flatnonzero(new_customer[day_starts])          # each customer's first day (days ascend within)
+    ends = np.append(starts[1:], len(day_starts)) - 1
+    purchase_days = (ends - starts + 1).astype(np.int64)
+    revenue = np.add.reduceat(day_revenue, starts)
+    first, latest = day_offset[starts] + first_day, day_offset[ends] + first_day
+    repeat = purchase_days > 1
+    monetary = np.where(repeat, (revenue - day_revenue[starts]) / np.where(repeat, purchase_days - 1, 1), 0.0)
+    return pl.DataFrame({
+        "customer_id": sorted_ids.gather(day_starts[starts]),
+        "frequency": purchase_days - 1, "recency_days": latest - first, "t_days": last - first,
+        "monetary_value": monetary,
+        "first_order_date": pl.Series(first, dtype=pl.Int32).cast(pl.Date),
+        "last_order_date": pl.Series(latest, dtype=pl.Int32).cast(pl.Date),
+        "order_count": np.add.reduceat(day_orders, starts).astype(np.int64), "revenue": revenue,
+    }, schema=_SUMMARY_SCHEMA)
+
+
+def _rfm_summary_by_group_by(rows: pl.DataFrame, last: int) -> pl.DataFrame:
+    """The summary of (customer_id, day, revenue, order_count) rows via two hash group-bys (always exact)."""
+    days = rows.group_by("customer_id", "day").agg(pl.col("revenue").sum(), pl.col("order_count").sum())
+    first, latest = pl.col("day").min(), pl.col("day").max()
     n = pl.len().cast(pl.Int64)
-    first_revenue = pl.col("revenue").get(pl.col("order_date").arg_min())
+    first_revenue = pl.col("revenue").get(pl.col("day").arg_min())
     return (days.group_by("customer_id")
-            .agg((n - 1).alias("frequency"),
-                 (last - first).dt.total_days().cast(pl.Int64).alias("recency_days"),
-                 (pl.lit(last_day) - first).dt.total_days().cast(pl.Int64).alias("t_days"),
+            .agg((n - 1).alias("frequency"), (latest - first).cast(pl.Int64).alias("recency_days"),
+                 (pl.lit(last) - first).cast(pl.Int64).alias("t_days"),
                  pl.when(n > 1).then((pl.col("revenue").sum() - first_revenue) / (n - 1)).otherwise(0.0)
-                 .cast(pl.Float64).alias("monetary_value"),
-                 first.alias("first_order_date"), last.alias("last_order_date"),
-                 pl.col("order_count").sum().cast(pl.Int64).alias("order_count"),
-                 pl.col("revenue").sum().cast(pl.Float64).alias("revenue")))
+                 .alias("monetary_value"),
+                 first.cast(pl.Date).alias("first_order_date"), latest.cast(pl.Date).alias("last_order_date"),
+                 pl.col("order_count").sum().alias("order_count"), pl.col("revenue").sum().alias("revenue"))
+            .cast(_SUMMARY_SCHEMA))
 
 
 def period_customer_totals(daily: pl.DataFrame, start_date: date, end_date: date) -> dict[str, float]:

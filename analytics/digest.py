@@ -61,7 +61,8 @@ TODAY_SLOW_SHARE = 0.20       # today alone: forecast close ≥ 20 % below a usu
 TODAY_SLOW_LEVEL = 0.98       # ... and the upper bound of its 98 % interval (one-sided 1 %) below it
 LIKELY_MIN_PURCHASES = 0.5    # a one-time buyer counts as "likely to buy again" at ≥ 0.5 expected purchases
 
-SEVERITY_MARKS = {"high": "🔴", "medium": "🟠", "low": "🟡"}
+# Streamlit Markdown (Material icons render without an emoji font, e.g. in a headless browser)
+SEVERITY_MARKS = {"high": ":red[:material/error:]", "medium": ":orange[:material/warning:]", "low": ":blue[:material/info:]"}
 PAGES = {
     "sales_drop": "pages/realtime.py",
     "stock_out": "pages/products.py",

@@ -232,7 +232,7 @@ def test_home_page_shows_the_digest_equal_to_the_report(demo_db):
             at.radio(key="lang").set_value("en").run()
             assert not at.exception
         items = [m.value for m in at.markdown if re.match(r"^\S+ \*\*\d\.\*\* ", m.value)]
-        assert items == [f"{['🔴', '🟠', '🟡'][['high', 'medium', 'low'].index(r['severity'])]} **{r['rank']}.** "
+        assert items == [f"{digest.SEVERITY_MARKS[r['severity']]} **{r['rank']}.** "
                          f"{r['text_' + lang]}" for r in expected["rows"]]
         links = at.get("page_link")
         assert [link.proto.page for link in links] == [Path(r["page"]).stem for r in expected["rows"]]

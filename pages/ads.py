@@ -42,6 +42,8 @@ def _column_config(columns: list[str], lang: str, currency: str) -> dict[str, ob
             label = metric_label(metric, lang) + (f" ({currency})" if unit == "money" else "")
             fmt = "percent" if unit == "ratio" else "localized"
             config[c] = st.column_config.NumberColumn(label, help=metric_help(metric, lang), format=fmt)
+        elif c.endswith("_change_pct") and f"ads.col.{c}" in STRINGS:
+            config[c] = st.column_config.NumberColumn(t(f"ads.col.{c}", lang), format="%+.1f%%")
         elif f"ads.col.{c}" in STRINGS:
             config[c] = st.column_config.Column(t(f"ads.col.{c}", lang))
     return config

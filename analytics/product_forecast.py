@@ -95,8 +95,9 @@ def _count_interval(mean: float, variance: float) -> tuple[float, float]:
 
 
 _EtsResult = tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...], float]
-_ETS_CACHE: OrderedDict[tuple[tuple[float, ...], int, int], _EtsResult] = OrderedDict()
-_ETS_CACHE_SIZE = 4096        # fitted series kept in-process (a few hundred bytes each)
+_ETS_CACHE: OrderedDict[tuple[float, ...], _EtsResult] = OrderedDict()
+_ETS_CACHE_SIZE = 4096        # fitted series kept in-process (about 3 kB each)
+_ETS_STEPS = 120              # days ahead predicted per fit, so one fit serves every gap + horizon up to this
 _ETS_LOCK = threading.Lock()
 
 
@@ -105,13 +106,15 @@ def _ets_forecast(values: tuple[float, ...], gap: int, horizon_days: int) -> _Et
     `values`, for `horizon_days` days starting `gap` days after the series ends (bounds clipped at 0).
 
     Fits are cached in-process by the series itself, so a repeated page view or report on unchanged data costs
-    nothing and a changed series (new orders, new snapshot) is refitted."""
-    key = (values, gap, horizon_days)
+    nothing, the reorder table and the product chart share one fit, and a changed series (new orders, new
+    snapshot) is refitted. The analytic h-step means and intervals do not depend on how far ahead one asks."""
+    steps = gap + horizon_days
     with _ETS_LOCK:
-        cached = _ETS_CACHE.get(key)
-        if cached is not None:
-            _ETS_CACHE.move_to_end(key)
-            return cached
+        cached = _ETS_CACHE.get(values)
+        if cached is not None and len(cached[0]) >= steps:
+            _ETS_CACHE.move_to_end(values)
+            means, lows, highs, sigma = cached
+            return means[gap:steps], lows[gap:steps], highs[gap:steps], sigma
     import numpy as np
     import pandas as pd
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -122,18 +125,20 @@ def _ets_forecast(values: tuple[float, ...], gap: int, horizon_days: int) -> _Et
         warnings.simplefilter("ignore")
         model = ETSModel(pd.Series(values, dtype=float), error="add", trend=None, seasonal="add",
                          seasonal_periods=7).fit(disp=False)
-        # the model's own start: the series index is positional, so ask for the next horizon_days steps
-        pred = model.get_prediction(start=len(values), end=len(values) + gap + horizon_days - 1)
-        summary = pred.summary_frame(alpha=1 - INTERVAL).iloc[gap:]
+        # the model's own start: the series index is positional, so ask for the next steps after the history
+        ahead = max(steps, _ETS_STEPS)
+        summary = model.get_prediction(start=len(values), end=len(values) + ahead - 1).summary_frame(
+            alpha=1 - INTERVAL)
     sigma = float(np.std(np.asarray(model.resid), ddof=1))
-    result = (tuple(max(0.0, float(v)) for v in summary["mean"]),
-              tuple(max(0.0, float(v)) for v in summary["pi_lower"]),
-              tuple(max(0.0, float(v)) for v in summary["pi_upper"]), sigma)
+    full = (tuple(max(0.0, float(v)) for v in summary["mean"]),
+            tuple(max(0.0, float(v)) for v in summary["pi_lower"]),
+            tuple(max(0.0, float(v)) for v in summary["pi_upper"]), sigma)
     with _ETS_LOCK:
-        _ETS_CACHE[key] = result
+        _ETS_CACHE[values] = full
+        _ETS_CACHE.move_to_end(values)
         while len(_ETS_CACHE) > _ETS_CACHE_SIZE:
             _ETS_CACHE.popitem(last=False)
-    return result
+    return full[0][gap:steps], full[1][gap:steps], full[2][gap:steps], sigma
 
 
 def forecast_demand(history: pl.DataFrame, start: date, horizon_days: int) -> tuple[pl.DataFrame, dict[str, object]]:

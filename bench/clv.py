@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             np.log([theirs[1][k] for k in ("r", "alpha", "a", "b")]), data["x"], data["t_x"], data["T"],
             np.ones_like(data["x"]))[0]
         print(f"{name:<58}{ours_t:>10.3f}{theirs_t:>13.3f}{theirs_t / ours_t:>7.1f}x   "
-              f"LL ours {ours[0]:,.2f} vs lifetimes {ll_theirs:,.2f}")
+              f"LL ours {ours[0]:,.2f} vs lifetimes {ll_theirs:,.2f} "
+              f"(relative difference {abs(ours[0] - ll_theirs) / abs(ll_theirs):.1e})")
     with tempfile.TemporaryDirectory() as tmp:
         wh, frames = transactions_warehouse(Path(tmp), args.summary_customers)
         for seller, end in (("cdnow", "1997-09-30"), ("synthetic", "2025-12-31")):

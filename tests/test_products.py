@@ -404,6 +404,10 @@ def test_ets_forecasts_are_cached_by_series_and_equal_a_fresh_statsmodels_fit():
     assert fit["daily_sigma"] == pytest.approx(float(np.std(np.asarray(model.resid), ddof=1)))
     again, fit_again = pf.forecast_demand(history, date(2026, 10, 28), 10)   # served from the cache
     assert again.equals(fc) and fit_again == fit and len(pf._ETS_CACHE) == 1
+    longer, _ = pf.forecast_demand(history, date(2026, 10, 27), 28)      # other start and horizon: same fit
+    direct = model.get_prediction(start=56, end=56 + 28 - 1).summary_frame(alpha=1 - pf.INTERVAL)
+    assert longer["upper"].to_list() == pytest.approx(np.maximum(direct["pi_upper"].to_numpy(), 0), rel=1e-9)
+    assert longer["forecast"].to_list()[1:11] == fc["forecast"].to_list() and len(pf._ETS_CACHE) == 1
     changed = history.with_columns(pl.Series("units", units[:-1] + [units[-1] + 5]))
     pf.forecast_demand(changed, date(2026, 10, 28), 10)                  # new data: refitted, not served stale
     assert len(pf._ETS_CACHE) == 2

@@ -17,27 +17,30 @@ product_lines AS (
         i.quantity,
         CAST(i.quantity * i.unit_price AS DOUBLE) AS gross_amount,          -- before any discount
         CAST(i.discount AS DOUBLE) AS line_discount,
-        CAST(i.quantity * i.unit_price - i.discount AS DOUBLE) AS line_net
+        CAST(i.quantity * i.unit_price - i.discount AS DOUBLE) AS line_net,
+        CAST(o.discount AS DOUBLE) AS order_discount
     FROM order_items AS i
-    SEMI JOIN kept_orders AS o ON o.order_id = i.order_id
+    JOIN kept_orders AS o ON o.order_id = i.order_id
     WHERE i.seller_id = $seller_id
       AND i.ordered_at >= $start_utc AND i.ordered_at < $end_utc
       AND i.line_type = 'product'
 ),
 order_net AS (
+    -- only orders with an order-level discount have anything to share out
     SELECT order_id, sum(line_net) AS order_line_net, count(*) AS line_count
     FROM product_lines
+    WHERE order_discount <> 0
     GROUP BY order_id
 ),
 allocated AS (
     SELECT
         l.*,
         -- the line's share of the order-level discount (equal shares when the lines net to zero)
-        CASE WHEN n.order_line_net <> 0 THEN CAST(o.discount AS DOUBLE) * l.line_net / n.order_line_net
-             ELSE CAST(o.discount AS DOUBLE) / n.line_count END AS order_discount_share
+        CASE WHEN l.order_discount = 0 THEN 0.0
+             WHEN n.order_line_net <> 0 THEN l.order_discount * l.line_net / n.order_line_net
+             ELSE l.order_discount / n.line_count END AS order_discount_share
     FROM product_lines AS l
-    JOIN order_net AS n ON n.order_id = l.order_id
-    JOIN kept_orders AS o ON o.order_id = l.order_id
+    LEFT JOIN order_net AS n ON n.order_id = l.order_id
 )
 SELECT
     a.sku,

@@ -9,6 +9,7 @@ JOIN orders AS o ON o.seller_id = i.seller_id AND o.order_id = i.order_id
 WHERE i.seller_id = $seller_id
   AND i.ordered_at >= $start_utc AND i.ordered_at < $end_utc
   AND i.line_type = 'product'
+  AND o.ordered_at >= $start_utc AND o.ordered_at < $end_utc   -- order_items.ordered_at is a copy of it
   AND o.status <> 'cancelled'
 GROUP BY 1, 2
 ORDER BY 1, 2

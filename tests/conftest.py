@@ -7,6 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests explore a fixed sequence of examples: CI runs are repeatable, a failure reproduces locally.
+hypothesis_settings.register_profile("seller-insights", derandomize=True, deadline=None)
+hypothesis_settings.load_profile("seller-insights")
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

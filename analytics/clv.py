@@ -34,7 +34,9 @@ def _pool(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
 
     names = [f"c{i}" for i in range(len(columns))]
     frame = pl.DataFrame({n: np.asarray(c, dtype=float) for n, c in zip(names, columns, strict=True)})
-    pooled = frame.group_by(names).len()   # hash grouping: much faster than np.unique(axis=0) on 1M rows
+    # hash grouping (much faster than np.unique(axis=0) on 1M rows), then sorted: the likelihood's sum runs in
+    # one fixed order, so the same data always gives bit-for-bit the same fit (hash order varies run to run)
+    pooled = frame.group_by(names).len().sort(names)
     return [pooled[n].to_numpy() for n in names], pooled["len"].to_numpy().astype(float)
 
 

@@ -14,6 +14,8 @@ Conventions (shown to the seller through analytics/customers_text.py):
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -64,6 +66,51 @@ def rfm_summary(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> 
                     last_day=last_observed_day(tz, as_of_utc))
     return frame.cast({"frequency": pl.Int64, "recency_days": pl.Int64, "t_days": pl.Int64,
                        "order_count": pl.Int64, "monetary_value": pl.Float64, "revenue": pl.Float64})
+
+
+def purchase_days(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> pl.DataFrame:
+    """daily_transactions' rows from one scan, in no particular order, spend also as exact hundredths.
+    Columns: customer_id, order_date (local Date), order_count (Int64), revenue_cents (Int64), revenue (Float64,
+    the same double as daily_transactions' revenue)."""
+    frame = run_sql(wh, "customers_purchase_days", seller_id=seller_id, tz=tz, as_of_utc=as_of_utc)
+    frame = frame.cast({"order_count": pl.Int64, "revenue_cents": pl.Int64})
+    return frame.with_columns(pl.Series("revenue", _cents_to_double(frame["revenue_cents"]), dtype=pl.Float64))
+
+
+def _cents_to_double(cents: pl.Series) -> np.ndarray:
+    """Hundredths to the double DuckDB's CAST(DECIMAL(_, 2) AS DOUBLE) gives: integer as double / 100, correctly
+    rounded (numpy divides; a Polars `/ 100.0` becomes `* 0.01`, which differs in the last bit)."""
+    return cents.to_numpy().astype(np.float64) / 100.0
+
+
+def rfm_summary_exact(days: pl.DataFrame, last_day: date) -> pl.DataFrame:
+    """rfm_summary's frame (same values bit for bit, same order) from purchase_days' rows on or before last_day:
+    sums in exact hundredths, converted to doubles the way the SQL summary's DECIMAL results are."""
+    last = (last_day - date(1970, 1, 1)).days
+    rows = days.filter(pl.col("order_date") <= last_day) if days.height else days
+    if rows.height == 0:
+        return pl.DataFrame(schema=_SUMMARY_SCHEMA)
+    n = pl.len().cast(pl.Int64)
+    first, latest = pl.col("order_date").min(), pl.col("order_date").max()
+    first_cents = pl.col("revenue_cents").get(pl.col("order_date").arg_min())
+    per_customer = rows.group_by("customer_id").agg(
+        (n - 1).alias("frequency"),
+        first.alias("first_order_date"), latest.alias("last_order_date"),
+        (pl.col("revenue_cents").sum() - first_cents).alias("repeat_cents"),
+        pl.col("order_count").sum().alias("order_count"), pl.col("revenue_cents").sum().alias("revenue_cents")
+    ).sort("customer_id")
+    frequency = per_customer["frequency"].to_numpy()
+    repeat = _cents_to_double(per_customer["repeat_cents"])
+    monetary = np.where(frequency > 0, repeat / np.maximum(frequency, 1).astype(np.float64), 0.0)
+    first_day = pl.col("first_order_date").cast(pl.Int32).cast(pl.Int64)
+    return per_customer.select(
+        "customer_id", "frequency",
+        (pl.col("last_order_date") - pl.col("first_order_date")).dt.total_days().cast(pl.Int64).alias("recency_days"),
+        (pl.lit(last, pl.Int64) - first_day).alias("t_days"),
+        pl.Series("monetary_value", monetary, dtype=pl.Float64),
+        "first_order_date", "last_order_date", "order_count",
+        pl.Series("revenue", _cents_to_double(per_customer["revenue_cents"]), dtype=pl.Float64),
+    ).cast(_SUMMARY_SCHEMA)
 
 
 _SUMMARY_SCHEMA = {"customer_id": pl.String, "frequency": pl.Int64, "recency_days": pl.Int64, "t_days": pl.Int64,
@@ -310,6 +357,42 @@ def fit_customer_models(summary: pl.DataFrame, min_repeat_customers: int = MIN_R
     return FittedModels(bg, gg, repeaters)
 
 
+_FIT_CACHE: dict[tuple[str, date, int, str], FittedModels | str] = {}
+_FIT_CACHE_SIZE = 16
+_FIT_CACHE_LOCK = threading.Lock()
+
+
+def _model_input_fingerprint(summary: pl.DataFrame) -> str:
+    """A digest of exactly what the fit reads (frequency, recency, T, monetary value of every customer, in order)."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(str(summary.height).encode())
+    for column in ("frequency", "recency_days", "t_days", "monetary_value"):
+        digest.update(np.ascontiguousarray(summary[column].to_numpy()).tobytes())
+    return digest.hexdigest()
+
+
+def fit_customer_models_cached(summary: pl.DataFrame, seller_id: str, last_day: date,
+                               min_repeat_customers: int = MIN_REPEAT_CUSTOMERS) -> FittedModels:
+    """fit_customer_models, remembered in this process per (seller, last day, min repeaters, digest of the model
+    inputs): a repeated page load or report on unchanged data skips the fit; any change in the data changes the
+    digest, so a stale model is never returned. FitError is remembered too (its message)."""
+    key = (seller_id, last_day, int(min_repeat_customers), _model_input_fingerprint(summary))
+    with _FIT_CACHE_LOCK:
+        hit = _FIT_CACHE.get(key)
+    if hit is None:
+        try:
+            hit = fit_customer_models(summary, min_repeat_customers)
+        except clv.FitError as exc:
+            hit = str(exc)
+        with _FIT_CACHE_LOCK:
+            while len(_FIT_CACHE) >= _FIT_CACHE_SIZE:
+                _FIT_CACHE.pop(next(iter(_FIT_CACHE)))
+            _FIT_CACHE[key] = hit
+    if isinstance(hit, str):
+        raise clv.FitError(hit)
+    return hit
+
+
 def model_parameters(models: FittedModels, summary: pl.DataFrame) -> dict[str, Any]:
     """Parameters in weeks and per day and the log-likelihoods (weeks: as published; days: + the x·ln 7 term)."""
     weeks = models.bgnbd.params_
@@ -384,12 +467,14 @@ def holdout_days_for(history_days: int) -> int:
 
 
 def calibration_backtest(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime, daily: pl.DataFrame,
-                         min_repeat_customers: int = MIN_REPEAT_CUSTOMERS) -> dict[str, Any]:
+                         min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
+                         days: pl.DataFrame | None = None) -> dict[str, Any]:
     """Fit on the history before the holdout, predict purchase days in the holdout, compare with what happened.
 
     Returns {"status": "ok" | "not_enough_data", "reason", "cutoff_day", "holdout_start", "holdout_end",
     "holdout_days", "customers", "predicted_total", "actual_total", "mae", "group_mae",
-    "groups": frame(frequency_group, customer_count, predicted_mean, actual_mean)}."""
+    "groups": frame(frequency_group, customer_count, predicted_mean, actual_mean)}.
+    `days` (purchase_days' frame for this as_of), when given, replaces the calibration summary's SQL scan."""
     last_day = last_observed_day(tz, as_of_utc)
     out: dict[str, Any] = {"status": "not_enough_data", "reason": "", "groups": pl.DataFrame()}
     if daily.height == 0:
@@ -403,9 +488,12 @@ def calibration_backtest(wh: Warehouse, seller_id: str, tz: str, as_of_utc: date
     if history_days <= holdout:
         out["reason"] = f"history of {history_days} days is too short for a {holdout}-day holdout"
         return out
-    calibration = rfm_summary(wh, seller_id, tz, local_midnight_utc(tz, cutoff + timedelta(days=1)))
+    if days is not None:
+        calibration = rfm_summary_exact(days, cutoff)
+    else:
+        calibration = rfm_summary(wh, seller_id, tz, local_midnight_utc(tz, cutoff + timedelta(days=1)))
     try:
-        models = fit_customer_models(calibration, min_repeat_customers)
+        models = fit_customer_models_cached(calibration, seller_id, cutoff, min_repeat_customers)
     except clv.FitError as exc:
         out["reason"] = str(exc)
         return out
@@ -456,19 +544,20 @@ def customer_insights(wh: Warehouse, period: ReportPeriod,
     """Shape the data, fit the models (or say why not) and run the backtest for one seller at period.as_of."""
     tz, as_of = period.timezone, period.as_of_utc
     last_day = last_observed_day(tz, as_of)
-    daily = daily_transactions(wh, period.seller_id, tz, as_of)
-    summary = rfm_summary(wh, period.seller_id, tz, as_of)
+    days = purchase_days(wh, period.seller_id, tz, as_of)          # the one scan; everything below is in memory
+    daily = days.drop("revenue_cents")
+    summary = rfm_summary_exact(days, last_day)
     scored = score_customers(summary, last_day)
     models, params, reason = None, {}, ""
     if summary.height == 0:
         status, reason = "no_customers", "no orders with a customer id"
     else:
         try:
-            models = fit_customer_models(summary, min_repeat_customers)
+            models = fit_customer_models_cached(summary, period.seller_id, last_day, min_repeat_customers)
             params, status = model_parameters(models, summary), "fitted"
         except clv.FitError as exc:
             status, reason = "not_enough_data", str(exc)
-    backtest = calibration_backtest(wh, period.seller_id, tz, as_of, daily, min_repeat_customers)
+    backtest = calibration_backtest(wh, period.seller_id, tz, as_of, daily, min_repeat_customers, days=days)
     return CustomerInsights(period.seller_id, period.currency, last_day,
                             period_customer_totals(daily, period.start_date, period.end_date), scored,
                             cohort_retention(daily), status, reason, models, params, backtest)
@@ -526,6 +615,16 @@ CUSTOMER_ROW_COLUMNS = ("customer_id", "frequency", "recency", "T", "p_alive", "
                         "expected_avg_value", "clv", "revenue", "order_count", "segment", "tier")
 
 
+def _plain_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """rows_of(frame) for frames of text, integer and float columns only (NaN -> None), column-wise: the same
+    dicts ~10x faster on a million customers."""
+    assert all(dtype in (pl.String, pl.Int64, pl.Int32, pl.Float64) for dtype in frame.dtypes), frame.schema
+    columns = [frame[c].fill_nan(None).to_list() if frame[c].dtype == pl.Float64 else frame[c].to_list()
+               for c in frame.columns]
+    names = frame.columns
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
 def backtest_json(backtest: dict[str, Any]) -> dict[str, Any]:
     from analytics.reports import rows_of
 
@@ -560,5 +659,5 @@ def report(wh: Warehouse, period: ReportPeriod, horizon_days: int = 365, lang: s
         "backtest": backtest_json(insights.backtest),
         "likely_regulars": rows_of(likely_regulars(predicted)),
         "at_risk": rows_of(regulars_at_risk(predicted)),
-        "customers": rows_of(predicted.select(CUSTOMER_ROW_COLUMNS)),
+        "customers": _plain_rows(predicted.select(CUSTOMER_ROW_COLUMNS)),
     }

@@ -226,3 +226,51 @@ def test_rfm_summary_from_transactions_reproduces_the_published_cdnow_summary(cd
     assert summary.drop("monetary_value", "revenue").to_dicts() == sql.drop("monetary_value", "revenue").to_dicts()
     assert summary["monetary_value"].to_list() == pytest.approx(sql["monetary_value"].to_list(), rel=1e-12)
     assert summary["revenue"].to_list() == pytest.approx(sql["revenue"].to_list(), rel=1e-12)
+
+
+def test_purchase_days_known_answers_and_exact_summary_equals_the_sql_summary(shop):
+    days = customers.purchase_days(shop, "shop_kr", "Asia/Seoul", NOW)
+    got = {(r["customer_id"], r["order_date"]): (r["order_count"], r["revenue_cents"], r["revenue"])
+           for r in days.iter_rows(named=True)}
+    assert got == {("c1", date(2026, 11, 1)): (2, 550000, 5500.0),      # 2000 + (4000 - 500 order discount)
+                   ("c1", date(2026, 11, 2)): (1, 600000, 6000.0), ("c1", date(2026, 11, 10)): (1, 900000, 9000.0),
+                   ("c2", date(2026, 11, 5)): (2, 400000, 4000.0)}
+    assert days.drop("revenue_cents").sort("customer_id", "order_date").equals(
+        customers.daily_transactions(shop, "shop_kr", "Asia/Seoul", NOW))
+    for as_of, last_day in ((NOW, date(2026, 11, 20)), (datetime(2026, 11, 2, 15, 0), date(2026, 11, 2))):
+        sql = customers.rfm_summary(shop, "shop_kr", "Asia/Seoul", as_of)
+        assert customers.rfm_summary_exact(days, last_day).equals(sql)        # same values, types and order
+    assert customers.rfm_summary_exact(days, date(2026, 10, 1)).height == 0
+
+
+def test_exact_summary_reproduces_the_cdnow_sql_summary_bit_for_bit(cdnow_db):
+    wh = Warehouse(cdnow_db, read_only=True)
+    try:
+        days = customers.purchase_days(wh, "cdnow", "UTC", datetime(1997, 10, 1))
+        sql = customers.rfm_summary(wh, "cdnow", "UTC", datetime(1997, 10, 1))
+    finally:
+        wh.close()
+    exact = customers.rfm_summary_exact(days, date(1997, 9, 30))
+    assert exact.height == 2357 and exact.equals(sql)      # money in cents: no float rounding differences
+
+
+def test_fitted_models_are_cached_per_data_and_refitted_when_the_data_changes(demo_db):
+    wh = Warehouse(demo_db, read_only=True)
+    try:
+        period = report_period(wh, "petshop_kr", as_of=AS_OF)
+        days = customers.purchase_days(wh, "petshop_kr", period.timezone, period.as_of_utc)
+    finally:
+        wh.close()
+    last_day = customers.last_observed_day(period.timezone, period.as_of_utc)
+    summary = customers.rfm_summary_exact(days, last_day)
+    customers._FIT_CACHE.clear()
+    first = customers.fit_customer_models_cached(summary, "petshop_kr", last_day)
+    assert customers.fit_customer_models_cached(summary, "petshop_kr", last_day) is first
+    fresh = customers.fit_customer_models(summary)
+    assert fresh.bgnbd.params_ == first.bgnbd.params_                   # deterministic fit: cache = refit
+    changed = summary.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.col("frequency") + 3)
+                                   .otherwise(pl.col("frequency")).alias("frequency"))
+    refit = customers.fit_customer_models_cached(changed, "petshop_kr", last_day)
+    assert refit is not first and refit.bgnbd.params_ != first.bgnbd.params_
+    with pytest.raises(customers.clv.FitError):
+        customers.fit_customer_models_cached(summary.head(5), "petshop_kr", last_day)

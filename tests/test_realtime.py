@@ -407,3 +407,24 @@ def test_a_pushed_order_shows_on_the_open_page_within_10_seconds(tmp_path):
             assert not math.isnan(elapsed) and elapsed <= 10
         finally:
             browser.close()
+
+
+def test_hourly_buckets_in_a_half_hour_zone_kolkata(warehouse):
+    # UTC+5:30: minutes decide the local hour (the SQL sums per UTC minute before converting)
+    with warehouse.transaction() as cur:
+        cur.execute("INSERT INTO sellers (seller_id, name, currency, timezone, language) VALUES "
+                    "('shop_in', 'Shop', 'INR', 'Asia/Kolkata', 'en')")
+        _insert_orders(cur, "shop_in", [
+            ("I1", datetime(2026, 11, 19, 4, 29, 59), "paid", 0, [("Tea", 1, 100, 0, "product")]),  # 09:59:59 IST
+            ("I2", datetime(2026, 11, 19, 4, 30), "paid", 5, [("Tea", 2, 100, 0, "product")]),      # 10:00 IST
+            ("I3", datetime(2026, 11, 19, 18, 29), "paid", 0, [("Mug", 1, 50, 0, "product")]),      # 23:59 IST
+            ("I4", datetime(2026, 11, 19, 18, 30), "paid", 0, [("Mug", 1, 70, 0, "product")]),      # 11-20 00:00
+        ])
+        for session_id, started_at in (("V1", datetime(2026, 11, 19, 4, 29, 30)), ("V2", datetime(2026, 11, 19, 4, 45))):
+            cur.execute("INSERT INTO sessions (seller_id, session_id, started_at) VALUES (?, ?, ?)",
+                        ["shop_in", session_id, started_at])
+    frame = hourly_by_day(warehouse, "shop_in", "Asia/Kolkata", date(2026, 11, 19), date(2026, 11, 20))
+    busy = {(r["local_date"], r["local_hour"]): (r["revenue"], r["order_count"], r["unit_count"], r["session_count"])
+            for r in frame.filter((pl.col("order_count") > 0) | (pl.col("session_count") > 0)).iter_rows(named=True)}
+    assert busy == {(date(2026, 11, 19), 9): (100.0, 1, 1, 1), (date(2026, 11, 19), 10): (195.0, 1, 2, 1),
+                    (date(2026, 11, 19), 23): (50.0, 1, 1, 0), (date(2026, 11, 20), 0): (70.0, 1, 1, 0)}

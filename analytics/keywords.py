@@ -31,7 +31,6 @@ from analytics.i18n import t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
 from analytics.queries import run_sql
-from analytics.traffic import period_session_counts, traffic_totals
 from data.warehouse import Warehouse
 
 Z_99 = 2.5758293035489004     # two-sided 99 % normal quantile
@@ -132,19 +131,59 @@ def _wilson_columns(frame: pl.DataFrame, z: float) -> pl.DataFrame:
 # ---------------------------------------------------------------- SQL
 
 
+_KEYWORD_COLUMNS = ("keyword", "sessions", "converted_sessions", "order_count", "revenue")
+_LANDING_COLUMNS = ("keyword", "landing_sku", "product_name", "sessions", "converted_sessions")
+
+
+@dataclass(frozen=True)
+class KeywordPeriodCounts:
+    """What keywords_period_counts reads in one query over the sessions of two periods."""
+    current: pl.DataFrame            # keywords_by_keyword of the current period
+    previous: pl.DataFrame           # keywords_by_keyword of the previous period
+    landing: pl.DataFrame            # keywords_landing_products of the current period
+    store_sessions: int              # every session of the current period, with or without a keyword
+    store_converted_sessions: int    # of those, sessions carrying an order id
+
+
+def keywords_period_counts(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime,
+                           previous_start_utc: datetime, previous_end_utc: datetime,
+                           as_of_utc: datetime) -> KeywordPeriodCounts:
+    """Keyword counts of [start_utc, end_utc) and [previous_start_utc, previous_end_utc), the landing products of
+    the current period and its store session totals, from one query (orders of both periods read up to as_of_utc).
+    """
+    frame = run_sql(wh, "keywords_period_counts", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc,
+                    previous_start_utc=previous_start_utc, previous_end_utc=previous_end_utc,
+                    scan_start_utc=min(start_utc, previous_start_utc),
+                    as_of_utc=as_of_utc)
+    frame = frame.cast({"sessions": pl.Int64, "converted_sessions": pl.Int64, "order_count": pl.Int64,
+                        "revenue": pl.Float64})
+    by_keyword = frame.filter(~pl.col("by_landing_sku"))
+
+    def keyword_rows(period: str) -> pl.DataFrame:
+        return (by_keyword.filter((pl.col("period") == period) & pl.col("keyword").is_not_null())
+                .select(_KEYWORD_COLUMNS).sort(["sessions", "keyword"], descending=[True, False]))
+
+    landing = (frame.filter(pl.col("by_landing_sku") & (pl.col("period") == "current")
+                            & pl.col("keyword").is_not_null() & pl.col("landing_sku").is_not_null())
+               .select(_LANDING_COLUMNS)
+               .sort(["keyword", "sessions", "landing_sku"], descending=[False, True, False]))
+    store = by_keyword.filter(pl.col("period") == "current")
+    return KeywordPeriodCounts(current=keyword_rows("current"), previous=keyword_rows("previous"), landing=landing,
+                               store_sessions=int(store["sessions"].sum()),
+                               store_converted_sessions=int(store["converted_sessions"].sum()))
+
+
 def keywords_by_keyword(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime,
                         as_of_utc: datetime) -> pl.DataFrame:
     """Columns: keyword (normalised), sessions, converted_sessions, order_count, revenue (Float64)."""
-    frame = run_sql(wh, "keywords_by_keyword", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc,
-                    as_of_utc=as_of_utc)
-    return frame.cast({"sessions": pl.Int64, "converted_sessions": pl.Int64, "order_count": pl.Int64,
-                       "revenue": pl.Float64})
+    # an empty previous window: the same query, one period
+    return keywords_period_counts(wh, seller_id, start_utc, end_utc, start_utc, start_utc, as_of_utc).current
 
 
 def keywords_landing_products(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime) -> pl.DataFrame:
     """Columns: keyword, landing_sku, product_name, sessions, converted_sessions."""
-    frame = run_sql(wh, "keywords_landing_products", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc)
-    return frame.cast({"sessions": pl.Int64, "converted_sessions": pl.Int64})
+    # orders are not needed here: reading them up to the window start reads none
+    return keywords_period_counts(wh, seller_id, start_utc, end_utc, start_utc, start_utc, start_utc).landing
 
 
 # ---------------------------------------------------------------- keyword table
@@ -305,12 +344,14 @@ class KeywordAnalysis:
 def keyword_analysis(wh: Warehouse, period: ReportPeriod, min_sessions: int = MIN_SESSIONS) -> KeywordAnalysis:
     """Keywords of the period with trend and flags, and the unmet-demand groups with advice."""
     prev = period.previous()
-    store = traffic_totals(period_session_counts(wh, period))
-    current = keywords_by_keyword(wh, period.seller_id, period.start_utc, period.end_utc, period.as_of_utc)
     # orders of the previous period's sessions are read up to the report's as_of, as in traffic_overview
-    previous = keywords_by_keyword(wh, period.seller_id, prev.start_utc, prev.end_utc, period.as_of_utc)
-    table = keyword_performance(current, previous, store["conversion"], min_sessions)
-    landing = keywords_landing_products(wh, period.seller_id, period.start_utc, period.end_utc)
+    counts = keywords_period_counts(wh, period.seller_id, period.start_utc, period.end_utc, prev.start_utc,
+                                    prev.end_utc, period.as_of_utc)
+    sessions, converted = counts.store_sessions, counts.store_converted_sessions
+    store = {"sessions": sessions, "converted_sessions": converted,
+             "conversion": converted / sessions if sessions else None}   # traffic_totals' rule
+    table = keyword_performance(counts.current, counts.previous, store["conversion"], min_sessions)
+    landing = counts.landing
     names = run_sql(wh, "keywords_product_names", seller_id=period.seller_id)["name"].to_list()
     groups = unmet_keyword_groups(table, landing, names, store["conversion"], period, period.currency, min_sessions)
     totals = {

@@ -42,6 +42,27 @@ BREAKDOWNS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _cast_counts(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.cast({c: pl.Int64 for c in COUNT_COLUMNS if c != "revenue"} | {"revenue": pl.Float64})
+
+
+def traffic_period_session_counts(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime,
+                                  previous_start_utc: datetime, previous_end_utc: datetime,
+                                  as_of_utc: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """traffic_session_counts of the sessions in [start_utc, end_utc) and of those in
+    [previous_start_utc, previous_end_utc), in one query; orders of both are read up to as_of_utc.
+
+    Returns (current, previous), each with the columns of traffic_session_counts in its order.
+    """
+    frame = run_sql(wh, "traffic_period_session_counts", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc,
+                    previous_start_utc=previous_start_utc, previous_end_utc=previous_end_utc,
+                    scan_start_utc=min(start_utc, previous_start_utc),
+                    as_of_utc=as_of_utc)
+    frame = _cast_counts(frame)
+    return (frame.filter(pl.col("period") == "current").drop("period"),
+            frame.filter(pl.col("period") == "previous").drop("period"))
+
+
 def traffic_session_counts(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime,
                            as_of_utc: datetime) -> pl.DataFrame:
     """Sessions in [start_utc, end_utc) and the orders they carried (orders read up to as_of_utc).
@@ -50,9 +71,8 @@ def traffic_session_counts(wh: Warehouse, seller_id: str, start_utc: datetime, e
     (pageviews ≥ 2), converted_sessions (carry an order id), order_count (attributed orders not cancelled),
     paid_order_count (of those, not pending), revenue (Float64, kpi_totals' revenue rule).
     """
-    frame = run_sql(wh, "traffic_session_counts", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc,
-                    as_of_utc=as_of_utc)
-    return frame.cast({c: pl.Int64 for c in COUNT_COLUMNS if c != "revenue"} | {"revenue": pl.Float64})
+    # an empty previous window: the same query, one period
+    return traffic_period_session_counts(wh, seller_id, start_utc, end_utc, start_utc, start_utc, as_of_utc)[0]
 
 
 def period_session_counts(wh: Warehouse, period: ReportPeriod, orders_until_utc: datetime | None = None) -> pl.DataFrame:
@@ -61,6 +81,14 @@ def period_session_counts(wh: Warehouse, period: ReportPeriod, orders_until_utc:
     ended still belongs to its session."""
     return traffic_session_counts(wh, period.seller_id, period.start_utc, period.end_utc,
                                   orders_until_utc or period.as_of_utc)
+
+
+def period_and_previous_session_counts(wh: Warehouse, period: ReportPeriod) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """period_session_counts of the period and of period.previous() (orders of both read up to the report's
+    as_of), in one scan. Returns (current, previous)."""
+    prev = period.previous()
+    return traffic_period_session_counts(wh, period.seller_id, period.start_utc, period.end_utc, prev.start_utc,
+                                         prev.end_utc, period.as_of_utc)
 
 
 def with_rates(frame: pl.DataFrame) -> pl.DataFrame:
@@ -158,8 +186,7 @@ class TrafficOverview:
 
 def traffic_overview(wh: Warehouse, period: ReportPeriod) -> TrafficOverview:
     """Counts of the period and the previous one, broken down by channel, source/medium and device."""
-    current = period_session_counts(wh, period)
-    previous = period_session_counts(wh, period.previous(), period.as_of_utc)
+    current, previous = period_and_previous_session_counts(wh, period)
     tables = {name: compare_breakdowns(breakdown(current, keys), breakdown(previous, keys), keys)
               for name, keys in BREAKDOWNS.items()}
     return TrafficOverview(totals=traffic_totals(current), previous_totals=traffic_totals(previous),

@@ -23,6 +23,7 @@ from analytics.keywords import (
     keyword_terms,
     keywords_by_keyword,
     keywords_landing_products,
+    keywords_period_counts,
     normalise_keyword,
     unmet_keyword_groups,
     wilson_interval,
@@ -90,6 +91,29 @@ def test_keywords_landing_products_names_from_the_catalogue(shop):
     assert rows[("small pack", "P2")]["product_name"] == "P2"       # unknown to this seller's catalogue: the SKU
     assert rows[("간식 소포장", "P3")]["product_name"] == "소형 간식"
     assert frame.height == 3
+
+
+def test_keywords_period_counts_known_answers_for_both_periods(shop):
+    counts = keywords_period_counts(shop, "shop_kr", START, END, datetime(2026, 11, 16, 15, 0), START, AS_OF)
+    assert counts.current.equals(keywords_by_keyword(shop, "shop_kr", START, END, AS_OF))
+    assert counts.landing.equals(keywords_landing_products(shop, "shop_kr", START, END))
+    # S8 searched "강아지 간식" in the previous period and carried O5 (4000)
+    assert counts.previous.rows() == [("강아지 간식", 1, 1, 1, 4000.0)]
+    # every current session counts for the store, with or without a keyword (S1-S7; S5 and S6 share O4)
+    assert (counts.store_sessions, counts.store_converted_sessions) == (7, 5)
+
+
+def test_keyword_analysis_store_totals_equal_the_traffic_totals(demo_db):
+    from analytics.traffic import traffic_overview
+
+    wh = Warehouse(demo_db, read_only=True)
+    period = report_period(wh, "petshop_kr", start="2026-11-01", end="2026-11-19", as_of=AS_OF)
+    totals = keyword_analysis(wh, period).totals
+    traffic = traffic_overview(wh, period).totals
+    wh.close()
+    assert totals["store_sessions"] == traffic["sessions"] > 0
+    assert totals["store_converted_sessions"] == traffic["converted_sessions"]
+    assert totals["store_conversion"] == traffic["conversion"]
 
 
 def test_keywords_product_names_only_product_lines_of_the_seller(shop):

@@ -9,11 +9,12 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from analytics.metrics import format_metric_value
 from analytics.period import report_period
-from analytics.traffic import traffic_overview, traffic_session_counts
+from analytics.traffic import traffic_overview, traffic_period_session_counts, traffic_session_counts
 from data.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +108,81 @@ def test_orders_after_as_of_are_not_read(shop):
     frame = traffic_session_counts(shop, "shop_kr", START, END, datetime(2026, 11, 19, 1, 5))
     assert frame["order_count"].sum() == 0 and frame["revenue"].sum() == 0.0
     assert frame["converted_sessions"].sum() == 5               # the session still carries its order id
+
+
+PREVIOUS_START = datetime(2026, 11, 16, 15, 0)     # the previous period of [START, END): [11-16 15:00, 11-18 15:00)
+COLS = ("channel", "source", "medium", "device", "sessions", "engaged_sessions", "converted_sessions", "order_count",
+        "paid_order_count", "revenue")
+
+
+def test_period_session_counts_known_answers_for_both_periods(shop):
+    current, previous = traffic_period_session_counts(shop, "shop_kr", START, END, PREVIOUS_START, START, AS_OF)
+    assert current.equals(traffic_session_counts(shop, "shop_kr", START, END, AS_OF))
+    assert list(current.columns) == list(COLS) and list(previous.columns) == list(COLS)
+    # S8 (11-18 14:59 UTC) is the previous period's only visit; O5 and its 4000 go to it
+    assert previous.rows() == [("search", "naver", "organic", "mobile", 1, 1, 1, 1, 1, 4000.0)]
+
+
+def test_an_order_carried_in_both_periods_goes_to_the_latest_session_of_each(warehouse):
+    sessions = [
+        ("P1", datetime(2026, 11, 17, 1, 0), "email", "news", "email", "mobile", 2, "O9"),     # previous, earlier
+        ("P2", datetime(2026, 11, 17, 2, 0), "social", "insta", "social", "mobile", 2, "O9"),  # previous, latest
+        ("C1", datetime(2026, 11, 19, 1, 0), "search", "naver", "organic", "desktop", 2, "O9"),  # current, latest
+        ("C2", datetime(2026, 11, 19, 1, 0), "ads", "naver", "cpc", "desktop", 1, "O8"),       # same time as C3:
+        ("C3", datetime(2026, 11, 19, 1, 0), "direct", "(direct)", "(none)", "desktop", 1, "O8"),  # larger id wins
+        ("C4", datetime(2026, 11, 19, 3, 0), "direct", "(direct)", "(none)", "desktop", 1, None),
+    ]
+    orders = [("O9", datetime(2026, 11, 17, 2, 30), "paid", 0, [(1, 1000, 0, "product")]),
+              ("O8", datetime(2026, 11, 19, 1, 30), "pending", 0, [(2, 500, 0, "product")])]
+    insert_shop(warehouse, sessions=sessions, orders=orders)
+    current, previous = traffic_period_session_counts(warehouse, "shop_kr", START, END, PREVIOUS_START, START, AS_OF)
+    prev = {r["channel"]: (r["converted_sessions"], r["order_count"], r["revenue"]) for r in previous.to_dicts()}
+    assert prev == {"email": (1, 0, 0.0), "social": (1, 1, 1000.0)}
+    cur = {r["channel"]: (r["sessions"], r["converted_sessions"], r["order_count"], r["paid_order_count"],
+                          r["revenue"]) for r in current.to_dicts()}
+    assert cur == {"search": (1, 1, 1, 1, 1000.0), "ads": (1, 1, 0, 0, 0.0), "direct": (2, 1, 1, 0, 1000.0)}
+
+
+def _reference_counts(wh, start, end, as_of) -> pl.DataFrame:
+    """traffic_session_counts recomputed in Polars from the raw rows (no window bounds on orders at all)."""
+    sessions = wh.sql("SELECT * FROM sessions WHERE seller_id = 'petshop_kr' AND started_at >= $s AND started_at < $e",
+                      {"s": start, "e": end})
+    orders = wh.sql("SELECT order_id, status, CAST(discount AS DOUBLE) AS discount FROM orders "
+                    "WHERE seller_id = 'petshop_kr' AND status <> 'cancelled' AND ordered_at < $a", {"a": as_of})
+    items = wh.sql("SELECT order_id, CAST(sum(quantity * unit_price - discount) AS DOUBLE) AS lines FROM order_items "
+                   "WHERE seller_id = 'petshop_kr' AND line_type = 'product' GROUP BY order_id")
+    clean = [pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars())
+             .fill_null("(not set)").alias(c) for c in ("channel", "source", "medium", "device")]
+    sessions = sessions.with_columns(clean)
+    latest = (sessions.filter(pl.col("order_id").is_not_null()).sort(["started_at", "session_id"], descending=True)
+              .unique("order_id", keep="first"))
+    won = (latest.join(orders, on="order_id").join(items, on="order_id", how="left")
+           .with_columns(revenue=pl.col("lines").fill_null(0.0) - pl.col("discount"))
+           .select("session_id", "status", "revenue"))
+    keys = ["channel", "source", "medium", "device"]
+    return (sessions.join(won, on="session_id", how="left").group_by(keys).agg(
+        sessions=pl.len(), engaged_sessions=(pl.col("pageviews") >= 2).sum(),
+        converted_sessions=pl.col("order_id").count(), order_count=pl.col("status").count(),
+        paid_order_count=(pl.col("status") != "pending").sum(), revenue=pl.col("revenue").sum())
+        .sort(keys))
+
+
+def test_demo_counts_equal_a_reference_computed_from_raw_rows(demo_db):
+    wh = Warehouse(demo_db, read_only=True)
+    period = report_period(wh, "petshop_kr", start="2026-11-10", end="2026-11-19", as_of=AS_OF)
+    prev = period.previous()
+    current, previous = traffic_period_session_counts(wh, "petshop_kr", period.start_utc, period.end_utc,
+                                                      prev.start_utc, prev.end_utc, period.as_of_utc)
+    for ours, (start, end) in ((current, (period.start_utc, period.end_utc)), (previous, (prev.start_utc,
+                                                                                           prev.end_utc))):
+        reference = _reference_counts(wh, start, end, period.as_of_utc)
+        ours = ours.sort(["channel", "source", "medium", "device"])
+        assert ours.height == reference.height > 5
+        for col in COLS[:-1]:
+            assert ours[col].to_list() == reference[col].cast(ours[col].dtype).to_list(), col
+        assert ours["revenue"].to_list() == pytest.approx(reference["revenue"].to_list())
+        assert ours["order_count"].sum() > 0
+    wh.close()
 
 
 def test_overview_compares_with_the_previous_period(shop):

@@ -1,0 +1,107 @@
+-- keywords_period_counts: visits of one seller in two periods (current [$start_utc, $end_utc) and previous
+-- [$previous_start_utc, $previous_end_utc)) by inbound search keyword and landing SKU, with the orders they carried,
+-- in one query (each period's sessions read once for counts; only those carrying an order id read again).
+-- Grain: grouping sets of period ('current' | 'previous') and normalised keyword (NULL: no keyword), with
+-- by_landing_sku = false, and of period, keyword and landing_sku (NULL: none) with by_landing_sku = true.
+-- Keywords are normalised: NFC, whitespace runs (incl. ideographic and no-break spaces) collapsed to one space,
+-- trimmed, lower-cased (analytics.keywords.normalise_keyword does the same in Python).
+-- Attribution as in traffic_period_session_counts.sql: the latest session of the period carrying an order id gets
+-- the order, whether or not it came with a keyword. Orders placed after $as_of_utc are not read.
+-- product_name (landing rows): products.name, or the SKU itself when the catalogue does not know it.
+-- Speed: plain range predicates on started_at / ordered_at so zone maps prune (sessions are stored in time order);
+-- orders and items are read from $scan_start_utc, the earlier period's start (an order is placed after its session
+-- starts; order_items.ordered_at copies orders.ordered_at); only sessions carrying an order id are ranked; keywords
+-- are normalised on grouped rows, not on every session.
+WITH session_counts AS (
+    -- each period its own plain started_at range (zone maps skip the rest), grouped on the raw keyword: few groups,
+    -- normalised below
+    SELECT 'current' AS period, search_keyword, landing_sku,
+           count(*) AS sessions,
+           count(order_id) AS converted_sessions   -- carries an order id (any status)
+    FROM sessions
+    WHERE seller_id = $seller_id AND started_at >= $start_utc AND started_at < $end_utc
+    GROUP BY search_keyword, landing_sku
+    UNION ALL
+    SELECT 'previous' AS period, search_keyword, landing_sku, count(*), count(order_id)
+    FROM sessions
+    WHERE seller_id = $seller_id AND started_at >= $previous_start_utc AND started_at < $previous_end_utc
+    GROUP BY search_keyword, landing_sku
+),
+carriers AS (
+    -- the session that gets each order: the latest one carrying its order id in its period, with or without a
+    -- keyword (only sessions with an order id are read and ranked)
+    SELECT 'current' AS period, order_id, search_keyword, landing_sku
+    FROM sessions
+    WHERE seller_id = $seller_id AND started_at >= $start_utc AND started_at < $end_utc AND order_id IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY started_at DESC, session_id DESC) = 1
+    UNION ALL
+    SELECT 'previous' AS period, order_id, search_keyword, landing_sku
+    FROM sessions
+    WHERE seller_id = $seller_id AND started_at >= $previous_start_utc AND started_at < $previous_end_utc
+      AND order_id IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY started_at DESC, session_id DESC) = 1
+),
+order_revenue AS (
+    -- the revenue rule of kpi_totals.sql, per order
+    SELECT
+        o.order_id,
+        coalesce(sum(i.quantity * i.unit_price - i.discount) FILTER (WHERE i.line_type = 'product'), 0)
+            - o.discount AS revenue
+    FROM orders AS o
+    LEFT JOIN (
+        SELECT order_id, quantity, unit_price, discount, line_type
+        FROM order_items
+        WHERE seller_id = $seller_id
+          AND ordered_at >= $scan_start_utc AND ordered_at < $as_of_utc
+    ) AS i ON i.order_id = o.order_id
+    WHERE o.seller_id = $seller_id
+      AND o.status <> 'cancelled'
+      AND o.ordered_at >= $scan_start_utc AND o.ordered_at < $as_of_utc
+      AND o.order_id IN (SELECT order_id FROM carriers)
+    GROUP BY o.order_id, o.discount
+),
+order_counts AS (
+    SELECT
+        c.period, c.search_keyword, c.landing_sku,
+        count(*) AS order_count,                -- attributed orders, not cancelled
+        sum(r.revenue) AS revenue
+    FROM carriers AS c
+    JOIN order_revenue AS r ON r.order_id = c.order_id
+    GROUP BY ALL
+),
+counts AS (
+    SELECT period, search_keyword, landing_sku, sessions, converted_sessions, 0 AS order_count, NULL AS revenue
+    FROM session_counts
+    UNION ALL
+    SELECT period, search_keyword, landing_sku, 0, 0, order_count, revenue
+    FROM order_counts
+),
+normalised AS (
+    SELECT
+        period,
+        nullif(lower(trim(regexp_replace(nfc_normalize(search_keyword), '[\s\x{3000}\x{00A0}]+', ' ', 'g'))), '')
+            AS keyword,
+        landing_sku, sessions, converted_sessions, order_count, revenue
+    FROM counts
+),
+grouped AS (
+    SELECT
+        period,
+        keyword,
+        landing_sku,
+        grouping(landing_sku) = 0 AS by_landing_sku,
+        CAST(sum(sessions) AS BIGINT) AS sessions,
+        CAST(sum(converted_sessions) AS BIGINT) AS converted_sessions,
+        CAST(sum(order_count) AS BIGINT) AS order_count,
+        CAST(coalesce(sum(revenue), 0) AS DOUBLE) AS revenue     -- exact DECIMAL sum, cast once
+    FROM normalised
+    GROUP BY GROUPING SETS ((period, keyword), (period, keyword, landing_sku))
+)
+SELECT
+    g.period, g.keyword, g.landing_sku, g.by_landing_sku,
+    CASE WHEN g.by_landing_sku AND g.landing_sku IS NOT NULL THEN coalesce(p.name, g.landing_sku) END
+        AS product_name,
+    g.sessions, g.converted_sessions, g.order_count, g.revenue
+FROM grouped AS g
+LEFT JOIN products AS p ON p.seller_id = $seller_id AND p.sku = g.landing_sku AND g.by_landing_sku
+ORDER BY g.period, g.by_landing_sku, g.keyword NULLS LAST, g.sessions DESC, g.landing_sku

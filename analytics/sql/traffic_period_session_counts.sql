@@ -1,0 +1,96 @@
+-- traffic_period_session_counts: visits of one seller in two periods (current [$start_utc, $end_utc) and previous
+-- [$previous_start_utc, $previous_end_utc)) with the orders they carried, in one query (each period's
+-- sessions read once for counts; only those carrying an order id read again for attribution).
+-- Grain: one row per period ('current' | 'previous'), channel, source, medium and device (missing values shown as
+-- '(not set)').
+-- Attribution: an order belongs to the session carrying its order id; when several sessions of the same period carry
+-- the same order id, only the latest one gets the order and its revenue (last session), but every one of them
+-- counts as a converted session (the KPI definition of conversion). Orders placed after $as_of_utc are not read.
+-- Speed: plain range predicates on started_at / ordered_at so zone maps prune (sessions are stored in time order);
+-- orders and items are read from $scan_start_utc, the earlier period's start (an order is placed after its session
+-- starts; order_items.ordered_at copies orders.ordered_at); only sessions carrying an order id are ranked; text is
+-- cleaned on grouped rows only.
+WITH session_counts AS (
+    -- each period its own plain started_at range (zone maps skip the rest), grouped on the raw text values:
+    -- few groups, cleaned at the end
+    SELECT 'current' AS period, channel, source, medium, device,
+           count(*) AS sessions,
+           count(*) FILTER (WHERE pageviews >= 2) AS engaged_sessions,   -- saw at least two pages
+           count(order_id) AS converted_sessions                         -- carries an order id (any status)
+    FROM sessions
+    WHERE seller_id = $seller_id AND started_at >= $start_utc AND started_at < $end_utc
+    GROUP BY channel, source, medium, device
+    UNION ALL
+    SELECT 'previous' AS period, channel, source, medium, device,
+           count(*), count(*) FILTER (WHERE pageviews >= 2), count(order_id)
+    FROM sessions
+    WHERE seller_id = $seller_id AND started_at >= $previous_start_utc AND started_at < $previous_end_utc
+    GROUP BY channel, source, medium, device
+),
+carriers AS (
+    -- the session that gets each order: the latest one carrying its order id in its period (only sessions with an
+    -- order id are read and ranked: the order id filter is pushed into the scan)
+    SELECT 'current' AS period, order_id, channel, source, medium, device
+    FROM sessions
+    WHERE seller_id = $seller_id AND started_at >= $start_utc AND started_at < $end_utc AND order_id IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY started_at DESC, session_id DESC) = 1
+    UNION ALL
+    SELECT 'previous' AS period, order_id, channel, source, medium, device
+    FROM sessions
+    WHERE seller_id = $seller_id AND started_at >= $previous_start_utc AND started_at < $previous_end_utc
+      AND order_id IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY started_at DESC, session_id DESC) = 1
+),
+order_revenue AS (
+    -- the revenue rule of kpi_totals.sql, per order: product lines net of line discounts minus the order discount
+    SELECT
+        o.order_id,
+        o.status,
+        coalesce(sum(i.quantity * i.unit_price - i.discount) FILTER (WHERE i.line_type = 'product'), 0)
+            - o.discount AS revenue
+    FROM orders AS o
+    LEFT JOIN (
+        SELECT order_id, quantity, unit_price, discount, line_type
+        FROM order_items
+        WHERE seller_id = $seller_id
+          AND ordered_at >= $scan_start_utc AND ordered_at < $as_of_utc
+    ) AS i ON i.order_id = o.order_id
+    WHERE o.seller_id = $seller_id
+      AND o.status <> 'cancelled'
+      AND o.ordered_at >= $scan_start_utc AND o.ordered_at < $as_of_utc
+      AND o.order_id IN (SELECT order_id FROM carriers)
+    GROUP BY o.order_id, o.status, o.discount
+),
+order_counts AS (
+    SELECT
+        c.period, c.channel, c.source, c.medium, c.device,
+        count(*) AS order_count,                                      -- attributed orders, not cancelled
+        count(*) FILTER (WHERE r.status <> 'pending') AS paid_order_count,  -- payment completed
+        sum(r.revenue) AS revenue
+    FROM carriers AS c
+    JOIN order_revenue AS r ON r.order_id = c.order_id
+    GROUP BY ALL
+),
+counts AS (
+    SELECT period, channel, source, medium, device, sessions, engaged_sessions, converted_sessions,
+           0 AS order_count, 0 AS paid_order_count, NULL AS revenue
+    FROM session_counts
+    UNION ALL
+    SELECT period, channel, source, medium, device, 0, 0, 0, order_count, paid_order_count, revenue
+    FROM order_counts
+)
+SELECT
+    period,
+    coalesce(nullif(trim(channel), ''), '(not set)') AS channel,
+    coalesce(nullif(trim(source), ''), '(not set)') AS source,
+    coalesce(nullif(trim(medium), ''), '(not set)') AS medium,
+    coalesce(nullif(trim(device), ''), '(not set)') AS device,
+    CAST(sum(sessions) AS BIGINT) AS sessions,
+    CAST(sum(engaged_sessions) AS BIGINT) AS engaged_sessions,
+    CAST(sum(converted_sessions) AS BIGINT) AS converted_sessions,
+    CAST(sum(order_count) AS BIGINT) AS order_count,
+    CAST(sum(paid_order_count) AS BIGINT) AS paid_order_count,
+    CAST(coalesce(sum(revenue), 0) AS DOUBLE) AS revenue      -- exact DECIMAL sum, cast once
+FROM counts
+GROUP BY ALL
+ORDER BY period, sessions DESC, channel, source, medium, device

@@ -39,6 +39,7 @@ from typing import Any
 
 import polars as pl
 
+from analytics.clv import FitError
 from analytics.i18n import t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
@@ -493,8 +494,12 @@ def build_digest(wh: Warehouse, period: ReportPeriod,
         started = time.perf_counter()
         try:
             candidates.extend(collect(wh, ctx))
-        except Exception as exc:  # one area's failure (or too little data) must not hide the others
-            log.warning("digest: %s skipped for %s: %s", area, period.seller_id, exc, exc_info=True)
+        except FitError as exc:  # too little data for the models: expected for small shops, no traceback
+            log.info("digest: %s skipped for %s: %s", area, period.seller_id, exc)
+            skipped.append({"area": area, "reason": f"{type(exc).__name__}: {exc}"})
+        except Exception as exc:  # one area's failure must not hide the others; the traceback goes to debug
+            log.warning("digest: %s skipped for %s: %s", area, period.seller_id, exc)
+            log.debug("digest: %s failure", area, exc_info=True)
             skipped.append({"area": area, "reason": f"{type(exc).__name__}: {exc}"})
         timings[area] = time.perf_counter() - started
     return Digest(ctx, rank_insights(candidates, ctx), candidates, skipped, timings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analytics.i18n import t
@@ -10,6 +11,11 @@ from data.server import api_routes, ensure_demo_warehouse, server_lifespan
 from pages import _ui
 
 app = st.App(__file__, lifespan=server_lifespan, routes=api_routes())
+
+# pages/ holds the pages of st.navigation below, not a legacy auto-discovered multipage app. Streamlit decides
+# "legacy" when a pages/ folder exists and no session has called st.navigation yet, so a first visit straight
+# to /products would lose the sidebar; the server imports this file once before any session, which settles it.
+PagesManager.uses_pages_directory = False
 
 # (section key, [(page file, title key, icon, default)]) in the order the sidebar lists them
 PAGES = (

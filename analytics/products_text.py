@@ -49,8 +49,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "products.trouble.window": {"ko": "최근 창: {start} ~ 지금 · 비교 이력: 그 전 8주",
                                 "en": "Recent window: {start} to now · history: the 8 weeks before"},
     "products.reorder.out_of_stock": {
-        "ko": "🚫 **{name}**: {since}부터 품절, 하루 약 {lost}개 판매 기회 손실 · 추천 발주 {qty}개",
-        "en": "🚫 **{name}**: out of stock since {since}, about {lost} sales lost per day · suggested order {qty}"},
+        "ko": ":material/block: **{name}**: {since}부터 품절, 하루 약 {lost}개 판매 기회 손실 · 추천 발주 {qty}개",
+        "en": ":material/block: **{name}**: out of stock since {since}, about {lost} sales lost per day · suggested order {qty}"},
     "products.reorder.pick": {"ko": "수요 예측을 볼 상품", "en": "Product to forecast"},
     "products.reorder.fit": {"ko": "방법 {method} · 재고 있는 날 {days}일 · 하루 수요 {mean}개",
                              "en": "Method {method} · {days} in-stock days · {mean} units a day"},

@@ -103,6 +103,17 @@ def nav_links(page) -> list[tuple[str, str]]:
     return links
 
 
+def test_a_first_visit_straight_to_a_page_keeps_the_navigation(server, browser_page):
+    """The server's very first page view is /products (a bookmark after a restart): the app's navigation must
+    be there, not Streamlit's legacy list of the files in pages/. Must run first in this module."""
+    page = browser_page
+    page.goto(server.base_url + "/products", wait_until="domcontentloaded")
+    wait_until_rendered(page, "상품")
+    titles = [title for title, _ in nav_links(page)]
+    assert titles == ["홈", "실시간", "상품", "방문·키워드", "광고", "고객", "알림", "탐색 (SQL)", "데이터"], titles
+    assert crash_boxes(page) == []
+
+
 def test_home_page_renders_kpis(server, browser_page):
     page = browser_page
     page.goto(server.base_url + "/", wait_until="domcontentloaded")

@@ -54,8 +54,8 @@ def last_observed_day(tz: str, as_of_utc: datetime) -> date:
 def daily_transactions(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> pl.DataFrame:
     """Purchase days per customer before as_of. Columns: customer_id, order_date (local Date), order_count,
     revenue (Float64)."""
-    frame = run_sql(wh, "customers_daily_transactions", seller_id=seller_id, tz=tz, as_of_utc=as_of_utc)
-    return frame.cast({"order_count": pl.Int64, "revenue": pl.Float64})
+    days = purchase_days(wh, seller_id, tz, as_of_utc)
+    return days.drop("revenue_cents").sort("customer_id", "order_date")
 
 
 def rfm_summary(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> pl.DataFrame:

@@ -403,10 +403,12 @@ def customer_insights(wh: Warehouse, ctx: DigestContext) -> list[Insight]:
 
     period = ctx.period
     tz, as_of = period.timezone, period.as_of_utc
-    summary = customers.rfm_summary(wh, period.seller_id, tz, as_of)
+    last_day = customers.last_observed_day(tz, as_of)
+    # the customers report's one customer-day scan; equals the SQL rfm_summary bit for bit (tests/test_customers.py)
+    summary = customers.rfm_summary_exact(customers.purchase_days(wh, period.seller_id, tz, as_of), last_day)
     if summary.height == 0:
         return []
-    scored = customers.score_customers(summary, customers.last_observed_day(tz, as_of))
+    scored = customers.score_customers(summary, last_day)
     models = customers.fit_customer_models(summary)     # FitError (too few repeat buyers) skips the area
     predicted = customers.predict_customers(scored, models, HORIZON_DAYS)
     found = []

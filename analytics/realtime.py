@@ -68,8 +68,7 @@ def realtime_clock(tz: str, now_utc: datetime) -> RealtimeClock:
 def window_totals(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime) -> dict[str, float]:
     """Additive parts in [start_utc, end_utc): revenue, order_count, unit_count, session_count,
     converted_session_count (same rules as the home KPIs)."""
-    row = run_sql(wh, "realtime_window_totals", seller_id=seller_id, start_utc=start_utc,
-                  end_utc=end_utc).row(0, named=True)
+    row = run_sql(wh, "kpi_totals", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc).row(0, named=True)
     return {k: float(v or 0) if k == "revenue" else int(v or 0) for k, v in row.items()}
 
 

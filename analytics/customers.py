@@ -24,7 +24,7 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
-from analytics import clv
+from analytics import clv, result_cache
 from analytics.customers_text import SEGMENTS, TIERS
 from analytics.i18n import t
 from analytics.period import ReportPeriod
@@ -541,10 +541,62 @@ class CustomerInsights:
 
 def customer_insights(wh: Warehouse, period: ReportPeriod,
                       min_repeat_customers: int = MIN_REPEAT_CUSTOMERS) -> CustomerInsights:
-    """Shape the data, fit the models (or say why not) and run the backtest for one seller at period.as_of."""
+    """Shape the data, fit the models (or say why not) and run the backtest for one seller at period.as_of.
+
+    Everything but the period totals depends only on the orders before as_of, so it is computed once per
+    (seller, last day, latest order before as_of) and data version and shared by the page, the report and the
+    digest (analytics.result_cache); the period totals are recomputed from the cached customer-days."""
     tz, as_of = period.timezone, period.as_of_utc
     last_day = last_observed_day(tz, as_of)
-    days = purchase_days(wh, period.seller_id, tz, as_of)          # the one scan; everything below is in memory
+    base = result_cache.remember(
+        wh, "customer_base", _base_key(wh, period, min_repeat_customers),
+        lambda: _customer_base(wh, period.seller_id, tz, as_of, min_repeat_customers))
+    daily = base.daily          # Polars frames are immutable: sharing the cached one is safe
+    return CustomerInsights(period.seller_id, period.currency, last_day,
+                            period_customer_totals(daily, period.start_date, period.end_date), base.scored,
+                            base.cohorts, base.model_status, base.model_reason, base.models, base.model_params,
+                            base.backtest)
+
+
+def customer_predictions(wh: Warehouse, period: ReportPeriod, horizon_days: int,
+                         min_repeat_customers: int = MIN_REPEAT_CUSTOMERS) -> pl.DataFrame:
+    """predict_customers over customer_insights for one horizon, cached like customer_insights' base."""
+    return result_cache.remember(
+        wh, "customer_predictions", (*_base_key(wh, period, min_repeat_customers), int(horizon_days)),
+        lambda: (lambda ins: predict_customers(ins.scored, ins.models, horizon_days))(
+            customer_insights(wh, period, min_repeat_customers)))
+
+
+def _base_key(wh: Warehouse, period: ReportPeriod, min_repeat_customers: int) -> tuple[Any, ...]:
+    """Everything the period-independent customer computation depends on (besides the data version)."""
+    return (period.seller_id, period.timezone, last_observed_day(period.timezone, period.as_of_utc),
+            latest_order_before(wh, period.seller_id, period.as_of_utc), int(min_repeat_customers))
+
+
+def latest_order_before(wh: Warehouse, seller_id: str, as_of_utc: datetime) -> datetime | None:
+    """The time of the seller's latest order before as_of (None: no order): with the data version, it pins down
+    exactly which orders a customer computation at as_of reads."""
+    return wh.scalar("SELECT max(ordered_at) FROM orders WHERE seller_id = $seller_id AND ordered_at < $as_of_utc",
+                     {"seller_id": seller_id, "as_of_utc": as_of_utc})
+
+
+@dataclass
+class _CustomerBase:
+    """customer_insights' period-independent part (what the result cache holds)."""
+    daily: pl.DataFrame
+    scored: pl.DataFrame
+    cohorts: pl.DataFrame
+    model_status: str
+    model_reason: str
+    models: FittedModels | None
+    model_params: dict[str, Any]
+    backtest: dict[str, Any]
+
+
+def _customer_base(wh: Warehouse, seller_id: str, tz: str, as_of: datetime,
+                   min_repeat_customers: int) -> _CustomerBase:
+    last_day = last_observed_day(tz, as_of)
+    days = purchase_days(wh, seller_id, tz, as_of)          # the one scan; everything below is in memory
     daily = days.drop("revenue_cents")
     summary = rfm_summary_exact(days, last_day)
     scored = score_customers(summary, last_day)
@@ -553,14 +605,12 @@ def customer_insights(wh: Warehouse, period: ReportPeriod,
         status, reason = "no_customers", "no orders with a customer id"
     else:
         try:
-            models = fit_customer_models_cached(summary, period.seller_id, last_day, min_repeat_customers)
+            models = fit_customer_models_cached(summary, seller_id, last_day, min_repeat_customers)
             params, status = model_parameters(models, summary), "fitted"
         except clv.FitError as exc:
             status, reason = "not_enough_data", str(exc)
-    backtest = calibration_backtest(wh, period.seller_id, tz, as_of, daily, min_repeat_customers, days=days)
-    return CustomerInsights(period.seller_id, period.currency, last_day,
-                            period_customer_totals(daily, period.start_date, period.end_date), scored,
-                            cohort_retention(daily), status, reason, models, params, backtest)
+    backtest = calibration_backtest(wh, seller_id, tz, as_of, daily, min_repeat_customers, days=days)
+    return _CustomerBase(daily, scored, cohort_retention(daily), status, reason, models, params, backtest)
 
 
 # ------------------------------------------------------------------ plotting
@@ -639,7 +689,7 @@ def report(wh: Warehouse, period: ReportPeriod, horizon_days: int = 365, lang: s
     from analytics.reports import definitions, rows_of
 
     insights = customer_insights(wh, period)
-    predicted = predict_customers(insights.scored, insights.models, horizon_days)
+    predicted = customer_predictions(wh, period, horizon_days)
     return {
         "report": "customers",
         "period": period.to_json(),

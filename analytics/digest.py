@@ -401,16 +401,13 @@ def unmet_keyword_insights(wh: Warehouse, ctx: DigestContext) -> list[Insight]:
 def customer_insights(wh: Warehouse, ctx: DigestContext) -> list[Insight]:
     from analytics import customers
 
-    period = ctx.period
-    tz, as_of = period.timezone, period.as_of_utc
-    last_day = customers.last_observed_day(tz, as_of)
-    # the customers report's one customer-day scan; equals the SQL rfm_summary bit for bit (tests/test_customers.py)
-    summary = customers.rfm_summary_exact(customers.purchase_days(wh, period.seller_id, tz, as_of), last_day)
-    if summary.height == 0:
+    # the customers page's cached computation (one customer-day scan, the fitted models): not fitted twice
+    insights = customers.customer_insights(wh, ctx.period)
+    if insights.model_status == "no_customers":
         return []
-    scored = customers.score_customers(summary, last_day)
-    models = customers.fit_customer_models(summary)     # FitError (too few repeat buyers) skips the area
-    predicted = customers.predict_customers(scored, models, HORIZON_DAYS)
+    if insights.models is None:                 # too few repeat buyers: the area is skipped with the reason
+        raise FitError(insights.model_reason)
+    predicted = customers.customer_predictions(wh, ctx.period, HORIZON_DAYS)
     found = []
     likely = customers.likely_regulars(predicted).filter(pl.col("expected_purchases") >= LIKELY_MIN_PURCHASES)
     if likely.height:

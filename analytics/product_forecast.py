@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
+from analytics import result_cache
 from analytics.i18n import t
 from analytics.queries import run_sql
 from analytics.sellers import local_midnight_utc, local_today
@@ -200,6 +201,14 @@ def product_demand_forecast(wh: Warehouse, seller_id: str, tz: str, as_of_utc: d
 
 
 def reorder_advice(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> pl.DataFrame:
+    """_reorder_advice, computed once per seller, local day and data version (it reads complete days before today
+    and today's stock snapshots only, so the time of day does not change it)."""
+    today = local_today(tz, as_of_utc)
+    return result_cache.remember(wh, "reorder_advice", (seller_id, tz, today),
+                                 lambda: _reorder_advice(wh, seller_id, tz, as_of_utc))
+
+
+def _reorder_advice(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> pl.DataFrame:
     """Purchase advice per product that sold in the history window or has stock (reorder_rule_text()).
 
     Columns: sku, product_name, status (out_of_stock | reorder | ok | no_demand), on_hand, inbound, snapshot_date,

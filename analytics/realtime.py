@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
+from analytics import result_cache
 from analytics.i18n import t
 from analytics.kpis import kpi_values
 from analytics.metrics import KPI_METRICS, format_metric_value, format_money, metric_label
@@ -131,8 +132,11 @@ def hourly_by_day(wh: Warehouse, seller_id: str, tz: str, first_day: date, last_
 
 
 def history_hourly(wh: Warehouse, seller_id: str, tz: str, today: date, days: int = HISTORY_DAYS) -> pl.DataFrame:
-    """hourly_by_day for the `days` complete local days before `today` (the part that does not change today)."""
-    return hourly_by_day(wh, seller_id, tz, today - timedelta(days=days), today - timedelta(days=1))
+    """hourly_by_day for the `days` complete local days before `today` (the part that does not change today):
+    computed once per seller, day and data version (analytics.result_cache)."""
+    return result_cache.remember(
+        wh, "history_hourly", (seller_id, tz, today, days),
+        lambda: hourly_by_day(wh, seller_id, tz, today - timedelta(days=days), today - timedelta(days=1)))
 
 
 def today_hourly(wh: Warehouse, seller_id: str, clock: RealtimeClock) -> pl.DataFrame:

@@ -193,6 +193,67 @@ CREATE TABLE demo_incidents (
     description VARCHAR NOT NULL
 );
 """),
+    Migration(3, "alerts: per-seller settings and rules, raised alerts, delivery attempts", """
+-- one row per seller: where and when alerts go (absent row = defaults: no recipients, 08:00, seller's language)
+CREATE TABLE alert_settings (
+    seller_id        VARCHAR PRIMARY KEY,
+    recipients       VARCHAR NOT NULL DEFAULT '',   -- comma-separated email addresses
+    language         VARCHAR,                       -- ko | en; NULL: the seller's language
+    digest_time      VARCHAR NOT NULL DEFAULT '08:00',  -- HH:MM in the seller's time zone
+    intraday_enabled BOOLEAN NOT NULL DEFAULT true,
+    updated_at       TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP
+);
+
+-- per-seller overrides of the built-in rules (alerts/rules.py); absent row = the rule's defaults
+CREATE TABLE alert_rules (
+    seller_id    VARCHAR NOT NULL,
+    rule_id      VARCHAR NOT NULL,                -- e.g. revenue_daily, roas_campaign
+    enabled      BOOLEAN NOT NULL DEFAULT true,
+    sensitivity  VARCHAR NOT NULL DEFAULT 'normal',  -- low | normal | high
+    muted_until  TIMESTAMP,                       -- UTC; snoozed until then (NULL: not snoozed)
+    updated_at   TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP,
+    PRIMARY KEY (seller_id, rule_id)
+);
+
+-- one row per raised alert; alert_key = seller|rule|subject|window is the idempotency key
+CREATE TABLE alerts (
+    alert_key     VARCHAR PRIMARY KEY,
+    seller_id     VARCHAR NOT NULL,
+    rule_id       VARCHAR NOT NULL,
+    metric        VARCHAR NOT NULL,
+    subject       VARCHAR NOT NULL,      -- 'store', a campaign, a sku
+    check_kind    VARCHAR NOT NULL,      -- daily | intraday
+    window_start  TIMESTAMP NOT NULL,    -- UTC, the window the alert is about
+    window_end    TIMESTAMP NOT NULL,
+    detected_at   TIMESTAMP NOT NULL,    -- UTC
+    severity      VARCHAR NOT NULL,      -- info | warning | critical
+    direction     VARCHAR NOT NULL,      -- drop | spike
+    observed      DOUBLE,
+    expected      DOUBLE,
+    lower_bound   DOUBLE,
+    upper_bound   DOUBLE,
+    change_share  DOUBLE,                -- observed / expected - 1
+    score         DOUBLE,                -- anomaly score in [0, 1]
+    headline_ko   VARCHAR NOT NULL,
+    headline_en   VARCHAR NOT NULL,
+    details       VARCHAR NOT NULL,      -- JSON: explanation, series for the chart
+    status        VARCHAR NOT NULL DEFAULT 'pending',  -- pending | retrying | sent | outbox | failed | acknowledged | not_anomaly | suppressed
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TIMESTAMP,           -- UTC, when status = retrying
+    status_at     TIMESTAMP NOT NULL
+);
+
+-- every delivery attempt of every alert or test email
+CREATE TABLE alert_deliveries (
+    alert_key     VARCHAR NOT NULL,
+    attempt       INTEGER NOT NULL,
+    attempted_at  TIMESTAMP NOT NULL,    -- UTC
+    channel       VARCHAR NOT NULL,      -- smtp | outbox
+    recipients    VARCHAR NOT NULL,
+    outcome       VARCHAR NOT NULL,      -- delivered | transient_error | permanent_error
+    detail        VARCHAR
+);
+"""),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Iterator
@@ -86,6 +87,9 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> lis
     return applied
 
 
+_DATA_VERSIONS = itertools.count(1)
+
+
 class Warehouse:
     """Owns one DuckDB connection to a warehouse file; threads use `cursor()`.
 
@@ -116,6 +120,7 @@ class Warehouse:
                 raise
         self._local = threading.local()
         self.write_lock = threading.RLock()
+        self._data_version = next(_DATA_VERSIONS)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the warehouse."""
@@ -147,6 +152,17 @@ class Warehouse:
                 raise
             cur.execute("COMMIT")
             cur.close()
+            self._data_version = next(_DATA_VERSIONS)
+
+    @property
+    def data_version(self) -> int:
+        """A number that changes whenever a write transaction commits through this Warehouse.
+
+        One process owns a warehouse file read-write and every write goes through `transaction()`
+        (ARCHITECTURE.md), so results computed at one data_version stay true until it changes:
+        analytics.result_cache keys on it. Numbers come from one process-wide sequence, so two handles
+        (even on the same file, opened one after the other) never share a number."""
+        return self._data_version
 
     @property
     def version(self) -> int:

@@ -1,7 +1,5 @@
 """Customers page: new vs returning, repeat rate, cohorts, RFM groups, VIP tiers, CLV lists and the backtest."""
 
-from datetime import date, datetime
-
 import streamlit as st
 
 from analytics import customers
@@ -12,13 +10,6 @@ from data.warehouse import open_warehouse
 from pages import _ui
 
 HORIZON_KEY = "customers_horizon_days"
-
-
-@st.cache_data(ttl=_ui.CACHE_TTL_SECONDS, show_spinner=False)
-def cached_customer_insights(db_path: str, seller_id: str, timezone: str, currency: str, start: date, end: date,
-                             as_of_minute: datetime) -> customers.CustomerInsights:
-    period = ReportPeriod(seller_id, timezone, currency, start, end, as_of_minute)
-    return customers.customer_insights(open_warehouse(db_path), period)
 
 
 filters = _ui.current_filters()
@@ -33,8 +24,11 @@ st.caption(t("customers.caption", lang, name=seller.name, start=filters.start_da
              end=filters.end_date.isoformat(), now=_ui.local_clock_text(seller.timezone, filters.now_utc),
              tz=seller.timezone, currency=currency))
 
-insights = cached_customer_insights(filters.db_path, seller.seller_id, seller.timezone, currency,
-                                    filters.start_date, filters.end_date, _ui.minute(filters.now_utc))
+# analytics caches the heavy part until the data changes (analytics.result_cache), without copying it
+wh = open_warehouse(filters.db_path)
+period = ReportPeriod(seller.seller_id, seller.timezone, currency, filters.start_date, filters.end_date,
+                      _ui.minute(filters.now_utc))
+insights = customers.customer_insights(wh, period)
 if insights.model_status == "no_customers":
     st.info(t("customers.no_customers", lang))
     st.stop()
@@ -100,7 +94,7 @@ if insights.model_status == "fitted":
                  repeaters=insights.model_params["repeat_customers"], ll=f"{bg['log_likelihood_weeks']:,.1f}"))
 else:
     st.warning(t("customers.model.not_enough", lang, reason=insights.model_reason + "."))
-predicted = customers.predict_customers(insights.scored, insights.models, horizon)
+predicted = customers.customer_predictions(wh, period, horizon)
 if insights.model_status == "fitted":
     value_metrics = ("clv", "expected_purchases")
     totals = {"clv": float(predicted["clv"].sum()), "expected_purchases": float(predicted["expected_purchases"].sum())}

@@ -1,0 +1,62 @@
+"""Process-wide cache of expensive analytics results, valid until the warehouse's data changes.
+
+A key is (warehouse file, warehouse.data_version, name, the caller's key parts). `data_version` changes with
+every committed write (data/warehouse.py), so a cached result is never stale: the first call after a load
+computes afresh, later calls (page reruns, the home digest, the realtime fragment, the alert sweep) reuse it.
+Callers put everything the result depends on into their key parts: seller, time zone, the local day, and,
+when the result reads rows up to a moment inside today, the latest row time before that moment.
+Least recently used entries go first; the cache holds at most MAX_ENTRIES results.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from data.warehouse import Warehouse
+
+T = TypeVar("T")
+
+MAX_ENTRIES = 24
+
+_entries: OrderedDict[tuple[Hashable, ...], object] = OrderedDict()
+_lock = threading.Lock()
+_key_locks: dict[tuple[Hashable, ...], threading.Lock] = {}
+stats = {"hits": 0, "misses": 0}
+
+
+def remember(wh: Warehouse, name: str, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """compute(), or its result from an earlier call with the same name and key at the same data version.
+
+    Two threads asking for the same missing key compute it once (the second waits for the first).
+    Exceptions are not cached."""
+    full_key = (str(wh.path), wh.data_version, name, *key)
+    with _lock:
+        if full_key in _entries:
+            _entries.move_to_end(full_key)
+            stats["hits"] += 1
+            return _entries[full_key]  # type: ignore[return-value]
+        key_lock = _key_locks.setdefault(full_key, threading.Lock())
+    with key_lock:
+        with _lock:
+            if full_key in _entries:
+                stats["hits"] += 1
+                return _entries[full_key]  # type: ignore[return-value]
+        value = compute()
+        with _lock:
+            stats["misses"] += 1
+            _entries[full_key] = value
+            _entries.move_to_end(full_key)
+            while len(_entries) > MAX_ENTRIES:
+                _entries.popitem(last=False)
+            _key_locks.pop(full_key, None)
+    return value
+
+
+def clear() -> None:
+    """Forget every cached result (benchmarks measuring a cold computation; tests)."""
+    with _lock:
+        _entries.clear()
+        stats.update(hits=0, misses=0)

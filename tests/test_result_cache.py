@@ -1,0 +1,143 @@
+"""The analytics result cache: reused while the data is unchanged, recomputed after any committed write."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from analytics import customers, realtime, result_cache
+from analytics.period import report_period
+from data.ingest import ingest_records
+from data.warehouse import Warehouse
+
+AS_OF = "2026-11-20T05:00:00"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    result_cache.clear()
+    yield
+    result_cache.clear()
+
+
+def test_same_key_same_version_computes_once(warehouse):
+    calls = []
+    first = result_cache.remember(warehouse, "x", ("a",), lambda: calls.append(1) or [1, 2])
+    second = result_cache.remember(warehouse, "x", ("a",), lambda: calls.append(1) or [3])
+    assert first is second and calls == [1]
+    other = result_cache.remember(warehouse, "x", ("b",), lambda: calls.append(1) or [4])
+    assert other == [4] and calls == [1, 1]
+
+
+def test_a_committed_write_changes_the_version_and_the_answer(warehouse):
+    before = warehouse.data_version
+    result_cache.remember(warehouse, "x", (), lambda: "old")
+    with warehouse.transaction() as cur:
+        cur.execute("INSERT INTO sellers (seller_id, name) VALUES ('s', 'S')").fetchall()
+    assert warehouse.data_version != before
+    assert result_cache.remember(warehouse, "x", (), lambda: "new") == "new"
+
+
+def test_a_rolled_back_write_keeps_the_cache(warehouse):
+    result_cache.remember(warehouse, "x", (), lambda: "kept")
+    version = warehouse.data_version
+    with pytest.raises(RuntimeError), warehouse.transaction() as cur:
+        cur.execute("INSERT INTO sellers (seller_id, name) VALUES ('s', 'S')").fetchall()
+        raise RuntimeError("abort")
+    assert warehouse.data_version == version
+    assert result_cache.remember(warehouse, "x", (), lambda: "recomputed") == "kept"
+
+
+def test_two_handles_on_one_file_never_share_results(tmp_path):
+    path = tmp_path / "w.duckdb"
+    first = Warehouse(path)
+    result_cache.remember(first, "x", (), lambda: "first")
+    first.close()
+    second = Warehouse(path)
+    try:
+        assert result_cache.remember(second, "x", (), lambda: "second") == "second"
+    finally:
+        second.close()
+
+
+def test_exceptions_are_not_cached(warehouse):
+    def boom():
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        result_cache.remember(warehouse, "x", (), boom)
+    assert result_cache.remember(warehouse, "x", (), lambda: 5) == 5
+
+
+def test_concurrent_callers_compute_once(warehouse):
+    started, calls = threading.Event(), []
+
+    def slow():
+        calls.append(1)
+        started.wait(2)
+        return "v"
+
+    threads = [threading.Thread(target=result_cache.remember, args=(warehouse, "x", (), slow)) for _ in range(4)]
+    for th in threads:
+        th.start()
+    started.set()
+    for th in threads:
+        th.join()
+    assert calls == [1]
+
+
+def test_customer_insights_follow_a_new_order(demo_db):
+    wh = Warehouse(demo_db)
+    try:
+        period = report_period(wh, "petshop_kr", as_of=AS_OF)
+        first = customers.customer_insights(wh, period)
+        again = customers.customer_insights(wh, period)
+        assert again.scored is first.scored          # reused, not recomputed
+        new_customer = "cache-test-고객"
+        assert new_customer not in set(first.scored["customer_id"].to_list())
+        result = ingest_records(wh, [{"order_id": "cache-1", "ordered_at": "2026-11-19T10:00:00+09:00", "sku": "X1",
+                                      "product_name": "캐시 테스트", "quantity": 1, "unit_price": 1000,
+                                      "customer_id": new_customer}], seller_id="petshop_kr", kind="orders")
+        assert result.ok, result.problems
+        after = customers.customer_insights(wh, period)
+        assert new_customer in set(after.scored["customer_id"].to_list())
+        assert after.scored.height == first.scored.height + 1
+    finally:
+        wh.close()
+
+
+def test_customer_insights_see_an_order_between_two_moments_of_one_day(demo_db):
+    """Same day, same data version, but a later as_of reads one more order: the key tells them apart."""
+    wh = Warehouse(demo_db)
+    try:
+        result = ingest_records(wh, [{"order_id": "cache-2", "ordered_at": "2026-11-20T04:30:00Z", "sku": "X1",
+                                      "product_name": "x", "quantity": 1, "unit_price": 1000,
+                                      "customer_id": "late-buyer"}], seller_id="petshop_kr", kind="orders")
+        assert result.ok, result.problems
+        early = customers.customer_insights(wh, report_period(wh, "petshop_kr", as_of="2026-11-20T04:00:00Z"))
+        late = customers.customer_insights(wh, report_period(wh, "petshop_kr", as_of="2026-11-20T05:00:00Z"))
+        assert early.last_day == late.last_day
+        assert "late-buyer" not in set(early.scored["customer_id"].to_list())
+        assert "late-buyer" in set(late.scored["customer_id"].to_list())
+    finally:
+        wh.close()
+
+
+def test_realtime_history_is_recomputed_after_a_load(demo_db):
+    from datetime import date
+
+    wh = Warehouse(demo_db)
+    try:
+        today = date(2026, 11, 20)
+        first = realtime.history_hourly(wh, "petshop_kr", "Asia/Seoul", today)
+        assert realtime.history_hourly(wh, "petshop_kr", "Asia/Seoul", today) is first
+        result = ingest_records(wh, [{"order_id": "cache-3", "ordered_at": "2026-11-19T10:00:00+09:00", "sku": "X1",
+                                      "product_name": "x", "quantity": 2, "unit_price": 5000}],
+                                seller_id="petshop_kr", kind="orders")
+        assert result.ok, result.problems
+        after = realtime.history_hourly(wh, "petshop_kr", "Asia/Seoul", today)
+        assert after is not first
+        assert float(after["revenue"].sum()) == pytest.approx(float(first["revenue"].sum()) + 10000)
+    finally:
+        wh.close()

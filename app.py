@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from alerts import jobs
 from analytics.i18n import t
 from data.server import api_routes, ensure_demo_warehouse, server_lifespan
 from pages import _ui
 
-app = st.App(__file__, lifespan=server_lifespan, routes=api_routes())
+
+@asynccontextmanager
+async def lifespan(app: object) -> AsyncIterator[dict[str, object]]:
+    """The server's lifespan (warehouse) plus the warehouse's one alert scheduler (ARCHITECTURE.md)."""
+    async with server_lifespan(app) as state:
+        scheduler = jobs.start_scheduler(state["warehouse"])
+        try:
+            yield state
+        finally:
+            jobs.stop_scheduler(scheduler)
+
+
+app = st.App(__file__, lifespan=lifespan, routes=api_routes())
 
 # pages/ holds the pages of st.navigation below, not a legacy auto-discovered multipage app. Streamlit decides
 # "legacy" when a pages/ folder exists and no session has called st.navigation yet, so a first visit straight

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analytics import ads_text, customers_text, digest_text, products_text, realtime_text, traffic_text
+from analytics import ads_text, alerts_text, customers_text, digest_text, products_text, realtime_text, traffic_text
 
 LANGUAGES = ("ko", "en")
 
@@ -161,7 +161,7 @@ STRINGS: dict[str, dict[str, str]] = {
 
 
 # Each insight area keeps its strings in analytics/<area>_text.py; keys are prefixed with the area name.
-for _area in (realtime_text, products_text, traffic_text, ads_text, customers_text, digest_text):
+for _area in (realtime_text, products_text, traffic_text, ads_text, customers_text, digest_text, alerts_text):
     for _key in _area.STRINGS:
         if _key in STRINGS:
             raise ValueError(f"UI string {_key!r} is defined twice")

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from data import settings
-from data.warehouse import Warehouse, WarehouseError, close_warehouse, default_path, open_warehouse
+from data.warehouse import WarehouseError, close_warehouse, default_path, open_warehouse
 
 log = logging.getLogger("seller_insights.server")
 
@@ -100,21 +100,6 @@ def ensure_demo_warehouse(path: str | Path | None = None, **build_options: Any) 
 
 # ------------------------------------------------------------------------------------------------------- lifespan
 
-def start_background_jobs(wh: Warehouse) -> Any:
-    """Start the server's one background scheduler; returns a handle for `stop_background_jobs`.
-
-    Issue 4 starts the single APScheduler scheduler (alert checks, emails) here. Exactly one per
-    process: two schedulers sharing a job store run every job twice.
-    """
-    return None
-
-
-def stop_background_jobs(handle: Any) -> None:
-    """Stop what `start_background_jobs` started (nothing yet)."""
-    if handle is not None and hasattr(handle, "shutdown"):
-        handle.shutdown(wait=False)
-
-
 def _show_server_messages() -> None:
     """Print this module's INFO messages (demo build, warehouse open/close) on the server's console."""
     if not log.handlers:
@@ -127,16 +112,15 @@ def _show_server_messages() -> None:
 
 @asynccontextmanager
 async def server_lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
-    """st.App lifespan: build the demo store if needed, open the warehouse once for the process, close at exit."""
+    """st.App lifespan: build the demo store if needed, open the warehouse once for the process, close at exit.
+    (app.py wraps it to start the alert scheduler: data/ does not import alerts/.)"""
     _show_server_messages()
     path = await asyncio.to_thread(ensure_demo_warehouse)
     wh = await asyncio.to_thread(open_warehouse, path)
     log.info("Warehouse %s open (schema version %s).", wh.path, wh.version)
-    jobs = start_background_jobs(wh)
     try:
         yield {"warehouse": wh}
     finally:
-        stop_background_jobs(jobs)
         close_warehouse(path)
         log.info("Warehouse %s closed.", path)
 

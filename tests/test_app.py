@@ -50,10 +50,10 @@ def test_every_page_renders_in_both_languages(at):
 
 
 def test_placeholder_pages_say_what_will_come(at):
-    at.switch_page("pages/alerts.py").run()
-    assert "준비 중입니다" in at.info[0].value and "이메일" in at.info[0].value
+    at.switch_page("pages/explore.py").run()
+    assert "준비 중입니다" in at.info[0].value and "SQL" in at.info[0].value
     at.radio(key="lang").set_value("en").run()
-    assert "Coming soon" in at.info[0].value and "email" in at.info[0].value
+    assert "Coming soon" in at.info[0].value and "SQL" in at.info[0].value
 
 
 def test_language_switch_changes_labels(at):

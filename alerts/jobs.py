@@ -1,0 +1,132 @@
+"""The one APScheduler scheduler of a warehouse: per seller an hourly intraday check and a morning check at the
+seller's local time, plus a delivery sweep every minute (retries). Wiring only: the work is alerts.checks and
+alerts.notify.
+
+Jobs live in a persistent SQLite job store next to the warehouse (`<warehouse>.jobs.sqlite`), with coalescing
+and a misfire grace time, so a restart neither loses a morning check nor runs a missed one twice; alerts carry
+idempotency keys, so a check that does run twice stores and sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from alerts import checks, notify, store
+from analytics.sellers import list_sellers
+from data.warehouse import Warehouse, open_warehouse
+
+log = logging.getLogger(__name__)
+
+MISFIRE_GRACE_SECONDS = 3600      # a job missed by less than an hour (restart, sleep) still runs, once
+INTRADAY_MINUTE = 5               # hourly checks at HH:05, when the last hour's orders have arrived
+_scheduler: BackgroundScheduler | None = None
+_lock = threading.Lock()
+
+
+def job_store_path(wh: Warehouse) -> Path:
+    return wh.path.with_name(wh.path.name + ".jobs.sqlite")
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# ---------------------------------------------------------------- the jobs (module-level: the job store pickles
+# references to them by name)
+
+def morning_job(db_path: str, seller_id: str) -> None:
+    """The daily check of yesterday at the seller's morning time, then delivery."""
+    wh = open_warehouse(db_path)
+    moment = now_utc()
+    outcome = checks.run_check(wh, seller_id, moment, "daily")
+    reports = notify.deliver_due(wh, moment, seller_id)
+    log.info("morning check %s: %d found, %d new, %d delivered", seller_id, len(outcome.found),
+             len(outcome.new_keys), len(reports))
+
+
+def intraday_job(db_path: str, seller_id: str) -> None:
+    """Today so far against a usual day of this weekday, hourly."""
+    wh = open_warehouse(db_path)
+    if not store.load_settings(wh, seller_id).intraday_enabled:
+        return
+    moment = now_utc()
+    checks.run_check(wh, seller_id, moment, "intraday")
+    notify.deliver_due(wh, moment, seller_id)
+
+
+def delivery_job(db_path: str) -> None:
+    """Retries that have come due (transient SMTP failures back off 1, 5, 15, 60 minutes)."""
+    notify.deliver_due(open_warehouse(db_path), now_utc())
+
+
+# ---------------------------------------------------------------- the scheduler
+
+def sync_jobs(scheduler: BackgroundScheduler, wh: Warehouse) -> list[str]:
+    """Make the job list match the sellers and their settings (ids are stable: replace_existing)."""
+    db = str(wh.path)
+    wanted = {"deliveries"}
+    scheduler.add_job(delivery_job, IntervalTrigger(minutes=1), args=[db], id="deliveries",
+                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=60)
+    for seller in list_sellers(wh).iter_rows(named=True):
+        sid, tz = seller["seller_id"], seller["timezone"]
+        hour, minute = (int(p) for p in store.load_settings(wh, sid).digest_time.split(":"))
+        scheduler.add_job(morning_job, CronTrigger(hour=hour, minute=minute, timezone=tz), args=[db, sid],
+                          id=f"morning:{sid}", replace_existing=True, coalesce=True, max_instances=1,
+                          misfire_grace_time=MISFIRE_GRACE_SECONDS)
+        scheduler.add_job(intraday_job, CronTrigger(minute=INTRADAY_MINUTE, timezone=tz), args=[db, sid],
+                          id=f"intraday:{sid}", replace_existing=True, coalesce=True, max_instances=1,
+                          misfire_grace_time=30 * 60)
+        wanted |= {f"morning:{sid}", f"intraday:{sid}"}
+    for job in scheduler.get_jobs():
+        if job.id not in wanted:
+            job.remove()
+    return sorted(wanted)
+
+
+def start_scheduler(wh: Warehouse, *, paused: bool = False) -> BackgroundScheduler:
+    """Start this process's one scheduler for `wh` (a second call returns the running one)."""
+    global _scheduler
+    with _lock:
+        if _scheduler is not None and _scheduler.running:
+            return _scheduler
+        scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{job_store_path(wh)}")},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+            timezone="UTC")
+        scheduler.start(paused=paused)
+        sync_jobs(scheduler, wh)
+        _scheduler = scheduler
+        log.info("alert scheduler started (%d jobs, store %s)", len(scheduler.get_jobs()), job_store_path(wh))
+        return scheduler
+
+
+def stop_scheduler(scheduler: BackgroundScheduler | None = None) -> None:
+    global _scheduler
+    with _lock:
+        target = scheduler or _scheduler
+        if target is not None and target.running:
+            target.shutdown(wait=False)
+        if target is _scheduler:
+            _scheduler = None
+
+
+def running_scheduler() -> BackgroundScheduler | None:
+    """The scheduler this process runs, if any (the alerts page re-syncs it after a settings change)."""
+    return _scheduler if _scheduler is not None and _scheduler.running else None
+
+
+def resync(wh: Warehouse) -> bool:
+    """After a seller changed their settings: reschedule when a scheduler runs here; False when none does."""
+    scheduler = running_scheduler()
+    if scheduler is None:
+        return False
+    sync_jobs(scheduler, wh)
+    return True

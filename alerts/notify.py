@@ -1,0 +1,199 @@
+"""Deliver stored alerts: compose the email (seller's language, chart image, explanation, link back), send it
+over SMTP or into the outbox, and keep the status and every attempt in the warehouse. Never twice: a delivered
+alert is never picked again; a transient failure is retried with backoff, then marked failed (resend button)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+
+from alerts import alert_text, email, store
+from alerts.chart_image import ChartImageError, figure_png
+from analytics.sellers import seller_profile
+from data import settings
+from data.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 1 + len(store.RETRY_DELAYS)     # the first try and four retries (1 min, 5 min, 15 min, 1 h)
+PAGE_PATHS = {"realtime": "realtime", "ads": "ads", "products": "products", "customers": "customers",
+              "alerts": "alerts"}
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    alert_key: str
+    status: str           # sent | outbox | retrying | failed
+    detail: str
+
+
+# ---------------------------------------------------------------- the chart
+
+def plot_alert(alert: dict[str, Any], lang: str) -> go.Figure:
+    """The alert's evidence chart: the metric's recent days with the expected range of the alerted day, or
+    today's cumulative revenue against a usual day of this weekday (intraday)."""
+    chart = (alert.get("details") or {}).get("chart") or {}
+    metric = alert_text.metric_name(alert["metric"], lang)
+    fig = go.Figure()
+    if "hours" in chart:
+        usual_label, today_label = ("평소 같은 요일", "오늘") if lang == "ko" else ("usual for this weekday", "today")
+        fig.add_scatter(x=chart["hours"], y=chart["usual"], name=usual_label, line={"color": "#9aa5b1", "dash": "dot"})
+        fig.add_scatter(x=chart["hours"][:len(chart["today"])], y=chart["today"], name=today_label,
+                        line={"color": "#d64545", "width": 3})
+        fig.update_xaxes(title="시" if lang == "ko" else "hour")
+    elif chart.get("dates"):
+        fig.add_scatter(x=chart["dates"], y=chart["values"], name=metric, mode="lines+markers",
+                        line={"color": "#3e6fb0"})
+        if chart.get("expected") is not None:
+            last = chart["dates"][-1]
+            low, high = chart.get("lower"), chart.get("upper")
+            if low is not None and high is not None:
+                fig.add_scatter(x=[last, last], y=[low, high], mode="lines", name="예상 범위" if lang == "ko" else
+                                "expected range", line={"color": "#9aa5b1", "width": 10})
+            fig.add_scatter(x=[last], y=[chart["expected"]], mode="markers", name="예상" if lang == "ko" else
+                            "expected", marker={"symbol": "diamond", "size": 11, "color": "#52606d"})
+    headline = alert["headline_ko"] if lang == "ko" else alert["headline_en"]
+    fig.update_layout(title={"text": metric, "x": 0.01}, height=360, margin={"l": 50, "r": 20, "t": 50, "b": 40},
+                      legend={"orientation": "h", "y": -0.2}, template="plotly_white", meta={"headline": headline})
+    return fig
+
+
+# ---------------------------------------------------------------- composing
+
+def evidence_url(alert: dict[str, Any]) -> str:
+    base = settings.get("SI_SERVER_URL").rstrip("/")
+    page = PAGE_PATHS.get((alert.get("details") or {}).get("evidence_page", "alerts"), "alerts")
+    return f"{base}/{page}"
+
+
+def compose(alert: dict[str, Any], recipients: list[str], lang: str, currency: str,
+            with_chart: bool = True) -> email.AlertEmail:
+    """The email of one stored alert (get_alert's dict) in `lang`."""
+    ko = lang == "ko"
+    severity = alert_text.pick(alert_text.SEVERITY.get(alert["severity"], ("알림", "alert")), lang)
+    headline = alert["headline_ko"] if ko else alert["headline_en"]
+    png, note = None, ""
+    if with_chart:
+        try:
+            png = figure_png(plot_alert(alert, lang))
+        except ChartImageError as exc:
+            note = ("차트 이미지를 만들 수 없었습니다: " if ko else "Chart image unavailable: ") + str(exc)
+            log.warning("alert %s: %s", alert["alert_key"], exc)
+    observed, expected = alert.get("observed"), alert.get("expected")
+    figures = []
+    if observed is not None and expected is not None and alert["metric"] not in ("on_hand",):
+        figures = [("실제" if ko else "actual", alert_text._value(alert["metric"], observed, currency)),
+                   ("평소(예상)" if ko else "usual (expected)", alert_text._value(alert["metric"], expected, currency))]
+    footer = ("Seller Insights가 이 가게의 알림 규칙에 따라 보냈습니다. 알림 페이지에서 규칙을 끄거나 민감도를 바꾸거나 "
+              "'이상 아님'으로 표시할 수 있습니다." if ko else
+              "Sent by Seller Insights under this store's alert rules. On the alerts page you can switch a rule off, "
+              "change its sensitivity or mark this alert 'not an anomaly'.")
+    return email.AlertEmail(
+        to=recipients, language="ko" if ko else "en",
+        subject=f"[{severity}] {headline}", headline=headline,
+        summary_lines=[], key_figures=figures,
+        explanation_lines=alert_text.explanation_lines(alert.get("details") or {}, lang, currency),
+        evidence_url=evidence_url(alert), chart_png=png, chart_note=note,
+        idempotency_key=alert["alert_key"], footer=footer,
+        severity=alert["severity"] if alert["severity"] in ("info", "warning", "critical") else "warning",
+        evidence_label="근거 보기" if ko else "See the evidence",
+        explanation_title="왜 이런 일이?" if ko else "Why this happened")
+
+
+# ---------------------------------------------------------------- delivering
+
+def delivery_target() -> tuple[email.SmtpConfig | None, Path]:
+    """(SMTP settings or None, the outbox folder): no SMTP host means emails go to the outbox as .eml files."""
+    return email.smtp_config_from_settings(), email.outbox_dir_from_settings()
+
+
+def deliver_alert(wh: Warehouse, key: str, now_utc: datetime, smtp: email.SmtpConfig | None = None,
+                  outbox: Path | None = None, use_settings: bool = True) -> DeliveryReport:
+    """One delivery attempt of a stored alert; the status and the attempt are recorded either way."""
+    if use_settings:
+        configured_smtp, configured_outbox = delivery_target()
+        smtp = smtp if smtp is not None else configured_smtp
+        outbox = outbox or configured_outbox
+    assert outbox is not None
+    alert = store.get_alert(wh, key)
+    if alert is None:
+        raise KeyError(key)
+    profile = seller_profile(wh, alert["seller_id"])
+    alert_settings = store.load_settings(wh, alert["seller_id"])
+    lang = alert_settings.language or (profile.language if profile else "ko")
+    currency = profile.currency if profile else "KRW"
+    recipients = list(alert_settings.recipients)
+    target = smtp if recipients else None      # nobody to send to: keep it in the outbox, visible in the UI
+    sender = smtp.sender if smtp else email.sender_from_settings()
+    attempt = int(alert["attempts"]) + 1
+    message = email.build_message(compose(alert, recipients or [sender], lang, currency), sender)
+    channel = "smtp" if target else "outbox"
+    try:
+        outcome = email.deliver(message, target, outbox)
+    except email.TransientDeliveryError as exc:
+        store.record_attempt(wh, key, attempt, now_utc, channel, ", ".join(recipients), "transient_error", str(exc))
+        if attempt < MAX_ATTEMPTS:
+            retry_at = now_utc + store.RETRY_DELAYS[attempt - 1]
+            store.set_status(wh, key, "retrying", now_utc, attempts=attempt, next_attempt_at=retry_at)
+            return DeliveryReport(key, "retrying", f"{exc} (next try {retry_at:%H:%M} UTC)")
+        store.set_status(wh, key, "failed", now_utc, attempts=attempt)
+        return DeliveryReport(key, "failed", str(exc))
+    except email.DeliveryError as exc:
+        store.record_attempt(wh, key, attempt, now_utc, channel, ", ".join(recipients), "permanent_error", str(exc))
+        store.set_status(wh, key, "failed", now_utc, attempts=attempt)
+        return DeliveryReport(key, "failed", str(exc))
+    status = "sent" if outcome.channel == "smtp" else "outbox"
+    store.record_attempt(wh, key, attempt, now_utc, outcome.channel, ", ".join(recipients), "delivered",
+                         outcome.detail + (f" ({outcome.path})" if outcome.path else ""))
+    store.set_status(wh, key, status, now_utc, attempts=attempt)
+    return DeliveryReport(key, status, outcome.detail)
+
+
+def deliver_due(wh: Warehouse, now_utc: datetime, seller_id: str | None = None, **target: Any) -> list[DeliveryReport]:
+    """Deliver every alert waiting to be sent (pending, or retrying and due), oldest first."""
+    return [deliver_alert(wh, key, now_utc, **target) for key in store.due_for_delivery(wh, now_utc, seller_id)]
+
+
+def resend(wh: Warehouse, key: str, now_utc: datetime) -> None:
+    """The UI's resend button: a failed alert goes back to pending with a fresh count of attempts."""
+    store.set_status(wh, key, "pending", now_utc, attempts=0)
+
+
+def send_test_email(wh: Warehouse, seller_id: str, now_utc: datetime, smtp: email.SmtpConfig | None = None,
+                    outbox: Path | None = None, use_settings: bool = True) -> DeliveryReport:
+    """A sample alert email to the seller's recipients, so they can see one arrives (and how it looks)."""
+    if use_settings:
+        configured_smtp, configured_outbox = delivery_target()
+        smtp = smtp if smtp is not None else configured_smtp
+        outbox = outbox or configured_outbox
+    assert outbox is not None
+    profile = seller_profile(wh, seller_id)
+    alert_settings = store.load_settings(wh, seller_id)
+    lang = alert_settings.language or (profile.language if profile else "ko")
+    currency = profile.currency if profile else "KRW"
+    recipients = list(alert_settings.recipients)
+    key = f"test|{seller_id}|{now_utc:%Y%m%dT%H%M%S}"
+    sample = {"alert_key": key, "seller_id": seller_id, "metric": "revenue", "severity": "info",
+              "headline_ko": "테스트 알림: 이메일이 잘 도착합니다", "headline_en": "Test alert: emails reach you",
+              "observed": 1000.0, "expected": 1000.0,
+              "details": {"chart": {"dates": ["D-3", "D-2", "D-1", "D"], "values": [900, 1100, 950, 1000],
+                                    "expected": 1000.0, "lower": 800.0, "upper": 1200.0},
+                          "evidence_page": "alerts"}}
+    sender = smtp.sender if smtp else email.sender_from_settings()
+    message = email.build_message(compose(sample, recipients or [sender], lang, currency), sender)
+    target = smtp if recipients else None
+    channel = "smtp" if target else "outbox"
+    try:
+        outcome = email.deliver(message, target, outbox)
+    except email.DeliveryError as exc:
+        store.record_attempt(wh, key, 1, now_utc, channel, ", ".join(recipients), "transient_error"
+                             if isinstance(exc, email.TransientDeliveryError) else "permanent_error", str(exc))
+        return DeliveryReport(key, "failed", str(exc))
+    store.record_attempt(wh, key, 1, now_utc, outcome.channel, ", ".join(recipients), "delivered",
+                         outcome.detail + (f" ({outcome.path})" if outcome.path else ""))
+    return DeliveryReport(key, "sent" if outcome.channel == "smtp" else "outbox", outcome.detail)

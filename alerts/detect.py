@@ -13,7 +13,9 @@ Three entry points, no warehouse and no I/O (arrays and `now`-free data in, arra
    - scale = robust spread (1.4826 * median |residual|) of recent residuals, floored so constant series and
      quantised sensors do not divide by ~0; z = residual / scale. A persistent shift is caught earlier by the
      median of the last few z (a level shift shows as many moderate z, not one huge one).
-   - anomaly_score = e^2 / (e^2 + T^2) with e the evidence, T the alert threshold, so 0.5 means "at threshold".
+   - evidence score = e^2 / (e^2 + T^2) with e the evidence, T the alert threshold (0.5 = at threshold);
+     anomaly_score = that score on alerting rows and half of it elsewhere (`reported_score`), so
+     anomaly_score >= 0.5 is exactly is_alert and thresholding the score gives the same quiet alerts.
    - alerts are quiet by design: one alert at the start of an episode, then silence until the score has been
      below threshold for `rearm_rows` rows; a minimum relative effect; optional N-of-M persistence; a warm-up.
 2. `check_daily_batch(values, day_flags)` -- the scheduled sweep over many sellers x metrics of daily data:
@@ -215,13 +217,14 @@ class StreamDetector:
         score = np.where(np.isfinite(evidence), evidence**2 / (evidence**2 + cfg.alert_z**2), 0.0)
         candidate = (score >= 0.5) & effect_ok & feats["alert_allowed"][sl]
         is_alert = self._episodes(candidate, score >= 0.5, feats["xm"][sl], feats["exp_m"][sl], feats["scale"][sl])
+        score = reported_score(np.clip(score, 0.0, 1.0), is_alert)
         # keep just enough context for the next chunk: every trailing window, in rows and in time
         self._rows_seen += n_new
         if self.plan is not None:
             self._trim_context(all_t, all_x)
         else:
             self._t, self._x = all_t, all_x
-        return StreamScores(np.clip(score, 0.0, 1.0), is_alert, expected, feats["lower"][sl], feats["upper"][sl])
+        return StreamScores(score, is_alert, expected, feats["lower"][sl], feats["upper"][sl])
 
     def _episodes(self, candidate: np.ndarray, above: np.ndarray, xm: np.ndarray, exp_m: np.ndarray,
                   scale: np.ndarray) -> np.ndarray:
@@ -280,6 +283,22 @@ class StreamDetector:
             horizon = all_t[start] - cfg.season_periods * self.plan.period - self.plan.bucket
             start = min(start, int(np.searchsorted(all_t, horizon, side="left")))
         self._t, self._x = all_t[start:], all_x[start:]
+
+
+NOT_ALERT_MAX = 0.499999    # below 0.5 even after the backtest CSV rounds scores to 6 decimals
+
+
+def reported_score(evidence_score: np.ndarray, is_alert: np.ndarray) -> np.ndarray:
+    """The anomaly_score users and scorers see: `evidence_score` (e^2 / (e^2 + T^2), 0.5 = at threshold) on the
+    rows that raise an alert, half of it on every other row (warm-up, after a gap, too small an effect, the rest of
+    an episode already alerted, a recovery), capped just under 0.5.
+
+    So `anomaly_score >= 0.5` is exactly `is_alert` -- a scorer that thresholds the score at 0.5 sees the quiet,
+    once-per-episode alerts, not every row of an outage -- while the score stays continuous and keeps the order
+    of the evidence within alerted and within non-alerted rows (a threshold sweep, as NAB's optimiser does,
+    first meets the alerts, then the most anomalous of the suppressed rows).
+    """
+    return np.where(is_alert, evidence_score, np.minimum(0.5 * evidence_score, NOT_ALERT_MAX))
 
 
 def _scale_rows(plan: StreamPlan | None, cfg: StreamConfig) -> int:

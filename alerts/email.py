@@ -36,6 +36,13 @@ Severity = Literal["info", "warning", "critical"]
 # ---------------------------------------------------------------------------------------------- errors
 
 
+# Headers are not folded below the RFC 5322 limit of 998: Python 3.11 folds a long RFC 2047 subject with the spaces
+# between encoded words, where readers drop them ("고양이 사료" arrived as "고양이사료"), and folds long keys with a
+# leading space. A Korean subject of ~150 characters encodes to ~300, well inside the limit. Bodies are
+# quoted-printable, so their lines stay short anyway.
+HEADER_POLICY = email_policy.default.clone(max_line_length=998)
+
+
 class EmailConfigError(ValueError):
     """An SMTP setting has a value we cannot use; the message names the setting and the accepted values."""
 
@@ -217,7 +224,7 @@ def build_message(email: AlertEmail, sender: str, *, now: datetime | None = None
     }
     chart_cid = f"chart-{hashlib.sha256(email.idempotency_key.encode('utf-8')).hexdigest()[:24]}@{MESSAGE_ID_DOMAIN}"
 
-    msg = EmailMessage(policy=email_policy.default)
+    msg = EmailMessage(policy=HEADER_POLICY)
     msg["Subject"] = _single_line(email.subject)
     msg["From"] = sender_address
     msg["To"] = ", ".join(_single_line(a) for a in email.to)
@@ -446,7 +453,7 @@ def write_to_outbox(message: EmailMessage, outbox_dir: Path) -> DeliveryOutcome:
         outbox.mkdir(parents=True, exist_ok=True)
         if target.exists():
             return DeliveryOutcome("outbox", f"already in the outbox: {target}", target)
-        data = message.as_bytes(policy=email_policy.default)  # LF line ends, as .eml files on disk
+        data = message.as_bytes(policy=HEADER_POLICY)  # LF line ends, as .eml files on disk
         fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=outbox)
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -238,3 +238,13 @@ def test_intraday_example_and_volume_gate():
     assert few.severity == "none" and few.notes
     with pytest.raises(ValueError):
         detect.check_intraday(today, hist, 24)
+
+
+def test_score_at_or_above_one_half_is_exactly_an_alert():
+    """Scorers that threshold anomaly_score at 0.5 see the same quiet alerts as is_alert, in [0, 1]."""
+    for kind, seed in (("hourly_cpc", 3), ("traffic_occupancy", 4), ("daily_revenue", 5)):
+        s = synthetic.generate(kind, seed=seed)
+        scores = detect.score_stream(s.timestamps, s.values)
+        assert scores.is_alert.any(), kind
+        assert ((scores.anomaly_score >= 0.5) == scores.is_alert).all(), kind
+        assert ((scores.anomaly_score >= 0) & (scores.anomaly_score <= 1)).all(), kind

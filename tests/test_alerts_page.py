@@ -89,7 +89,7 @@ def test_check_now_finds_the_demo_incidents_and_shows_their_explanation(page, ou
     assert not page.exception
     assert any("새 알림" in s.value for s in page.success)
     _, history, _ = _read_after(page, demo_db)
-    assert {"store_daily", "roas_campaign", "returns_product", "stock_out_product"} <= set(history["rule_id"])
+    assert {"store_daily", "returns_product", "stock_out_product"} <= set(history["rule_id"])
     assert set(history["status"]) == {"outbox"}
     assert len(list(outbox.glob("*.eml"))) == history.height          # one file per alert
     store_key = history.filter(history["rule_id"] == "store_daily")["alert_key"].item()

@@ -25,6 +25,14 @@ CHANNELS = {"search": ("검색", "search"), "ads": ("광고", "ads"), "social": 
             "direct": ("직접 방문", "direct"), "referral": ("추천 링크", "referral"), "email": ("이메일", "email")}
 
 
+def subject_particle(word: str) -> str:
+    """이 after a final consonant (매출이), 가 after a vowel (방문 수가): Korean subject particle of `word`."""
+    last = word.rstrip()[-1:] if word.strip() else ""
+    if "가" <= last <= "힣":
+        return "이" if (ord(last) - ord("가")) % 28 else "가"
+    return "이(가)"
+
+
 def metric_name(metric: str, lang: str) -> str:
     ko, en = METRIC_NAMES.get(metric, (metric, metric))
     return ko if lang == "ko" else en
@@ -57,7 +65,8 @@ def store_daily_headline(metric: str, day: date, lead: dict[str, Any], currency:
     word_ko = "적었습니다" if lead["change"] < 0 else "많았습니다"
     word_en = "below" if lead["change"] < 0 else "above"
     actual, expected = _value(metric, lead["actual"], currency), _value(metric, lead["expected"], currency)
-    ko = (f"{day:%m-%d}({WEEKDAYS[day.weekday()][0][0]}) {metric_name(metric, 'ko')}이(가) 평소보다 "
+    name_ko = metric_name(metric, "ko")
+    ko = (f"{day:%m-%d}({WEEKDAYS[day.weekday()][0][0]}) {name_ko}{subject_particle(name_ko)} 평소보다 "
           f"{_pct(lead['change'])} {word_ko} ({actual}, 평소 약 {expected})")
     en = (f"{metric_name(metric, 'en').capitalize()} on {day:%a %m-%d} was {_pct(lead['change'])} {word_en} "
           f"usual ({actual} vs about {expected} expected)")

@@ -162,3 +162,23 @@ def test_switching_the_language_to_english_shows_english_labels(server, browser_
     assert re.search(r"Revenue|Orders|Visitors|Conversion", labels), labels  # ... and the KPI labels
     assert crash_boxes(page) == []
     screenshot(page, "99_home_english")
+
+
+def test_alerts_page_runs_the_scheduler_sends_a_test_email_and_checks_now(server, browser_page):
+    """The server's lifespan started the alert scheduler; the buttons work end to end (emails to the outbox)."""
+    page = browser_page
+    page.goto(server.base_url + "/alerts", wait_until="domcontentloaded")
+    wait_until_rendered(page, heading="알림")
+    main = page.locator('[data-testid="stMain"]')
+    assert "자동 점검이 실행 중입니다" in main.inner_text()            # the lifespan's scheduler
+    assert "보관함" in main.inner_text()                              # no SMTP in tests: the outbox notice
+    outbox = server.db_path.parent / "outbox"
+    page.get_by_role("button", name="테스트 이메일 보내기").click()
+    page.wait_for_selector('[data-testid="stAlertContentSuccess"]', state="visible")
+    wait_until_rendered(page, heading="알림")
+    assert len(list(outbox.glob("test_*.eml"))) == 1
+    page.get_by_role("button", name="지금 점검").click()
+    page.get_by_text("점검 완료").wait_for(state="visible")
+    wait_until_rendered(page, heading="알림")
+    assert crash_boxes(page) == []
+    screenshot(page, "50_alerts")

@@ -481,6 +481,26 @@ def test_scheduler_restart_keeps_one_job_per_id_in_seller_time_zones(owned):
     assert len(again.get_jobs()) == len(expected_ids)
 
 
+def test_morning_job_follows_daylight_saving_in_los_angeles_and_not_in_seoul(owned):
+    """08:00 local stays 08:00 local across the US change back to standard time (2026-11-01); Seoul has none."""
+    scheduler = jobs.start_scheduler(owned, paused=True)
+    try:
+        la = scheduler.get_job("morning:outdoor_us").trigger
+        seoul = scheduler.get_job("morning:petshop_kr").trigger
+        utc = ZoneInfo("UTC")
+        before = datetime(2026, 10, 30, 16, 0, tzinfo=utc)                # 09:00 PDT on 10-30
+        first = la.get_next_fire_time(None, before)
+        second = la.get_next_fire_time(first, first + timedelta(seconds=1))
+        assert first.astimezone(utc).hour == 15 and second.astimezone(utc).hour == 16     # PDT, then PST
+        assert first.astimezone(ZoneInfo("America/Los_Angeles")).hour == 8
+        assert second.astimezone(ZoneInfo("America/Los_Angeles")).hour == 8
+        k1 = seoul.get_next_fire_time(None, before)
+        k2 = seoul.get_next_fire_time(k1, k1 + timedelta(seconds=1))
+        assert k1.astimezone(utc).hour == k2.astimezone(utc).hour == 23                     # 08:00 KST, always
+    finally:
+        jobs.stop_scheduler(scheduler)
+
+
 def test_morning_job_run_twice_sends_each_alert_once(owned, demo_db, smtp_server, monkeypatch):
     handler, port = smtp_server()
     monkeypatch.setenv("SI_SMTP_HOST", "127.0.0.1")

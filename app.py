@@ -33,29 +33,36 @@ app = st.App(__file__, lifespan=lifespan, routes=api_routes())
 # to /products would lose the sidebar; the server imports this file once before any session, which settles it.
 PagesManager.uses_pages_directory = False
 
-# (section key, [(page file, title key, icon, default)]) in the order the sidebar lists them
+EVERYONE = ("seller", "analyst", "admin")
+# (section key, [(page file, title key, icon, default, roles that see it)]) in the order the sidebar lists them
 PAGES = (
-    ("nav.overview", (("pages/home.py", "page.home", ":material/home:", True),
-                      ("pages/realtime.py", "page.realtime", ":material/bolt:", False))),
-    ("nav.insights", (("pages/products.py", "page.products", ":material/inventory_2:", False),
-                      ("pages/traffic.py", "page.traffic", ":material/travel_explore:", False),
-                      ("pages/ads.py", "page.ads", ":material/campaign:", False),
-                      ("pages/customers.py", "page.customers", ":material/group:", False))),
-    ("nav.operations", (("pages/alerts.py", "page.alerts", ":material/notifications:", False),
-                        ("pages/explore.py", "page.explore", ":material/terminal:", False),
-                        ("pages/data.py", "page.data", ":material/database:", False))),
+    ("nav.overview", (("pages/home.py", "page.home", ":material/home:", True, EVERYONE),
+                      ("pages/realtime.py", "page.realtime", ":material/bolt:", False, EVERYONE))),
+    ("nav.insights", (("pages/products.py", "page.products", ":material/inventory_2:", False, EVERYONE),
+                      ("pages/traffic.py", "page.traffic", ":material/travel_explore:", False, EVERYONE),
+                      ("pages/ads.py", "page.ads", ":material/campaign:", False, EVERYONE),
+                      ("pages/customers.py", "page.customers", ":material/group:", False, EVERYONE))),
+    ("nav.operations", (("pages/alerts.py", "page.alerts", ":material/notifications:", False, EVERYONE),
+                        ("pages/explore.py", "page.explore", ":material/terminal:", False, EVERYONE),
+                        ("pages/data.py", "page.data", ":material/database:", False, EVERYONE),
+                        ("pages/admin.py", "page.admin", ":material/admin_panel_settings:", False, ("admin",)))),
 )
 
 
 def main() -> None:
     st.set_page_config(page_title="Seller Insights", page_icon=":material/insights:", layout="wide")
     lang = _ui.render_language_switch()  # first: the navigation titles below are translated
+    _ui.prepare_warehouse(lang, ensure_demo_warehouse)  # lazily: AppTest never runs the server lifespan
+    user = _ui.signed_in_user()
+    if user is None:                                     # nobody signed in: the sign-in form is the only page
+        st.navigation([st.Page(lambda: _ui.render_login(lang), title=t("login.title", lang), url_path="login",
+                               icon=":material/login:", default=True)]).run()
+        return
     navigation = st.navigation({
         t(section, lang): [st.Page(path, title=t(title, lang), icon=icon, default=default)
-                           for path, title, icon, default in pages]
+                           for path, title, icon, default, roles in pages if user.role in roles]
         for section, pages in PAGES
     })
-    _ui.prepare_warehouse(lang, ensure_demo_warehouse)  # lazily: AppTest never runs the server lifespan
     _ui.render_filters(lang)
     try:
         navigation.run()

@@ -333,8 +333,16 @@ def product_candidates(wh: Warehouse, profile: SellerProfile, states: dict[str, 
 
 # ---------------------------------------------------------------- running a check
 
+def saved_query_candidates(wh: Warehouse, profile: SellerProfile, states: dict[str, RuleState],
+                           now_utc: datetime) -> list[store.AlertCandidate]:
+    """Saved workspace queries made into alert metrics (alerts/saved_metrics.py)."""
+    from alerts.saved_metrics import saved_query_candidates as candidates
+
+    return candidates(wh, profile, now_utc)
+
+
 CHECKS = {
-    "daily": (store_daily_candidates, campaign_candidates, product_candidates),
+    "daily": (store_daily_candidates, campaign_candidates, product_candidates, saved_query_candidates),
     "intraday": (intraday_candidates,),
 }
 

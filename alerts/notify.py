@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 1 + len(store.RETRY_DELAYS)     # the first try and four retries (1 min, 5 min, 15 min, 1 h)
 PAGE_PATHS = {"realtime": "realtime", "ads": "ads", "products": "products", "customers": "customers",
-              "alerts": "alerts"}
+              "alerts": "alerts", "explore": "explore"}
 
 
 @dataclass(frozen=True)

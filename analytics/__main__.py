@@ -8,6 +8,8 @@ import sys
 
 from analytics.period import ReportError, report_period
 from analytics.reports import REPORTS, available_reports, jsonable, run_report
+from data import users
+from data.scope import Scope, ScopedWarehouse
 from data.warehouse import Warehouse, WarehouseError, default_path
 
 
@@ -26,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", default="en", choices=("ko", "en"), help="Language of texts in the report.")
     parser.add_argument("--json", action="store_true", help="Print JSON (default: a readable summary).")
     parser.add_argument("--db", help="Warehouse file (default: the SI_DB_PATH setting).")
+    parser.add_argument("--user", help="Act as this user (password from SI_PASSWORD or asked): only the stores "
+                                       "granted to them. Default: the machine's operator (every store).")
     return parser
 
 
@@ -47,13 +51,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the {args.report} report is not built yet", file=sys.stderr)
         return 1
     try:
+        user = users.cli_user(args.user) if args.user else None
+        if user is not None and not user.may_see(args.seller):
+            raise PermissionError(f"{user.username!r} may not see store {args.seller!r}.")
         wh = Warehouse(args.db or default_path(), read_only=True)
         try:
-            period = report_period(wh, args.seller, start=args.start, end=args.end, as_of=args.as_of)
-            result = run_report(wh, args.report, period, horizon_days=args.horizon_days, lang=args.lang)
+            # a user's reports read through the same scoped views as their pages (data/scope.py)
+            view = wh if user is None else ScopedWarehouse(wh, Scope.all_sellers() if user.sees_all
+                                                           else Scope.sellers(user.sellers))
+            period = report_period(view, args.seller, start=args.start, end=args.end, as_of=args.as_of)
+            result = run_report(view, args.report, period, horizon_days=args.horizon_days, lang=args.lang)
         finally:
             wh.close()
-    except (ReportError, WarehouseError) as exc:
+    except (ReportError, WarehouseError, PermissionError, users.UsersFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:

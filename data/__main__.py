@@ -1,4 +1,4 @@
-"""Command line: python -m data demo | ingest | info."""
+"""Command line: python -m data demo | ingest | info | query."""
 
 from __future__ import annotations
 
@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = sub.add_parser("info", help="Show tables, row counts, freshness and the latest loads.")
     info.add_argument("--db", help="Warehouse file (default: the SI_DB_PATH setting).")
+
+    from data.query_cli import add_query_parser
+    add_query_parser(sub)
     return parser
 
 
@@ -56,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "info":
             from data.ingest_cli import run_info_command
             return run_info_command(args)
+        if args.command == "query":
+            from data.query_cli import run_query_command
+            return run_query_command(args)
     except WarehouseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

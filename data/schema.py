@@ -254,6 +254,32 @@ CREATE TABLE alert_deliveries (
     detail        VARCHAR
 );
 """),
+    Migration(4, "analysts' workspace: saved queries (private or shared, optionally an alert metric), query history", """
+-- a saved SQL query of the workspace; shared = every signed-in user may open it (it runs in their own scope)
+CREATE TABLE saved_queries (
+    query_id      VARCHAR PRIMARY KEY,
+    owner         VARCHAR NOT NULL,       -- user name (SI_USERS_FILE)
+    name          VARCHAR NOT NULL,
+    sql           VARCHAR NOT NULL,
+    params        VARCHAR NOT NULL DEFAULT '{}',   -- JSON: the parameter values it was saved with
+    shared        BOOLEAN NOT NULL DEFAULT false,
+    alert_enabled BOOLEAN NOT NULL DEFAULT false,  -- its (day, value) result is watched by the daily alert check
+    created_at    TIMESTAMP NOT NULL,
+    updated_at    TIMESTAMP NOT NULL
+);
+
+-- every workspace run: who, what, how it ended
+CREATE TABLE query_history (
+    owner       VARCHAR NOT NULL,
+    ran_at      TIMESTAMP NOT NULL,
+    sql         VARCHAR NOT NULL,
+    params      VARCHAR NOT NULL DEFAULT '{}',
+    status      VARCHAR NOT NULL,         -- ok | refused | timeout | cancelled | error
+    row_count   BIGINT,
+    elapsed_s   DOUBLE,
+    message     VARCHAR
+);
+"""),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

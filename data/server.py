@@ -16,10 +16,10 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from data import settings
+from data import settings, users
 from data.warehouse import WarehouseError, close_warehouse, default_path, open_warehouse
 
 log = logging.getLogger("seller_insights.server")
@@ -163,18 +163,32 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse(summary)
 
 
-def _check_token(request: Request) -> None:
-    """Raise ApiError unless the request carries the configured bearer token (compared in constant time)."""
+def _check_token(request: Request) -> users.User | None:
+    """Who is pushing: None for the server-wide SI_INGEST_TOKEN (every store), or the user whose personal API
+    token it is (only their granted stores). Raises ApiError otherwise (tokens compared in constant time)."""
     expected = settings.get("SI_INGEST_TOKEN")
-    if not expected:
-        raise ApiError(403, "The ingest API is switched off: set SI_INGEST_TOKEN on the server to enable it.")
+    known = users.load_users()
+    if not expected and not any(u.api_token_sha256 for u in known.values()):
+        raise ApiError(403, "The ingest API is switched off: set SI_INGEST_TOKEN on the server, or give a user an "
+                            "API token (python -m data users token NAME), to enable it.")
     header = request.headers.get("authorization", "")
     scheme, _, given = header.partition(" ")
     challenge = {"WWW-Authenticate": 'Bearer realm="seller-insights"'}
     if scheme.lower() != "bearer" or not given.strip():
-        raise ApiError(401, "Missing token: send the header 'Authorization: Bearer <SI_INGEST_TOKEN>'.", challenge)
-    if not hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8")):
+        raise ApiError(401, "Missing token: send the header 'Authorization: Bearer <token>'.", challenge)
+    token = given.strip()
+    if expected and hmac.compare_digest(token.encode("utf-8"), expected.encode("utf-8")):
+        return None
+    user = users.user_for_token(token)
+    if user is None:
         raise ApiError(401, "Wrong ingest token.", challenge)
+    return user
+
+
+def _check_grant(pusher: users.User | None, seller_id: str) -> None:
+    """A personal token writes only to the stores its user may see (the same grants as the app)."""
+    if pusher is not None and not pusher.may_see(seller_id):
+        raise ApiError(403, f"The token of {pusher.username!r} may not write to store {seller_id!r}.")
 
 
 async def _read_body(request: Request) -> bytes:
@@ -272,7 +286,7 @@ def _load_result_json(result: Any) -> dict[str, Any]:
 async def ingest(request: Request) -> JSONResponse:
     """POST /api/ingest/{kind}: load pushed rows (JSON records or a CSV/Excel/Parquet body) for one seller."""
     try:
-        _check_token(request)
+        pusher = _check_token(request)
         kind = request.path_params["kind"]
         if kind not in INGEST_KINDS:
             raise ApiError(400, f"Unknown kind {kind[:40]!r}: use one of {', '.join(INGEST_KINDS)}.")
@@ -288,11 +302,13 @@ async def ingest(request: Request) -> JSONResponse:
 
         if content_type == "application/json" or content_type.endswith("+json"):
             records, seller_id = _records_from_json(body, query_seller)
+            _check_grant(pusher, seller_id)
             wh = await run_in_threadpool(open_warehouse)
             result = await run_in_threadpool(ingest_records, wh, records, seller_id=seller_id, kind=kind)
         elif content_type in ("text/csv", "application/csv", "text/plain", "application/octet-stream") \
                 or (filename and content_type not in ("application/x-www-form-urlencoded", "multipart/form-data")):
             seller_id = _valid_seller_id(query_seller, "with ?seller= in the URL")
+            _check_grant(pusher, seller_id)
             if not body:
                 raise ApiError(400, "The body is empty: nothing to load.")
             if not filename:
@@ -317,9 +333,100 @@ async def ingest(request: Request) -> JSONResponse:
     return JSONResponse(_load_result_json(result), status_code=200 if result.status in _OK_STATUSES else 422)
 
 
+# ------------------------------------------------------------------------------------------------------ sign-in
+
+_LOGIN_TEXT = {
+    "ko": {"title": "Seller Insights 로그인", "user": "아이디", "password": "비밀번호", "submit": "로그인",
+           "failed": "아이디 또는 비밀번호가 맞지 않습니다.", "other": "English"},
+    "en": {"title": "Sign in to Seller Insights", "user": "User name", "password": "Password", "submit": "Sign in",
+           "failed": "Wrong user name or password.", "other": "한국어"},
+}
+
+
+def _login_language(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in _LOGIN_TEXT:
+        return asked
+    return "en" if request.headers.get("accept-language", "ko").lower().startswith("en") else "ko"
+
+
+def _safe_next(value: str | None) -> str:
+    """Where to go after signing in: a path on this server only (no //host, no scheme)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+def _login_page(lang: str, next_path: str, failed: bool = False, username: str = "") -> HTMLResponse:
+    from html import escape
+
+    txt = _LOGIN_TEXT[lang]
+    other = "en" if lang == "ko" else "ko"
+    error = f'<p class="err" role="alert">{escape(txt["failed"])}</p>' if failed else ""
+    page = f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(txt["title"])}</title>
+<style>body{{font-family:"Noto Sans KR","Noto Sans CJK KR",system-ui,sans-serif;background:#f4f5f7;margin:0}}
+main{{max-width:360px;margin:12vh auto;background:#fff;padding:32px;border-radius:12px;
+box-shadow:0 1px 4px rgba(0,0,0,.08)}}h1{{font-size:1.3rem;margin:0 0 20px}}label{{display:block;margin:12px 0 4px}}
+input{{width:100%;box-sizing:border-box;padding:10px;border:1px solid #ccd;border-radius:8px;font-size:1rem}}
+button{{margin-top:20px;width:100%;padding:11px;border:0;border-radius:8px;background:#d64545;color:#fff;
+font-size:1rem;cursor:pointer}}.err{{color:#b42318}}.lang{{display:block;margin-top:16px;text-align:right}}</style>
+</head><body><main><h1>{escape(txt["title"])}</h1>{error}
+<form method="post" action="/auth/login"><input type="hidden" name="next" value="{escape(next_path)}">
+<input type="hidden" name="lang" value="{lang}">
+<label for="u">{escape(txt["user"])}</label><input id="u" name="username" autocomplete="username" required
+ value="{escape(username)}" autofocus>
+<label for="p">{escape(txt["password"])}</label><input id="p" name="password" type="password"
+ autocomplete="current-password" required>
+<button type="submit">{escape(txt["submit"])}</button></form>
+<a class="lang" href="/auth/login?lang={other}">{escape(txt["other"])}</a></main></body></html>"""
+    return HTMLResponse(page, status_code=401 if failed else 200,
+                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+
+
+async def login_form(request: Request) -> HTMLResponse:
+    """GET /auth/login: the sign-in form (Korean or English)."""
+    return _login_page(_login_language(request), _safe_next(request.query_params.get("next")))
+
+
+async def login_submit(request: Request) -> Response:
+    """POST /auth/login: check the password (bcrypt), set the signed session cookie, go to the app."""
+    form = await request.form()
+    username = str(form.get("username") or "")[:200]
+    password = str(form.get("password") or "")[:1000]
+    lang = str(form.get("lang") or "ko")
+    lang = lang if lang in _LOGIN_TEXT else "ko"
+    next_path = _safe_next(str(form.get("next") or "/"))
+    user = await run_in_threadpool(users.authenticate, username, password)
+    if user is None:
+        log.info("Sign-in refused for %r", username[:40])
+        return _login_page(lang, next_path, failed=True, username=username)
+    from data import sessions
+
+    response = RedirectResponse(next_path, status_code=303)
+    response.set_cookie(sessions.COOKIE, sessions.issue(user.username), max_age=sessions.LIFETIME_SECONDS,
+                        httponly=True, samesite="lax", path="/",
+                        secure=settings.get("SI_SERVER_URL").startswith("https://"))
+    log.info("Signed in: %s (%s)", user.username, user.role)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    """GET /auth/logout: forget the session cookie, back to the sign-in form."""
+    from data import sessions
+
+    response = RedirectResponse("/auth/login", status_code=303)
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response
+
+
 def api_routes() -> list[Route]:
-    """The HTTP API served beside the pages: GET /api/health and POST /api/ingest/{kind}."""
+    """The HTTP routes served beside the pages: GET /api/health, POST /api/ingest/{kind}, and sign-in
+    (GET/POST /auth/login, GET /auth/logout)."""
     return [
         Route("/api/health", health, methods=["GET"]),
         Route("/api/ingest/{kind}", ingest, methods=["POST"]),
+        Route("/auth/login", login_form, methods=["GET"]),
+        Route("/auth/login", login_submit, methods=["POST"]),
+        Route("/auth/logout", logout, methods=["GET"]),
     ]

@@ -37,6 +37,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SI_SMTP_TLS", "starttls", "SMTP transport security: starttls, ssl or none."),
     Setting("SI_SMTP_SENDER", "seller-insights@localhost", "From address of alert emails."),
     Setting("SI_OUTBOX_DIR", "warehouse/outbox", "Folder for .eml files when no SMTP server is configured."),
+    Setting("SI_DB_MEMORY_LIMIT", "", "Memory the warehouse (and the SQL workspace) may use, e.g. 8GiB. "
+            "Empty: 60 % of this machine's memory."),
+    Setting("SI_DB_THREADS", "", "Threads the warehouse may use. Empty: one per core."),
+    Setting("SI_SESSION_SECRET", "",
+            "Key that signs sign-in cookies. Empty: a random key is kept beside the users file.", secret=True),
+    Setting("SI_USERS_FILE", "warehouse/users.toml",
+            "Who may sign in: roles, granted stores, bcrypt password hashes. Missing: the demo accounts are written."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -30,11 +31,38 @@ class SchemaTooNewError(WarehouseError):
     """The file was written by a newer Seller Insights than this one."""
 
 
+def resource_limits() -> dict[str, str | int]:
+    """Memory and threads of the whole DuckDB instance (the sandbox's queries share it; the configuration is
+    locked after connecting, so these are set here): SI_DB_MEMORY_LIMIT (default: 60 % of this machine's
+    memory) and SI_DB_THREADS (default: DuckDB's, one per core)."""
+    limits: dict[str, str | int] = {}
+    memory = settings.get("SI_DB_MEMORY_LIMIT").strip()
+    if not memory:
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+            memory = f"{max(1, int(total * 0.6 / 2**30))}GiB"
+        except (ValueError, OSError, AttributeError):
+            memory = ""
+    if memory:
+        limits["memory_limit"] = memory
+    threads = settings.get("SI_DB_THREADS").strip()
+    if threads:
+        if not threads.isdigit() or int(threads) < 1:
+            raise WarehouseError(f"SI_DB_THREADS must be a whole number of at least 1, not {threads!r}.")
+        limits["threads"] = int(threads)
+    return limits
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
+        # The whole instance never touches files through DuckDB (ingest reads in Python and hands Arrow over),
+        # so file access is off and the configuration locked: no query can re-enable it (issue 5 sandbox).
         return duckdb.connect(str(path), read_only=read_only,
                               config={"autoinstall_known_extensions": False,
-                                      "autoload_known_extensions": False})
+                                      "autoload_known_extensions": False,
+                                      "enable_external_access": False,
+                                      **resource_limits(),
+                                      "lock_configuration": True})
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():

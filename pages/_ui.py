@@ -23,8 +23,9 @@ from analytics.metrics import (
     metric_help,
     metric_label,
 )
-from data import settings
+from data import settings, users
 from data.ingest import LoadResult, RowProblem
+from data.scope import Scope, ScopedWarehouse
 from data.warehouse import Warehouse, WarehouseError, default_path, open_warehouse
 
 # session_state keys shared by every page (widgets use the same names as their key=)
@@ -33,6 +34,7 @@ SELLER_KEY = "seller_id"
 DATE_RANGE_KEY = "date_range"
 AS_OF_KEY = "as_of_utc"        # optional clock override (tests, demos): naive UTC datetime or ISO text
 FILTERS_KEY = "_filters"
+USER_KEY = "auth_user"          # the signed-in user name (set only by the login form; tests set it directly)
 
 CACHE_TTL_SECONDS = 60
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
@@ -47,10 +49,104 @@ class Filters:
     start_date: date
     end_date: date
     now_utc: datetime            # naive UTC, as stored in the warehouse
+    user: users.User | None = None
 
     @property
     def seller_id(self) -> str | None:
         return self.seller.seller_id if self.seller else None
+
+    @property
+    def ref(self) -> WarehouseRef:
+        """The warehouse as this user may see it: what every page reads through (scoped())."""
+        return WarehouseRef(self.db_path, scope_of(self.user).key)
+
+
+@dataclass(frozen=True)
+class WarehouseRef:
+    """A hashable handle of (warehouse file, the user's scope): cached page functions take it, scoped() opens it."""
+    db_path: str
+    scope_key: tuple[str, ...]
+
+
+def scope_of(user: users.User | None) -> Scope:
+    """The rows a user may see: every seller for admins and analysts granted all, else the granted sellers;
+    nobody signed in sees nothing."""
+    if user is None:
+        return Scope.sellers()
+    return Scope.all_sellers() if user.sees_all else Scope.sellers(user.sellers)
+
+
+_scoped_handles: dict[WarehouseRef, ScopedWarehouse] = {}
+
+
+def scoped(ref: WarehouseRef) -> ScopedWarehouse:
+    """The process-wide warehouse seen through the scope in `ref` (one handle per file and scope)."""
+    wh = open_warehouse(ref.db_path)
+    handle = _scoped_handles.get(ref)
+    if handle is None or handle.warehouse is not wh:
+        scope = Scope.all_sellers() if ref.scope_key == ("*",) else Scope.sellers(ref.scope_key[1:])
+        handle = _scoped_handles[ref] = ScopedWarehouse(wh, scope)
+    return handle
+
+
+# ---------------------------------------------------------------- signing in
+
+def signed_in_user() -> users.User | None:
+    """The signed-in user: from the signed session cookie the /auth/login route set (it survives reloads), or a
+    user name a test put in session_state. Read from the users file on every run, so a removed user is out at once."""
+    from data import sessions
+
+    name = st.session_state.get(USER_KEY)
+    if not name:
+        try:
+            name = sessions.verify(st.context.cookies.get(sessions.COOKIE))
+        except Exception:         # no request context (bare script runs): nobody
+            name = None
+    if not name:
+        return None
+    user = users.load_users().get(name)
+    if user is None:
+        st.session_state.pop(USER_KEY, None)
+    return user
+
+
+def render_login(lang: str) -> None:
+    """The page shown while nobody is signed in: a button to the sign-in form (/auth/login sets the cookie)."""
+    st.title(t("login.title", lang))
+    st.write(t("login.intro", lang))
+    st.link_button(t("login.submit", lang), f"/auth/login?lang={lang}", type="primary", icon=":material/login:")
+    try:
+        known = users.load_users()
+    except users.UsersFileError as exc:
+        st.error(str(exc))
+        return
+    path = users.users_path()
+    if known and _demo_accounts_active(str(path), path.stat().st_mtime):
+        st.info(t("login.demo_accounts", lang))
+
+
+@st.cache_data(show_spinner=False)
+def _demo_accounts_active(path: str, mtime: float) -> bool:
+    return users.uses_demo_accounts(users.load_users(Path(path)))
+
+
+def visible_store_names(filters: Filters) -> list[str]:
+    """Names of every store the signed-in user may see (the scope queries run in)."""
+    return cached_sellers(filters.ref)["name"].to_list()
+
+
+def workspace_warehouse(filters: Filters) -> Warehouse:
+    """The warehouse owner for the signed-in user's own workspace rows (saved queries, history): never store data
+    (those tables have no seller rows, and the user's name is in every query on them)."""
+    if filters.user is None:
+        raise PermissionError("sign in first")
+    return open_warehouse(filters.db_path)
+
+
+def render_user_box(user: users.User, lang: str) -> None:
+    """Who is signed in, their role, and the sign-out button (sidebar)."""
+    st.sidebar.caption(t("login.signed_in_as", lang, name=user.name, role=t(f"role.{user.role}", lang)))
+    st.sidebar.link_button(t("login.sign_out", lang), "/auth/logout", icon=":material/logout:")
 
 
 # ---------------------------------------------------------------- warehouse and clock
@@ -95,33 +191,33 @@ def local_clock_text(tz: str, moment_utc: datetime) -> str:
 # Cached values are frames and plain values only, never cursors.
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def cached_sellers(db_path: str) -> pl.DataFrame:
-    return sellers.list_sellers(open_warehouse(db_path))
+def cached_sellers(ref: WarehouseRef) -> pl.DataFrame:
+    return sellers.list_sellers(scoped(ref))
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def cached_kpi_summary(db_path: str, seller_id: str, now_minute_utc: datetime) -> pl.DataFrame:
-    return kpis.kpi_summary(open_warehouse(db_path), seller_id, now_minute_utc)
+def cached_kpi_summary(ref: WarehouseRef, seller_id: str, now_minute_utc: datetime) -> pl.DataFrame:
+    return kpis.kpi_summary(scoped(ref), seller_id, now_minute_utc)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def cached_revenue_by_day(db_path: str, seller_id: str, start_date: date, end_date: date) -> pl.DataFrame:
-    return kpis.revenue_by_day(open_warehouse(db_path), seller_id, start_date, end_date)
+def cached_revenue_by_day(ref: WarehouseRef, seller_id: str, start_date: date, end_date: date) -> pl.DataFrame:
+    return kpis.revenue_by_day(scoped(ref), seller_id, start_date, end_date)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def cached_table_row_counts(db_path: str, seller_id: str) -> pl.DataFrame:
-    return warehouse_status.table_row_counts(open_warehouse(db_path), seller_id)
+def cached_table_row_counts(ref: WarehouseRef, seller_id: str) -> pl.DataFrame:
+    return warehouse_status.table_row_counts(scoped(ref), seller_id)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def cached_data_freshness(db_path: str, seller_id: str, now_minute_utc: datetime) -> pl.DataFrame:
-    return warehouse_status.data_freshness(open_warehouse(db_path), seller_id, now_minute_utc)
+def cached_data_freshness(ref: WarehouseRef, seller_id: str, now_minute_utc: datetime) -> pl.DataFrame:
+    return warehouse_status.data_freshness(scoped(ref), seller_id, now_minute_utc)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def cached_load_log(db_path: str, seller_id: str) -> pl.DataFrame:
-    return warehouse_status.load_log(open_warehouse(db_path), seller_id, limit=50)
+def cached_load_log(ref: WarehouseRef, seller_id: str) -> pl.DataFrame:
+    return warehouse_status.load_log(scoped(ref), seller_id, limit=50)
 
 
 def minute(moment: datetime) -> datetime:
@@ -143,7 +239,8 @@ def render_filters(lang: str) -> Filters:
     """Seller selector and date range in the sidebar; stores and returns the Filters for the pages."""
     db_path = warehouse_path()
     clock = now_utc()
-    seller_frame = cached_sellers(db_path)
+    user = signed_in_user()
+    seller_frame = cached_sellers(WarehouseRef(db_path, scope_of(user).key))   # only the stores this user may see
     profiles = {row["seller_id"]: sellers.SellerProfile(**row) for row in seller_frame.to_dicts()}
     profile: sellers.SellerProfile | None = None
     if not profiles:
@@ -165,7 +262,9 @@ def render_filters(lang: str) -> Filters:
                                    help=t("sidebar.date_range.help", lang))
     start_date, end_date = _range_bounds(picked, tz, clock)
     filters = Filters(lang=lang, db_path=db_path, seller=profile, start_date=start_date, end_date=end_date,
-                      now_utc=clock)
+                      now_utc=clock, user=user)
+    if user is not None:
+        render_user_box(user, lang)
     st.session_state[FILTERS_KEY] = filters
     return filters
 
@@ -208,10 +307,14 @@ def end_run() -> None:
 
 
 def current_filters() -> Filters:
-    """The Filters app.py stored for this run (pages call this); builds the sidebar when app.py did not run."""
+    """The Filters app.py stored for this run (pages call this); builds the sidebar when app.py did not run.
+    Nobody signed in: the sign-in form instead of the page."""
     filters = st.session_state.get(FILTERS_KEY)
     if filters is None:
         lang = render_language_switch()
+        if signed_in_user() is None:
+            render_login(lang)
+            st.stop()
         prepare_warehouse(lang)
         filters = render_filters(lang)
         end_run()  # this run's filters are the return value; do not leave them for the next run
@@ -219,13 +322,6 @@ def current_filters() -> Filters:
 
 
 # ---------------------------------------------------------------- rendering helpers
-
-def render_coming_soon(page_key: str) -> None:
-    """The placeholder of a page another issue fills: title, 'coming soon', what will come."""
-    lang = current_filters().lang
-    st.title(t(f"page.{page_key}", lang))
-    st.info(f"**{t('common.coming_soon', lang)}** — {t(f'soon.{page_key}', lang)}")
-
 
 def render_kpi_tiles(summary: pl.DataFrame, currency: str, lang: str) -> None:
     """One row of st.metric tiles per period (today, 7 days, 30 days), with deltas and metric definitions."""
@@ -258,8 +354,14 @@ def column_config(columns: list[str], lang: str) -> dict[str, object]:
     return {c: st.column_config.Column(t(f"col.{c}", lang)) for c in columns if f"col.{c}" in STRINGS}
 
 
-def warehouse(filters: Filters) -> Warehouse:
-    """The process-wide warehouse owner app.py opened for this run (for the uploader's writes)."""
+def warehouse(filters: Filters, seller_id: str | None = None) -> Warehouse:
+    """The process-wide warehouse owner, for writes to one store (`seller_id`, default the selected one): only
+    a store the signed-in user may see, or any for an admin (PermissionError otherwise; reads go through
+    scoped())."""
+    target = seller_id or filters.seller_id
+    user = filters.user
+    if user is None or target is None or not (user.role == "admin" or user.may_see(target)):
+        raise PermissionError(f"not allowed to write to store {target!r}")
     return open_warehouse(filters.db_path)
 
 

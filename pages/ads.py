@@ -8,7 +8,6 @@ from analytics import ads
 from analytics.i18n import STRINGS, t
 from analytics.metrics import METRICS, format_metric_value, format_money, metric_help, metric_label
 from analytics.period import report_period
-from data.warehouse import open_warehouse
 from pages import _ui
 
 TILES = (("ad_spend", "spend", "spend_prev"), ("ad_conversion_revenue", "conversion_revenue", "conversion_revenue_prev"),
@@ -26,9 +25,9 @@ TABLE_COLUMNS = ("spend", "spend_change_pct", "impressions", "clicks", "ctr", "c
 
 
 @st.cache_data(ttl=_ui.CACHE_TTL_SECONDS, show_spinner=False)
-def cached_ads_analysis(db_path: str, seller_id: str, start_date: date, end_date: date,
+def cached_ads_analysis(ref: _ui.WarehouseRef, seller_id: str, start_date: date, end_date: date,
                         now_minute_utc: datetime) -> ads.AdsAnalysis:
-    wh = open_warehouse(db_path)
+    wh = _ui.scoped(ref)
     period = report_period(wh, seller_id, start=start_date, end=end_date, as_of=now_minute_utc)
     return ads.analyse_ads(wh, period)
 
@@ -66,7 +65,7 @@ if filters.seller is None:
 
 seller = filters.seller
 cur = seller.currency
-analysis = cached_ads_analysis(filters.db_path, seller.seller_id, filters.start_date, filters.end_date,
+analysis = cached_ads_analysis(filters.ref, seller.seller_id, filters.start_date, filters.end_date,
                                _ui.minute(filters.now_utc))
 prev = analysis.period.previous()
 st.caption(t("ads.as_of", lang, name=seller.name, start=filters.start_date.isoformat(),

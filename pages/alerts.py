@@ -10,7 +10,6 @@ from alerts import alert_text, checks, jobs, notify, store
 from alerts.email import EmailConfigError
 from alerts.rules import SENSITIVITIES
 from analytics.i18n import t
-from data.warehouse import open_warehouse
 from pages import _ui
 
 SNOOZES = ("none", "1", "7", "30")
@@ -22,7 +21,8 @@ if filters.seller is None:
     st.info(t("sidebar.no_sellers", lang))
     st.stop()
 seller = filters.seller
-wh = open_warehouse(filters.db_path)
+wh = _ui.scoped(filters.ref)                # reads: only the stores this user may see
+owner = _ui.warehouse(filters)              # writes: this store's alert settings and alerts (checked access)
 now = filters.now_utc          # the app's clock (an ?as_of= moment when one is given)
 settings = store.load_settings(wh, seller.seller_id)
 st.caption(t("alerts.caption", lang, name=seller.name, tz=seller.timezone))
@@ -54,9 +54,9 @@ with st.expander(t("alerts.settings", lang), expanded=not settings.recipients):
         intraday = st.checkbox(t("alerts.intraday", lang), settings.intraday_enabled, key="alerts_intraday")
         if st.form_submit_button(t("alerts.save", lang)):
             try:
-                store.save_settings(wh, store.AlertSettings(seller.seller_id, store.parse_recipients(recipients),
+                store.save_settings(owner, store.AlertSettings(seller.seller_id, store.parse_recipients(recipients),
                                                             language, digest_time.strip(), intraday))
-                jobs.resync(wh)
+                jobs.resync(owner)
                 st.success(t("alerts.saved", lang))
                 settings = store.load_settings(wh, seller.seller_id)
             except ValueError as exc:
@@ -66,13 +66,13 @@ left, right = st.columns(2)
 if left.button(t("alerts.test_email", lang), key="alerts_test_email"):
     if not settings.recipients:
         st.info(t("alerts.no_recipients", lang))
-    report = notify.send_test_email(wh, seller.seller_id, now)
+    report = notify.send_test_email(owner, seller.seller_id, now)
     (st.success if report.status in ("sent", "outbox") else st.error)(
         t("alerts.test_sent", lang, status=alert_text.pick(alert_text.STATUS.get(report.status, (report.status,) * 2),
                                                            lang), detail=report.detail))
 if right.button(t("alerts.check_now", lang), key="alerts_check_now"):
-    new = sum(len(checks.run_check(wh, seller.seller_id, now, kind).new_keys) for kind in ("daily", "intraday"))
-    sent = notify.deliver_due(wh, now, seller.seller_id)
+    new = sum(len(checks.run_check(owner, seller.seller_id, now, kind).new_keys) for kind in ("daily", "intraday"))
+    sent = notify.deliver_due(owner, now, seller.seller_id)
     st.success(t("alerts.checked", lang, new=new, sent=len(sent)))
 
 # ---------------------------------------------------------------- rules
@@ -97,7 +97,7 @@ with st.form("alert_rules"):
     if st.form_submit_button(t("alerts.save_rules", lang)):
         for rid, (enabled, sensitivity, snooze, muted_until) in chosen.items():
             until = muted_until if snooze == "none" else now + timedelta(days=int(snooze))
-            store.save_rule(wh, seller.seller_id, rid, enabled=enabled, sensitivity=sensitivity, muted_until=until)
+            store.save_rule(owner, seller.seller_id, rid, enabled=enabled, sensitivity=sensitivity, muted_until=until)
         st.success(t("alerts.saved", lang))
 
 # ---------------------------------------------------------------- history
@@ -128,14 +128,14 @@ if alert is not None:
         st.markdown(f"**{t('alerts.why', lang)}**\n\n" + "\n".join(f"- {line}" for line in lines))
     b1, b2, b3 = st.columns(3)
     if b1.button(t("alerts.ack", lang), key="alerts_ack"):
-        store.set_status(wh, key, "acknowledged", now)
+        store.set_status(owner, key, "acknowledged", now)
         st.success(t("alerts.status_changed", lang, status=alert_text.pick(alert_text.STATUS["acknowledged"], lang)))
     if b2.button(t("alerts.not_anomaly", lang), key="alerts_not_anomaly"):
-        store.set_status(wh, key, "not_anomaly", now)
+        store.set_status(owner, key, "not_anomaly", now)
         st.success(t("alerts.status_changed", lang, status=alert_text.pick(alert_text.STATUS["not_anomaly"], lang)))
     if alert["status"] == "failed" and b3.button(t("alerts.resend", lang), key="alerts_resend"):
-        notify.resend(wh, key, now)
-        report = notify.deliver_alert(wh, key, now)
+        notify.resend(owner, key, now)
+        report = notify.deliver_alert(owner, key, now)
         st.info(t("alerts.status_changed", lang, status=alert_text.pick(
             alert_text.STATUS.get(report.status, (report.status,) * 2), lang)))
     log = store.delivery_log(wh, key=key)

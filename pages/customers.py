@@ -6,7 +6,6 @@ from analytics import customers
 from analytics.i18n import t
 from analytics.metrics import format_metric_value, format_money, metric_help, metric_label
 from analytics.period import ReportPeriod
-from data.warehouse import open_warehouse
 from pages import _ui
 
 HORIZON_KEY = "customers_horizon_days"
@@ -25,7 +24,7 @@ st.caption(t("customers.caption", lang, name=seller.name, start=filters.start_da
              tz=seller.timezone, currency=currency))
 
 # analytics caches the heavy part until the data changes (analytics.result_cache), without copying it
-wh = open_warehouse(filters.db_path)
+wh = _ui.scoped(filters.ref)
 period = ReportPeriod(seller.seller_id, seller.timezone, currency, filters.start_date, filters.end_date,
                       _ui.minute(filters.now_utc))
 insights = customers.customer_insights(wh, period)

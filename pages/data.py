@@ -77,7 +77,7 @@ if upload is not None:
         if st.button(t("data.upload.load", lang), key="data_load", type="primary", disabled=seller_id is None):
             bar = st.progress(0.0, text=t("data.upload.progress", lang, done=0))
             try:
-                result = ingest_bytes(_ui.warehouse(filters), content, filename=upload.name, seller_id=seller_id,
+                result = ingest_bytes(_ui.warehouse(filters, seller_id), content, filename=upload.name, seller_id=seller_id,
                                       kind=kind, fmt=load_format, mapping=mapping, skip_invalid=skip_invalid,
                                       progress=_ui.progress_reporter(bar, lang))
             except WarehouseError as exc:
@@ -107,16 +107,16 @@ if filters.seller_id is not None:
     counts_col, fresh_col = st.columns(2)
     with counts_col:
         st.header(t("data.tables.header", lang))
-        counts = _ui.cached_table_row_counts(filters.db_path, filters.seller_id)
+        counts = _ui.cached_table_row_counts(filters.ref, filters.seller_id)
         st.dataframe(counts, column_config=_ui.column_config(counts.columns, lang), key="data_counts",
                      hide_index=True)
     with fresh_col:
         st.header(t("data.freshness.header", lang), help=t("data.freshness.help", lang))
-        freshness = _ui.cached_data_freshness(filters.db_path, filters.seller_id, clock)
+        freshness = _ui.cached_data_freshness(filters.ref, filters.seller_id, clock)
         st.dataframe(freshness, column_config=_ui.column_config(freshness.columns, lang), key="data_freshness",
                      hide_index=True)
     st.header(t("data.loads.header", lang))
-    loads = _ui.cached_load_log(filters.db_path, filters.seller_id)
+    loads = _ui.cached_load_log(filters.ref, filters.seller_id)
     if loads.height == 0:
         st.caption(t("data.loads.empty", lang))
     else:

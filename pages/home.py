@@ -11,14 +11,13 @@ from analytics.i18n import t
 from analytics.kpis import plot_revenue_by_day, revenue_range_totals
 from analytics.metrics import format_money, metric_help
 from analytics.period import report_period
-from data.warehouse import open_warehouse
 from pages import _ui
 
 
 @st.cache_data(ttl=_ui.CACHE_TTL_SECONDS, show_spinner=False)
-def cached_digest(db_path: str, seller_id: str, now_minute_utc: datetime) -> dict[str, Any]:
+def cached_digest(ref: _ui.WarehouseRef, seller_id: str, now_minute_utc: datetime) -> dict[str, Any]:
     """The digest report (plain JSON) at this minute; the sidebar's date range does not change it."""
-    wh = open_warehouse(db_path)
+    wh = _ui.scoped(ref)
     return digest.report(wh, report_period(wh, seller_id, as_of=now_minute_utc))
 
 
@@ -53,15 +52,15 @@ seller = filters.seller
 st.caption(t("home.as_of", lang, name=seller.name, tz=seller.timezone,
              now=_ui.local_clock_text(seller.timezone, filters.now_utc)))
 
-render_digest(cached_digest(filters.db_path, seller.seller_id, _ui.minute(filters.now_utc)), seller.currency, lang)
+render_digest(cached_digest(filters.ref, seller.seller_id, _ui.minute(filters.now_utc)), seller.currency, lang)
 
 st.divider()
-summary = _ui.cached_kpi_summary(filters.db_path, seller.seller_id, _ui.minute(filters.now_utc))
+summary = _ui.cached_kpi_summary(filters.ref, seller.seller_id, _ui.minute(filters.now_utc))
 _ui.render_kpi_tiles(summary, seller.currency, lang)
 
 st.divider()
 st.subheader(t("home.chart.header", lang))
-daily = _ui.cached_revenue_by_day(filters.db_path, seller.seller_id, filters.start_date, filters.end_date)
+daily = _ui.cached_revenue_by_day(filters.ref, seller.seller_id, filters.start_date, filters.end_date)
 totals = revenue_range_totals(daily)
 st.caption(t("home.chart.total", lang, start=filters.start_date.isoformat(), end=filters.end_date.isoformat(),
              revenue=format_money(totals["revenue"], seller.currency), orders=f"{totals['order_count']:,}"))

@@ -9,7 +9,6 @@ from analytics import product_forecast, products
 from analytics.i18n import t
 from analytics.metrics import format_delta, format_metric_value, format_money, metric_help, metric_label
 from analytics.period import ReportPeriod
-from data.warehouse import open_warehouse
 from pages import _ui
 
 # the columns each table shows, in order
@@ -48,16 +47,16 @@ TILES = (("revenue", "product_revenue"), ("units", "product_units"), ("orders", 
 
 
 @st.cache_data(ttl=_ui.CACHE_TTL_SECONDS, show_spinner=False)
-def cached_overview(db_path: str, seller_id: str, tz: str, currency: str, start: date, end: date,
+def cached_overview(ref: _ui.WarehouseRef, seller_id: str, tz: str, currency: str, start: date, end: date,
                     as_of_minute: datetime) -> dict[str, object]:
     period = ReportPeriod(seller_id, tz, currency, start, end, as_of_minute)
-    return products.products_overview(open_warehouse(db_path), period)
+    return products.products_overview(_ui.scoped(ref), period)
 
 
 @st.cache_data(ttl=_ui.CACHE_TTL_SECONDS, show_spinner=False)
-def cached_forecast(db_path: str, seller_id: str, tz: str, as_of_minute: datetime,
+def cached_forecast(ref: _ui.WarehouseRef, seller_id: str, tz: str, as_of_minute: datetime,
                     sku: str) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, object]]:
-    return product_forecast.product_demand_forecast(open_warehouse(db_path), seller_id, tz, as_of_minute, sku)
+    return product_forecast.product_demand_forecast(_ui.scoped(ref), seller_id, tz, as_of_minute, sku)
 
 
 def column_config(columns: list[str], currency: str, lang: str) -> dict[str, object]:
@@ -99,7 +98,7 @@ if filters.seller is None:
     st.stop()
 seller = filters.seller
 as_of = _ui.minute(filters.now_utc)
-overview = cached_overview(filters.db_path, seller.seller_id, seller.timezone, seller.currency, filters.start_date,
+overview = cached_overview(filters.ref, seller.seller_id, seller.timezone, seller.currency, filters.start_date,
                            filters.end_date, as_of)
 previous = ReportPeriod(seller.seller_id, seller.timezone, seller.currency, filters.start_date, filters.end_date,
                         as_of).previous()
@@ -197,7 +196,7 @@ with tabs[5]:
         names = dict(zip(reorder["sku"].to_list(), reorder["product_name"].to_list(), strict=True))
         sku = st.selectbox(t("products.reorder.pick", lang), list(names), format_func=lambda s: f"{names[s]} ({s})",
                            key="products_forecast_sku")
-        history, forecast, fit = cached_forecast(filters.db_path, seller.seller_id, seller.timezone, as_of, sku)
+        history, forecast, fit = cached_forecast(filters.ref, seller.seller_id, seller.timezone, as_of, sku)
         st.plotly_chart(product_forecast.plot_demand_forecast(
             history, forecast, t("products.chart.forecast_title", lang, name=names[sku]), lang),
             key="products_forecast_chart")

@@ -8,7 +8,6 @@ import streamlit as st
 from analytics import realtime
 from analytics.i18n import t
 from analytics.metrics import KPI_METRICS, format_delta, format_metric_value, metric_help, metric_label
-from data.warehouse import open_warehouse
 from pages import _ui
 
 REFRESH_SECONDS = (5, 10, 30, 60)   # the live part re-reads the warehouse this often (first = default)
@@ -16,15 +15,15 @@ HISTORY_TTL_SECONDS = 60            # complete past days change only when data i
 
 
 @st.cache_data(ttl=HISTORY_TTL_SECONDS, show_spinner=False)
-def cached_history(db_path: str, seller_id: str, tz: str, today: date) -> pl.DataFrame:
-    return realtime.history_hourly(open_warehouse(db_path), seller_id, tz, today)
+def cached_history(ref: _ui.WarehouseRef, seller_id: str, tz: str, today: date) -> pl.DataFrame:
+    return realtime.history_hourly(_ui.scoped(ref), seller_id, tz, today)
 
 
-def live_snapshot(db_path: str, seller_id: str, tz: str, now_utc: datetime) -> realtime.RealtimeSnapshot:
+def live_snapshot(ref: _ui.WarehouseRef, seller_id: str, tz: str, now_utc: datetime) -> realtime.RealtimeSnapshot:
     """Today's numbers read now (never cached: a pushed order must show on the next refresh)."""
     clock = realtime.realtime_clock(tz, now_utc)
-    return realtime.realtime_snapshot(open_warehouse(db_path), seller_id, now_utc,
-                                      history=cached_history(db_path, seller_id, tz, clock.today))
+    return realtime.realtime_snapshot(_ui.scoped(ref), seller_id, now_utc,
+                                      history=cached_history(ref, seller_id, tz, clock.today))
 
 
 def render_tiles(snap: realtime.RealtimeSnapshot, lang: str) -> None:
@@ -54,7 +53,7 @@ refresh = st.selectbox(t("realtime.refresh", lang), REFRESH_SECONDS, key="realti
 @st.fragment(run_every=refresh)
 def live_part() -> None:
     now = _ui.now_utc()  # re-read on every refresh: the clock moves on while the page is open
-    snap = live_snapshot(filters.db_path, seller.seller_id, seller.timezone, now)
+    snap = live_snapshot(filters.ref, seller.seller_id, seller.timezone, now)
     st.caption(t("realtime.as_of", lang, name=seller.name, tz=seller.timezone,
                  now=_ui.local_clock_text(seller.timezone, now), seconds=refresh))
     render_tiles(snap, lang)

@@ -8,7 +8,6 @@ from analytics import keywords, traffic
 from analytics.i18n import STRINGS, t
 from analytics.metrics import format_delta, format_metric_value, metric_help, metric_label
 from analytics.period import ReportPeriod, report_period
-from data.warehouse import open_warehouse
 from pages import _ui
 
 TILES = (("visitors", "sessions"), ("traffic_converted_sessions", "converted_sessions"),
@@ -19,19 +18,19 @@ KEYWORD_COLUMNS = ("keyword", "sessions", "order_count", "conversion", "conversi
                    "previous_conversion", "conversion_change_pp", "flagged")
 
 
-def _period(db_path: str, seller_id: str, start: date, end: date, as_of: datetime) -> ReportPeriod:
-    return report_period(open_warehouse(db_path), seller_id, start=start, end=end, as_of=as_of)
+def _period(ref: _ui.WarehouseRef, seller_id: str, start: date, end: date, as_of: datetime) -> ReportPeriod:
+    return report_period(_ui.scoped(ref), seller_id, start=start, end=end, as_of=as_of)
 
 
 @st.cache_data(ttl=_ui.CACHE_TTL_SECONDS, show_spinner=False)
-def cached_traffic(db_path: str, seller_id: str, start: date, end: date, as_of: datetime) -> traffic.TrafficOverview:
-    return traffic.traffic_overview(open_warehouse(db_path), _period(db_path, seller_id, start, end, as_of))
+def cached_traffic(ref: _ui.WarehouseRef, seller_id: str, start: date, end: date, as_of: datetime) -> traffic.TrafficOverview:
+    return traffic.traffic_overview(_ui.scoped(ref), _period(ref, seller_id, start, end, as_of))
 
 
 @st.cache_data(ttl=_ui.CACHE_TTL_SECONDS, show_spinner=False)
-def cached_keywords(db_path: str, seller_id: str, start: date, end: date,
+def cached_keywords(ref: _ui.WarehouseRef, seller_id: str, start: date, end: date,
                     as_of: datetime) -> keywords.KeywordAnalysis:
-    return keywords.keyword_analysis(open_warehouse(db_path), _period(db_path, seller_id, start, end, as_of))
+    return keywords.keyword_analysis(_ui.scoped(ref), _period(ref, seller_id, start, end, as_of))
 
 
 def column_config(columns: tuple[str, ...], lang: str, currency: str) -> dict[str, object]:
@@ -120,9 +119,9 @@ if filters.seller is None:
     st.stop()
 seller = filters.seller
 as_of = _ui.minute(filters.now_utc)
-overview = cached_traffic(filters.db_path, seller.seller_id, filters.start_date, filters.end_date, as_of)
-analysis = cached_keywords(filters.db_path, seller.seller_id, filters.start_date, filters.end_date, as_of)
-period = _period(filters.db_path, seller.seller_id, filters.start_date, filters.end_date, as_of).previous()
+overview = cached_traffic(filters.ref, seller.seller_id, filters.start_date, filters.end_date, as_of)
+analysis = cached_keywords(filters.ref, seller.seller_id, filters.start_date, filters.end_date, as_of)
+period = _period(filters.ref, seller.seller_id, filters.start_date, filters.end_date, as_of).previous()
 st.caption(t("traffic.caption", lang, name=seller.name, start=filters.start_date.isoformat(),
              end=filters.end_date.isoformat(), prev_start=period.start_date.isoformat(),
              prev_end=period.end_date.isoformat()))

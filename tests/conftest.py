@@ -20,9 +20,24 @@ if str(ROOT) not in sys.path:
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(scope="session")
+def users_file_template(tmp_path_factory) -> Path:
+    """The demo accounts' users file, hashed once per session (bcrypt is slow on purpose)."""
+    from data.users import demo_users, save_users
+
+    path = tmp_path_factory.mktemp("users") / "users.toml"
+    save_users(demo_users(), path)
+    return path
+
+
 @pytest.fixture(autouse=True)
-def _isolated_settings(tmp_path, monkeypatch):
-    """Every test gets its own settings: no secrets file, warehouse and rejects in tmp_path."""
+def _isolated_settings(tmp_path, monkeypatch, users_file_template):
+    """Every test gets its own settings: no secrets file, warehouse, rejects, outbox and users in tmp_path."""
+    import shutil
+
+    users_file = tmp_path / "users.toml"
+    shutil.copy(users_file_template, users_file)
+    monkeypatch.setenv("SI_USERS_FILE", str(users_file))
     monkeypatch.setenv("SI_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
     monkeypatch.setenv("SI_DB_PATH", str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv("SI_REJECTS_DIR", str(tmp_path / "rejects"))

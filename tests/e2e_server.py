@@ -72,6 +72,7 @@ def server_env(tmp_dir: Path, db_path: Path, token: str | None, seed: int, base_
         "SI_SECRETS_FILE": str(tmp_dir / "no-secrets.toml"),
         "SI_REJECTS_DIR": str(tmp_dir / "rejects"),
         "SI_OUTBOX_DIR": str(tmp_dir / "outbox"),
+        "SI_USERS_FILE": str(tmp_dir / "users.toml"),
         "SI_SERVER_URL": base_url,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "PYTHONUNBUFFERED": "1",
@@ -136,3 +137,13 @@ def running_server(tmp_dir: Path, *, token: str | None = TEST_TOKEN, seed: int =
         yield server
     finally:
         server.stop()
+
+
+def sign_in(page, base_url: str, username: str = "admin", password: str = "admin-demo") -> None:
+    """Through the real sign-in form (/auth/login) in a Playwright page: it sets the signed session cookie and
+    sends the browser to the app (the demo accounts, data/users.py)."""
+    page.goto(base_url + "/auth/login", wait_until="domcontentloaded")
+    page.fill("#u", username)
+    page.fill("#p", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(base_url + "/", wait_until="domcontentloaded")

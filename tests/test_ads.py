@@ -345,6 +345,7 @@ def test_ads_page_widgets_and_numbers_equal_the_json(demo_db):
 
     result = _run_json(demo_db, "petshop_kr", lang="ko")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["auth_user"] = "admin"          # signed in (the login form is tested in test_access.py)
     at.session_state["as_of_utc"] = "2026-11-20T05:00:00"
     at.run()
     at.switch_page("pages/ads.py").run()

@@ -29,6 +29,7 @@ def outbox(tmp_path, monkeypatch):
 @pytest.fixture
 def page(demo_db, outbox):
     app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state["auth_user"] = "admin"          # signed in (the login form is tested in test_access.py)
     app.session_state["as_of_utc"] = AS_OF
     app.run()
     app.switch_page("pages/alerts.py").run()

@@ -12,17 +12,18 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 AS_OF = "2026-11-20T05:00:00"     # the demo store's "now" (tests/conftest.py builds it with this clock)
-PAGES = ("home", "realtime", "products", "traffic", "ads", "customers", "alerts", "explore", "data")
+PAGES = ("home", "realtime", "products", "traffic", "ads", "customers", "alerts", "explore", "data", "admin")
 TITLES = {"ko": {"home": "홈", "realtime": "실시간", "products": "상품", "traffic": "방문·키워드", "ads": "광고",
-                 "customers": "고객", "alerts": "알림", "explore": "탐색 (SQL)", "data": "데이터"},
+                 "customers": "고객", "alerts": "알림", "explore": "탐색 (SQL)", "data": "데이터", "admin": "관리"},
           "en": {"home": "Home", "realtime": "Real-time", "products": "Products", "traffic": "Traffic & keywords",
                  "ads": "Ads", "customers": "Customers", "alerts": "Alerts", "explore": "Explore (SQL)",
-                 "data": "Data"}}
+                 "data": "Data", "admin": "Admin"}}
 
 
 @pytest.fixture
 def at(demo_db):
     app = AppTest.from_file(APP, default_timeout=60)
+    app.session_state["auth_user"] = "admin"          # signed in (the login form is tested in test_access.py)
     app.session_state["as_of_utc"] = AS_OF
     return app.run()
 
@@ -49,13 +50,6 @@ def test_every_page_renders_in_both_languages(at):
             assert _titles(at) == [TITLES[lang][page]], (lang, page)
 
 
-def test_placeholder_pages_say_what_will_come(at):
-    at.switch_page("pages/explore.py").run()
-    assert "준비 중입니다" in at.info[0].value and "SQL" in at.info[0].value
-    at.radio(key="lang").set_value("en").run()
-    assert "Coming soon" in at.info[0].value and "SQL" in at.info[0].value
-
-
 def test_language_switch_changes_labels(at):
     assert at.session_state["lang"] == "ko"                      # SI_LANGUAGE default
     assert _titles(at) == ["홈"]
@@ -79,6 +73,7 @@ def test_language_switch_changes_labels(at):
 def test_language_default_comes_from_settings(demo_db, monkeypatch):
     monkeypatch.setenv("SI_LANGUAGE", "en")
     app = AppTest.from_file(APP, default_timeout=60)
+    app.session_state["auth_user"] = "admin"          # signed in (the login form is tested in test_access.py)
     app.session_state["as_of_utc"] = AS_OF
     app.run()
     assert not app.exception
@@ -221,6 +216,7 @@ def test_a_page_run_without_app_py_builds_its_own_sidebar(demo_db, legacy_pages_
     # Streamlit's legacy pages/ mode runs the page file alone (unpatched AppTest reruns; a server's very
     # first request can too): the page must still get the warehouse and filters, not stale ones.
     app = AppTest.from_file(APP, default_timeout=60)
+    app.session_state["auth_user"] = "admin"          # signed in (the login form is tested in test_access.py)
     app.session_state["as_of_utc"] = AS_OF
     app.run()
     app.selectbox(key="seller_id").set_value("outdoor_us").run()

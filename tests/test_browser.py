@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from e2e_server import ROOT, running_server
+from e2e_server import ROOT, running_server, sign_in
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -33,21 +33,29 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser_page(server, tmp_path_factory):
+def playwright_driver():
+    """One Playwright driver for the module (a second sync driver in the same thread is refused)."""
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
         pytest.fail("SI_REQUIRE_BROWSER is set but /usr/bin/chromium is missing: apt-get install chromium")
     with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000}, locale="ko-KR")
-        page = context.pages[0] if context.pages else context.new_page()
-        page.set_default_timeout(RENDER_TIMEOUT_MS)
-        try:
-            yield page
-        finally:
-            context.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser_page(server, tmp_path_factory, playwright_driver):
+    p = playwright_driver
+    context = p.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
+        args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000}, locale="ko-KR")
+    page = context.pages[0] if context.pages else context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT_MS)
+    sign_in(page, server.base_url, "admin", "admin-demo")   # the session cookie lasts for the whole module
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def wait_until_rendered(page, heading: str | None = None) -> None:
@@ -110,7 +118,7 @@ def test_a_first_visit_straight_to_a_page_keeps_the_navigation(server, browser_p
     page.goto(server.base_url + "/products", wait_until="domcontentloaded")
     wait_until_rendered(page, "상품")
     titles = [title for title, _ in nav_links(page)]
-    assert titles == ["홈", "실시간", "상품", "방문·키워드", "광고", "고객", "알림", "탐색 (SQL)", "데이터"], titles
+    assert titles == ["홈", "실시간", "상품", "방문·키워드", "광고", "고객", "알림", "탐색 (SQL)", "데이터", "관리"], titles
     assert crash_boxes(page) == []
 
 
@@ -182,3 +190,41 @@ def test_alerts_page_runs_the_scheduler_sends_a_test_email_and_checks_now(server
     wait_until_rendered(page, heading="알림")
     assert crash_boxes(page) == []
     screenshot(page, "50_alerts")
+
+
+@pytest.mark.parametrize(("username", "password", "sees", "hidden"), [
+    ("petshop", "petshop-demo", ["멍냥마켓"], ["오늘의원두", "Trailhead Gear"]),
+    ("analyst", "analyst-demo", ["멍냥마켓", "오늘의원두"], ["Trailhead Gear"]),
+])
+def test_a_seller_and_an_analyst_sign_in_and_see_only_their_stores(server, tmp_path_factory, playwright_driver,
+                                                                    username, password, sees, hidden):
+    """A fresh browser: the app sends it to sign in; after signing in the store list holds only the granted
+    stores, and signing out ends the session."""
+    p = playwright_driver
+    context = p.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp(f"profile-{username}")), executable_path=str(CHROMIUM), headless=True,
+        args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000}, locale="ko-KR")
+    page = context.pages[0] if context.pages else context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT_MS)
+    try:
+        page.goto(server.base_url + "/", wait_until="domcontentloaded")
+        wait_until_rendered(page, heading="로그인")                     # signed out: only the sign-in page
+        assert page.locator('[data-testid="stMetricLabel"]').count() == 0
+        sign_in(page, server.base_url, username, password)
+        wait_until_rendered(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="스토어").first.click()
+        options = page.get_by_role("option").all_inner_texts()
+        page.keyboard.press("Escape")
+        assert sorted(options) == sorted(sees), options
+        for name in hidden:
+            assert name not in page.locator("body").inner_text()
+        screenshot(page, f"60_signed_in_{username}")
+        page.goto(server.base_url + "/explore", wait_until="domcontentloaded")
+        wait_until_rendered(page, heading="탐색 (SQL)")
+        assert crash_boxes(page) == []
+        page.goto(server.base_url + "/auth/logout", wait_until="domcontentloaded")
+        page.goto(server.base_url + "/", wait_until="domcontentloaded")
+        wait_until_rendered(page, heading="로그인")
+    finally:
+        context.close()

@@ -169,6 +169,7 @@ def test_demo_store_report_and_p_alive_of_lapsed_vs_recent_regulars(demo_db):
 
 def test_page_with_horizon_slider_matches_the_json_report(demo_db):
     at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["auth_user"] = "admin"          # signed in (the login form is tested in test_access.py)
     at.session_state["as_of_utc"] = AS_OF
     at.session_state["lang"] = "en"
     at.run()

@@ -224,6 +224,7 @@ def test_home_page_shows_the_digest_equal_to_the_report(demo_db):
     finally:
         wh.close()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["auth_user"] = "admin"          # signed in (the login form is tested in test_access.py)
     at.session_state["as_of_utc"] = AS_OF.isoformat()
     at.run()
     assert not at.exception

@@ -67,5 +67,7 @@ def test_dynamic_keys_exist_for_every_kind_format_period_and_page():
         assert f"format.{fmt}" in STRINGS
     for period in KPI_PERIODS:
         assert f"period.{period}" in STRINGS and f"delta.{period}" in STRINGS
-    for page in ("realtime", "products", "traffic", "ads", "customers", "alerts", "explore"):
-        assert f"soon.{page}" in STRINGS and f"page.{page}" in STRINGS
+    for page in ("home", "realtime", "products", "traffic", "ads", "customers", "alerts", "explore", "data"):
+        assert f"page.{page}" in STRINGS
+    for role in ("seller", "analyst", "admin"):
+        assert f"role.{role}" in STRINGS

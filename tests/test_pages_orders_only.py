@@ -44,6 +44,7 @@ def orders_only_db(tmp_path, monkeypatch) -> Path:
 ])
 def test_every_page_renders_for_an_orders_only_shop(orders_only_db, seller, as_of):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["auth_user"] = "admin"          # signed in (the login form is tested in test_access.py)
     at.session_state["as_of_utc"] = as_of
     at.run()
     assert not at.exception

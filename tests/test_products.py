@@ -323,6 +323,7 @@ def test_cli_prints_the_report_as_json(demo_db, capsys):
 
 def test_page_tabs_widgets_and_numbers_equal_the_report(demo_db):
     at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["auth_user"] = "admin"          # signed in (the login form is tested in test_access.py)
     at.session_state["as_of_utc"] = AS_OF
     at.run()
     at.switch_page("pages/products.py").run()

@@ -331,6 +331,8 @@ def test_page_shows_the_report_numbers_and_reacts_to_widgets(demo_db, report_jso
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+    at.session_state["auth_user"] = "admin"          # signed in (the login form is tested in test_access.py)
     at.session_state["as_of_utc"] = AS_OF
     at.run()
     at.switch_page("pages/realtime.py").run()
@@ -366,7 +368,7 @@ def test_page_shows_the_report_numbers_and_reacts_to_widgets(demo_db, report_jso
 @pytest.mark.browser
 def test_a_pushed_order_shows_on_the_open_page_within_10_seconds(tmp_path):
     import httpx
-    from e2e_server import running_server
+    from e2e_server import running_server, sign_in
     from test_browser import CHROMIUM, CHROMIUM_ARGS
 
     from data.demo import build_demo
@@ -385,6 +387,7 @@ def test_a_pushed_order_shows_on_the_open_page_within_10_seconds(tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(90_000)
+            sign_in(page, server.base_url)
             page.goto(server.base_url + "/realtime", wait_until="domcontentloaded")
             page.locator('[data-testid="stMain"] h1').filter(has_text="실시간").wait_for(state="visible")
             page.locator('[data-testid="stTable"]').first.wait_for(state="visible")

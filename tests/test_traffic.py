@@ -262,6 +262,7 @@ def test_page_numbers_equal_the_json_report_and_widgets_work(demo_db):
 
     result = _run("traffic", "--seller", "petshop_kr", "--as-of", "2026-11-20 14:00", "--json", "--db", str(demo_db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["auth_user"] = "admin"          # signed in (the login form is tested in test_access.py)
     at.session_state["as_of_utc"] = "2026-11-20T05:00:00"
     at.run()
     at.switch_page("pages/traffic.py").run()
@@ -303,6 +304,8 @@ def test_other_store_and_empty_range_on_the_page(demo_db):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+    at.session_state["auth_user"] = "admin"          # signed in (the login form is tested in test_access.py)
     at.session_state["as_of_utc"] = "2026-11-20T05:00:00"
     at.run()
     at.switch_page("pages/traffic.py").run()

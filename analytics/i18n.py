@@ -62,6 +62,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "explore.rows": {"ko": "{rows}행 중 {shown}행 표시 · {seconds}초", "en": "{shown} of {rows} rows shown · {seconds} s"},
     "explore.truncated": {"ko": "(최대 {cap}행에서 잘림)", "en": "(cut at the {cap}-row limit)"},
     "explore.chart": {"ko": "차트", "en": "Chart"},
+    "explore.stream_hint": {"ko": "결과가 내보내기 한도보다 큽니다. 아래 링크는 모든 행을 서버에서 바로 스트리밍합니다.",
+                            "en": "The result is larger than the export limit: these links stream every row from "
+                                  "the server."},
+    "explore.stream": {"ko": "전체 {fmt} 내려받기", "en": "All rows as {fmt}"},
     "explore.colour": {"ko": "색 구분", "en": "Colour"},
     "explore.kind": {"ko": "종류", "en": "Type"},
     "explore.chart_failed": {"ko": "이 열로는 차트를 그릴 수 없습니다: {error}", "en": "Cannot chart these columns: {error}"},

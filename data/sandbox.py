@@ -32,6 +32,7 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -420,6 +421,53 @@ class Sandbox:
         cur = self.scoped.cursor()
         _check_duckdb_tree(cur, text, allowed)
         return self._execute(cur, text, bound, timeout, cap, cancel)
+
+    def stream(self, sql: str, params: dict[str, Any] | None = None, *, timeout_s: float = 600.0,
+               batch_rows: int = 50_000) -> Iterator[pa.RecordBatch]:
+        """Check one query like run(), then yield its rows as Arrow record batches without holding them all
+        (large exports). Runs on its own scoped connection, closed at the end; the time limit covers the whole
+        stream (the watchdog interrupts it). Raises QueryRefused before the first batch; QueryTimeout /
+        QueryError while streaming."""
+        allowed = set(self.allowed_tables)
+        checked = check_query(sql, allowed)
+        wrapped = duckdb.extract_statements(checked.sql)
+        if len(wrapped) != 1 or wrapped[0].type != duckdb.StatementType.SELECT:
+            raise QueryRefused("Only one SELECT statement per run is allowed.")
+        wanted = list(dict.fromkeys([*checked.parameters, *sorted(wrapped[0].named_parameters)]))
+        given = dict(params or {})
+        missing = [p for p in wanted if p not in given]
+        if missing:
+            raise QueryRefused("No value for the parameter(s) " + ", ".join(f"${p}" for p in missing) + ".")
+        bound = {p: given[p] for p in wanted}
+        cur = self.scoped.new_cursor()
+        try:
+            _check_duckdb_tree(cur, checked.sql, allowed)
+        except BaseException:
+            cur.close()
+            raise
+        return self._stream(cur, checked.sql, bound, float(timeout_s), int(batch_rows))
+
+    def _stream(self, cur: duckdb.DuckDBPyConnection, text: str, bound: dict[str, Any], timeout: float,
+                batch_rows: int) -> Iterator[pa.RecordBatch]:
+        state = {"timed_out": False}
+        watch = _WATCHDOG.watch(timeout, lambda: (state.update(timed_out=True), cur.interrupt()))
+        try:
+            reader = cur.sql(text, params=bound or None).to_arrow_reader(batch_rows)
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                yield batch
+        except (duckdb.InterruptException, pa.ArrowException) as exc:
+            if state["timed_out"]:
+                raise QueryTimeout(f"The export ran longer than {timeout:g} s and was stopped.") from None
+            raise QueryError(f"The export failed: {_first_line(exc)}") from None
+        except duckdb.Error as exc:
+            raise QueryError(f"The export failed: {_first_line(exc)}") from None
+        finally:
+            _WATCHDOG.unwatch(watch)
+            cur.close()
 
     def _execute(self, cur: duckdb.DuckDBPyConnection, text: str, bound: dict[str, Any], timeout: float,
                  cap: int, cancel: CancelToken | None) -> QueryResult:

@@ -14,9 +14,9 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from data import settings, users
@@ -420,6 +420,35 @@ async def logout(request: Request) -> Response:
     return response
 
 
+async def export(request: Request) -> Response:
+    """GET /api/export/{token}: a workspace result streamed as CSV or Parquet, for the signed-in user who asked
+    for it (session cookie checked again), through the same sandbox and scoped views as the page."""
+    from data import exports, sessions
+    from data.sandbox import QueryError, QueryRefused, Sandbox
+    from data.scope import Scope, ScopedWarehouse
+
+    job = exports.export_job(request.path_params["token"])
+    if job is None:
+        return JSONResponse({"status": "error", "message": "Unknown or expired export link: run the query again."},
+                            status_code=404)
+    username = sessions.verify(request.cookies.get(sessions.COOKIE))
+    user = users.load_users().get(username or "")
+    if user is None or user.username != job.username:
+        return JSONResponse({"status": "error", "message": "Sign in as the user who made this export."},
+                            status_code=403)
+    wh = await run_in_threadpool(open_warehouse)
+    scope = Scope.all_sellers() if user.sees_all else Scope.sellers(user.sellers)
+    try:
+        batches = await run_in_threadpool(Sandbox(ScopedWarehouse(wh, scope)).stream, job.sql, job.params)
+    except (QueryRefused, QueryError) as exc:
+        return JSONResponse({"status": "error", "message": str(exc)}, status_code=400)
+    media_type, extension = exports.FORMATS[job.fmt]
+    log.info("Export for %s (%s) started", user.username, job.fmt)
+    return StreamingResponse(iterate_in_threadpool(exports.encode(batches, job.fmt)), media_type=media_type,
+                             headers={"Content-Disposition": f'attachment; filename="query_export.{extension}"',
+                                      "Cache-Control": "no-store"})
+
+
 def api_routes() -> list[Route]:
     """The HTTP routes served beside the pages: GET /api/health, POST /api/ingest/{kind}, and sign-in
     (GET/POST /auth/login, GET /auth/logout)."""
@@ -429,4 +458,5 @@ def api_routes() -> list[Route]:
         Route("/auth/login", login_form, methods=["GET"]),
         Route("/auth/login", login_submit, methods=["POST"]),
         Route("/auth/logout", logout, methods=["GET"]),
+        Route("/api/export/{token}", export, methods=["GET"]),
     ]

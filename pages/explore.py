@@ -12,7 +12,7 @@ import streamlit as st
 from analytics import workspace
 from analytics.i18n import t
 from analytics.sellers import local_today
-from data import sandbox, workspace_store
+from data import exports, sandbox, workspace_store
 from pages import _ui
 
 SQL_KEY = "explore_sql"
@@ -139,6 +139,7 @@ def run_query() -> None:
         st.error(t(f"explore.status.{status}", lang) + " " + str(error))
     else:
         st.session_state[RESULT_KEY] = result
+        st.session_state[RESULT_KEY + "_query"] = (sql, dict(params))    # what the export links re-run
 
 
 if run:
@@ -166,6 +167,14 @@ if result is not None:
                        "application/octet-stream", key="explore_parquet")
     d3.download_button("Excel", workspace.to_excel_bytes(result.table), f"query_{stamp}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="explore_xlsx")
+    if result.truncated:          # all rows, streamed by the server (no cap, never held in memory whole)
+        st.caption(t("explore.stream_hint", lang))
+        s1, s2 = st.columns(2)
+        ran_sql, ran_params = st.session_state.get(RESULT_KEY + "_query", (sql, params))
+        for column, fmt in ((s1, "csv"), (s2, "parquet")):
+            token = exports.register_export(user.username, ran_sql, ran_params, fmt)
+            column.link_button(t("explore.stream", lang, fmt=fmt.upper()), f"/api/export/{token}",
+                               icon=":material/download:")
     if frame.height and frame.width >= 2:
         st.subheader(t("explore.chart", lang))
         gx, gy, gc, gk = workspace.suggest_chart(frame)

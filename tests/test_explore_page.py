@@ -119,3 +119,12 @@ def test_a_result_without_a_date_column_cannot_become_an_alert(demo_db):
     next(b for b in app.button if b.label == "저장").click().run()
     assert app.error
     assert _rows(demo_db, "SELECT count(*) FROM saved_queries")[0][0] == 0
+
+
+def test_a_result_larger_than_the_export_cap_offers_streamed_exports(demo_db):
+    app = _page("admin")
+    app.number_input(key="explore_export_cap").set_value(100)
+    _run(app, "SELECT order_id FROM orders")
+    assert "잘림" in " ".join(c.value for c in app.caption)
+    links = [b.proto.url for b in app.get("link_button")]
+    assert any(url.startswith("/api/export/") for url in links), links

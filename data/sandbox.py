@@ -378,6 +378,21 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 
 
+def _bind(checked: CheckedQuery, text: str, params: dict[str, Any] | None, why: str) -> dict[str, Any]:
+    """The parameter values `text` (the exact text DuckDB runs) asks for: as DuckDB reads them (authoritative) and
+    as sqlglot did; values not asked for are dropped. QueryRefused when `text` is not one SELECT or a value is
+    missing."""
+    statements = duckdb.extract_statements(text)
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        raise QueryRefused(("Only one SELECT statement per run is allowed " + why).strip() + ".")
+    wanted = list(dict.fromkeys([*checked.parameters, *sorted(statements[0].named_parameters)]))
+    given = dict(params or {})
+    missing = [p for p in wanted if p not in given]
+    if missing:
+        raise QueryRefused("No value for the parameter(s) " + ", ".join(f"${p}" for p in missing) + ".")
+    return {p: given[p] for p in wanted}
+
+
 class Sandbox:
     """Runs people's SELECT queries on a ScopedWarehouse: checked, time-limited, row-capped."""
 
@@ -407,17 +422,8 @@ class Sandbox:
         allowed = set(self.allowed_tables)
         checked = check_query(sql, allowed)
         text = f"SELECT * FROM (\n{checked.sql}\n) AS si_result LIMIT {cap + 1}"
-        wrapped = duckdb.extract_statements(text)
-        if len(wrapped) != 1 or wrapped[0].type != duckdb.StatementType.SELECT:
-            raise QueryRefused("Only one SELECT statement per run is allowed (the text does not stay one "
-                               "statement when its rows are limited; check comments and brackets).")
-        # parameters as DuckDB reads them (authoritative) and as sqlglot did; values not asked for are dropped
-        wanted = list(dict.fromkeys([*checked.parameters, *sorted(wrapped[0].named_parameters)]))
-        given = dict(params or {})
-        missing = [p for p in wanted if p not in given]
-        if missing:
-            raise QueryRefused("No value for the parameter(s) " + ", ".join(f"${p}" for p in missing) + ".")
-        bound = {p: given[p] for p in wanted}
+        bound = _bind(checked, text, params, "(the text does not stay one statement when its rows are limited; "
+                                             "check comments and brackets)")
         cur = self.scoped.cursor()
         _check_duckdb_tree(cur, text, allowed)
         return self._execute(cur, text, bound, timeout, cap, cancel)
@@ -430,15 +436,7 @@ class Sandbox:
         QueryError while streaming."""
         allowed = set(self.allowed_tables)
         checked = check_query(sql, allowed)
-        wrapped = duckdb.extract_statements(checked.sql)
-        if len(wrapped) != 1 or wrapped[0].type != duckdb.StatementType.SELECT:
-            raise QueryRefused("Only one SELECT statement per run is allowed.")
-        wanted = list(dict.fromkeys([*checked.parameters, *sorted(wrapped[0].named_parameters)]))
-        given = dict(params or {})
-        missing = [p for p in wanted if p not in given]
-        if missing:
-            raise QueryRefused("No value for the parameter(s) " + ", ".join(f"${p}" for p in missing) + ".")
-        bound = {p: given[p] for p in wanted}
+        bound = _bind(checked, checked.sql, params, "")
         cur = self.scoped.new_cursor()
         try:
             _check_duckdb_tree(cur, checked.sql, allowed)

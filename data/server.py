@@ -389,16 +389,47 @@ async def login_form(request: Request) -> HTMLResponse:
     return _login_page(_login_language(request), _safe_next(request.query_params.get("next")))
 
 
+LOGIN_MAX_FAILURES = 5            # wrong passwords for one user name ...
+LOGIN_WINDOW_SECONDS = 300        # ... within 5 minutes lock that name for the rest of the window
+_login_failures: dict[str, list[float]] = {}
+_login_lock = threading.Lock()
+
+
+def _recent_failures(username: str, now: float) -> int:
+    with _login_lock:
+        times = [t for t in _login_failures.get(username.lower(), []) if now - t < LOGIN_WINDOW_SECONDS]
+        _login_failures[username.lower()] = times
+        return len(times)
+
+
+def _note_failure(username: str, now: float) -> None:
+    with _login_lock:
+        _login_failures.setdefault(username.lower(), []).append(now)
+        if len(_login_failures) > 10_000:                 # bounded: forget the oldest names
+            _login_failures.pop(next(iter(_login_failures)))
+
+
 async def login_submit(request: Request) -> Response:
-    """POST /auth/login: check the password (bcrypt), set the signed session cookie, go to the app."""
+    """POST /auth/login: check the password (bcrypt), set the signed session cookie, go to the app. Five wrong
+    passwords for one name within 5 minutes lock that name until the window has passed (429)."""
+    import time
+
     form = await request.form()
-    username = str(form.get("username") or "")[:200]
+    username = str(form.get("username") or "")[:200].strip()
     password = str(form.get("password") or "")[:1000]
     lang = str(form.get("lang") or "ko")
     lang = lang if lang in _LOGIN_TEXT else "ko"
     next_path = _safe_next(str(form.get("next") or "/"))
+    now = time.time()
+    if _recent_failures(username, now) >= LOGIN_MAX_FAILURES:
+        log.warning("Sign-in locked for %r after %d failures", username[:40], LOGIN_MAX_FAILURES)
+        page = _login_page(lang, next_path, failed=True, username=username)
+        page.status_code = 429
+        page.headers["Retry-After"] = str(LOGIN_WINDOW_SECONDS)
+        return page
     user = await run_in_threadpool(users.authenticate, username, password)
     if user is None:
+        _note_failure(username, now)
         log.info("Sign-in refused for %r", username[:40])
         return _login_page(lang, next_path, failed=True, username=username)
     from data import sessions

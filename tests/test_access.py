@@ -240,3 +240,20 @@ def test_a_streamed_export_has_every_row_of_the_users_stores_only(demo_db):
         assert client.get("/api/export/nope").status_code == 404
         bad = exports.register_export("analyst", "SELECT * FROM read_csv('/etc/passwd')", {}, "csv")
         assert client.get(f"/api/export/{bad}").status_code == 400
+
+
+def test_repeated_wrong_passwords_lock_the_name_for_a_while():
+    from data import server
+
+    server._login_failures.clear()
+    with TestClient(Starlette(routes=api_routes())) as client:
+        for _ in range(server.LOGIN_MAX_FAILURES):
+            assert client.post("/auth/login", data={"username": "coffee", "password": "guess"},
+                               follow_redirects=False).status_code == 401
+        locked = client.post("/auth/login", data={"username": "coffee", "password": "coffee-demo"},
+                             follow_redirects=False)
+        assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0   # even the right password
+        other = client.post("/auth/login", data={"username": "petshop", "password": "petshop-demo"},
+                            follow_redirects=False)
+        assert other.status_code == 303                                          # other names are not locked
+    server._login_failures.clear()

@@ -12,6 +12,7 @@ METRIC_NAMES = {
     "conversion": ("구매 전환율", "conversion rate"), "aov": ("객단가", "average order value"),
     "roas": ("ROAS", "ROAS"), "cpc": ("클릭당 비용(CPC)", "cost per click (CPC)"),
     "claim_rate": ("반품·클레임 비율", "return/claim rate"), "on_hand": ("재고", "stock"),
+    "digest": ("오늘의 요약", "today's digest"),
 }
 WEEKDAYS = (("월요일", "Monday"), ("화요일", "Tuesday"), ("수요일", "Wednesday"), ("목요일", "Thursday"),
             ("금요일", "Friday"), ("토요일", "Saturday"), ("일요일", "Sunday"))
@@ -118,6 +119,8 @@ def stock_out_headline(name: str, since: date, lost_per_day: float, reorder_qty:
 
 def explanation_lines(details: dict[str, Any], lang: str, currency: str) -> list[str]:
     """Plain sentences from an alert's stored explanation (alerts/explain.py), most telling first."""
+    if details.get("lines_ko") is not None:                  # the morning digest: its lines, as they are
+        return list(details["lines_ko"] if lang == "ko" else details["lines_en"])
     ex = details.get("explanation") or {}
     lines: list[str] = []
     ko = lang == "ko"

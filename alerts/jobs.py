@@ -44,9 +44,12 @@ def now_utc() -> datetime:
 
 def morning_job(db_path: str, seller_id: str) -> None:
     """The daily check of yesterday at the seller's morning time, then delivery."""
+    from alerts import morning
+
     wh = open_warehouse(db_path)
     moment = now_utc()
     outcome = checks.run_check(wh, seller_id, moment, "daily")
+    morning.record_digest(wh, seller_id, moment)          # one email with today's digest and the new alerts
     reports = notify.deliver_due(wh, moment, seller_id)
     log.info("morning check %s: %d found, %d new, %d delivered", seller_id, len(outcome.found),
              len(outcome.new_keys), len(reports))

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 1 + len(store.RETRY_DELAYS)     # the first try and four retries (1 min, 5 min, 15 min, 1 h)
 PAGE_PATHS = {"realtime": "realtime", "ads": "ads", "products": "products", "customers": "customers",
-              "alerts": "alerts", "explore": "explore"}
+              "alerts": "alerts", "explore": "explore", "home": ""}
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def plot_alert(alert: dict[str, Any], lang: str) -> go.Figure:
 def evidence_url(alert: dict[str, Any]) -> str:
     base = settings.get("SI_SERVER_URL").rstrip("/")
     page = PAGE_PATHS.get((alert.get("details") or {}).get("evidence_page", "alerts"), "alerts")
-    return f"{base}/{page}"
+    return f"{base}/{page}" if page else f"{base}/"
 
 
 def compose(alert: dict[str, Any], recipients: list[str], lang: str, currency: str,
@@ -78,6 +78,7 @@ def compose(alert: dict[str, Any], recipients: list[str], lang: str, currency: s
     severity = alert_text.pick(alert_text.SEVERITY.get(alert["severity"], ("알림", "alert")), lang)
     headline = alert["headline_ko"] if ko else alert["headline_en"]
     png, note = None, ""
+    with_chart = with_chart and alert["metric"] != "digest"          # the morning digest is words only
     if with_chart:
         try:
             png = figure_png(plot_alert(alert, lang))
@@ -86,7 +87,7 @@ def compose(alert: dict[str, Any], recipients: list[str], lang: str, currency: s
             log.warning("alert %s: %s", alert["alert_key"], exc)
     observed, expected = alert.get("observed"), alert.get("expected")
     figures = []
-    if observed is not None and expected is not None and alert["metric"] not in ("on_hand",):
+    if observed is not None and expected is not None and alert["metric"] not in ("on_hand", "digest"):
         figures = [("실제" if ko else "actual", alert_text._value(alert["metric"], observed, currency)),
                    ("평소(예상)" if ko else "usual (expected)", alert_text._value(alert["metric"], expected, currency))]
     footer = ("Seller Insights가 이 가게의 알림 규칙에 따라 보냈습니다. 알림 페이지에서 규칙을 끄거나 민감도를 바꾸거나 "
@@ -101,8 +102,10 @@ def compose(alert: dict[str, Any], recipients: list[str], lang: str, currency: s
         evidence_url=evidence_url(alert), chart_png=png, chart_note=note,
         idempotency_key=alert["alert_key"], footer=footer,
         severity=alert["severity"] if alert["severity"] in ("info", "warning", "critical") else "warning",
-        evidence_label="근거 보기" if ko else "See the evidence",
-        explanation_title="왜 이런 일이?" if ko else "Why this happened")
+        evidence_label=("홈 화면 열기" if ko else "Open the home page") if alert["metric"] == "digest"
+        else ("근거 보기" if ko else "See the evidence"),
+        explanation_title=("오늘 알아둘 것" if ko else "What to know today") if alert["metric"] == "digest"
+        else ("왜 이런 일이?" if ko else "Why this happened"))
 
 
 # ---------------------------------------------------------------- delivering

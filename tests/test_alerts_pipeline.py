@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
+import polars as pl
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -511,15 +512,23 @@ def test_morning_job_run_twice_sends_each_alert_once(owned, demo_db, smtp_server
     set_recipients(owned, "petshop_kr", "owner@example.kr")
 
     jobs.morning_job(str(demo_db), "petshop_kr")
-    assert len(handler.messages) == 4
+    assert len(handler.messages) == 5                                  # 4 alerts and the morning digest
     history = store.alert_history(owned, "petshop_kr")
-    assert history.height == 4 and set(history["status"].to_list()) == {"sent"}
+    assert history.height == 5 and set(history["status"].to_list()) == {"sent"}
+    digest = next(m for m in handler.parsed() if "|morning_digest|" in key_of(m))
+    assert "아침에 알아둘 것" in digest["Subject"]
+    parts = parts_of(digest)
+    text = parts["text/plain"].get_content()
+    assert "image/png" not in parts                                    # words only
+    for alert in history.filter(pl.col("rule_id") != "morning_digest").iter_rows(named=True):
+        assert alert["headline_ko"] in text                            # every new alert is listed ...
+    assert "1. " in text                                               # ... after the digest's ranked items
 
     jobs.morning_job(str(demo_db), "petshop_kr")                      # e.g. a restart re-ran the missed job
-    assert len(handler.messages) == 4
-    assert store.alert_history(owned, "petshop_kr").height == 4
-    assert store.delivery_log(owned, seller_id="petshop_kr").height == 4
-    assert len({key_of(m) for m in handler.parsed()}) == 4
+    assert len(handler.messages) == 5
+    assert store.alert_history(owned, "petshop_kr").height == 5
+    assert store.delivery_log(owned, seller_id="petshop_kr").height == 5
+    assert len({key_of(m) for m in handler.parsed()}) == 5
 
 
 # ------------------------------------------------------------------------------------------ 9. feedback

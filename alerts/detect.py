@@ -386,6 +386,9 @@ def _stream_features(t: np.ndarray, x: np.ndarray, row0: int, plan: StreamPlan |
         min_effect = cfg.min_effect_rel * np.fmax(mag, np.abs(np.nan_to_num(out["exp"])))
     effect_ok = effect >= min_effect
     allowed = (gidx >= cfg.warmup_rows) & np.isfinite(out["mad"]) & np.isfinite(x)
+    # before the warm-up has passed there is no spread to judge by: score 0, not "almost an alert" (scorers that
+    # sweep a threshold over anomaly_score would otherwise meet the first rows of every series first)
+    evidence[(gidx < cfg.warmup_rows) | ~np.isfinite(out["mad"])] = 0.0
     if plan is not None:
         # right after a gap the level predictor is stale (the daily cycle moved on): no alert from that alone
         dt = np.diff(t, prepend=t[0])

@@ -248,3 +248,12 @@ def test_score_at_or_above_one_half_is_exactly_an_alert():
         assert scores.is_alert.any(), kind
         assert ((scores.anomaly_score >= 0.5) == scores.is_alert).all(), kind
         assert ((scores.anomaly_score >= 0) & (scores.anomaly_score <= 1)).all(), kind
+
+
+def test_warm_up_rows_score_zero():
+    """No spread to judge by yet: the first rows are not 'almost alerts' for a scorer sweeping a threshold."""
+    s = synthetic.generate("hourly_cpc", seed=7)
+    scores = detect.score_stream(s.timestamps, s.values)
+    warmup = detect.StreamConfig().warmup_rows
+    assert (scores.anomaly_score[:warmup] == 0).all()
+    assert scores.anomaly_score[warmup:].max() > 0

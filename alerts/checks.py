@@ -310,12 +310,17 @@ def product_candidates(wh: Warehouse, profile: SellerProfile, states: dict[str, 
                 {"sku": r["sku"], "product_name": r["product_name"], "units": r["units"],
                  "claimed_units": r["claimed_units"], "history_claim_rate": r["history_claim_rate"],
                  "store_claim_rate": r["store_claim_rate"],
-                 "explanation": explain.explain_returns(wh, profile, r["sku"], w), "evidence_page": "products"}))
+                 "explanation": explain.explain_returns(wh, profile, r["sku"], w), "evidence_page": "products",
+                 "chart": {**explain.weekly_claim_rate(wh, profile, r["sku"], today), "expected": baseline}}))
     if stock_rule is not None and stock_rule.active(now_utc):
-        from analytics.product_forecast import reorder_advice
+        from analytics.product_forecast import products_stock_by_day, products_units_by_day, reorder_advice
 
         advice = reorder_advice(wh, profile.seller_id, tz, now_utc)
         out = advice.filter((pl.col("status") == "out_of_stock") & (pl.col("lost_sales_per_day") >= 1))
+        first = today - timedelta(days=CHART_DAYS)
+        stock = products_stock_by_day(wh, profile.seller_id, first, today) if out.height else None
+        units = (products_units_by_day(wh, profile.seller_id, tz, local_midnight_utc(tz, first),
+                                       local_midnight_utc(tz, today)) if out.height else None)
         for r in out.iter_rows(named=True):
             since = r["out_of_stock_since"]
             ko, en = alert_text.stock_out_headline(r["product_name"], since, r["lost_sales_per_day"],
@@ -325,10 +330,25 @@ def product_candidates(wh: Warehouse, profile: SellerProfile, states: dict[str, 
                 now_utc, "warning", "drop", 0.0, r["lost_sales_per_day"], None, None, -1.0, 1.0, ko, en,
                 {"sku": r["sku"], "product_name": r["product_name"], "since": since.isoformat(),
                  "lost_units_per_day": r["lost_sales_per_day"], "reorder_qty": r["reorder_qty"],
+                 "chart": _stock_chart(stock, units, r["sku"], first, today),
                  "explanation": {"causes": [{"kind": "stock_out", "sku": r["sku"], "name": r["product_name"],
                                              "since": since.isoformat()}]},
                  "evidence_page": "products"}))
     return found
+
+
+CHART_DAYS = 42
+
+
+def _stock_chart(stock: pl.DataFrame | None, units: pl.DataFrame | None, sku: str, first: date,
+                 today: date) -> dict:
+    """Units sold per day over the last 6 weeks (the chart of a stock-out alert: sales stop when stock runs out)."""
+    days = [first + timedelta(days=i) for i in range((today - first).days)]
+    sold = {} if units is None else dict(units.filter(pl.col("sku") == sku).select("order_date", "units").iter_rows())
+    on_hand = {} if stock is None else dict(stock.filter(pl.col("sku") == sku)
+                                            .select("snapshot_date", "on_hand").iter_rows())
+    return {"dates": [d.isoformat() for d in days], "values": [float(sold.get(d, 0)) for d in days],
+            "on_hand": [None if d not in on_hand else float(on_hand[d]) for d in days]}
 
 
 # ---------------------------------------------------------------- running a check

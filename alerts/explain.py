@@ -190,3 +190,21 @@ def explain_returns(wh: Warehouse, profile: SellerProfile, sku: str, windows: di
                      {"s": profile.seller_id, "sku": sku, "start": windows["recent_start_utc"],
                       "end": windows["recent_end_utc"]})
     return {"reasons": reasons.to_dicts(), "causes": []}
+
+
+def weekly_claim_rate(wh: Warehouse, profile: SellerProfile, sku: str, today: date, weeks: int = 10) -> dict[str, Any]:
+    """The product's claimed units ÷ units sold per local week (Monday first), the last `weeks` weeks: the chart
+    of a returns alert."""
+    start = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    params = {"s": profile.seller_id, "sku": sku, "tz": profile.timezone,
+              "start": local_midnight_utc(profile.timezone, start)}
+    week = "CAST(date_trunc('week', timezone($tz, {col} AT TIME ZONE 'UTC')) AS DATE)"
+    sold = dict(wh.sql(f"SELECT {week.format(col='ordered_at')} AS week, sum(quantity) AS units FROM order_items "
+                       "WHERE seller_id = $s AND sku = $sku AND ordered_at >= $start AND line_type = 'product' "
+                       "GROUP BY 1", params).iter_rows())
+    claimed = dict(wh.sql(f"SELECT {week.format(col='returned_at')} AS week, sum(quantity) AS units FROM returns "
+                          "WHERE seller_id = $s AND sku = $sku AND returned_at >= $start GROUP BY 1",
+                          params).iter_rows())
+    weeks_list = [start + timedelta(days=7 * i) for i in range(weeks)]
+    return {"dates": [w.isoformat() for w in weeks_list],
+            "values": [float(claimed.get(w, 0)) / float(sold[w]) if sold.get(w) else None for w in weeks_list]}

@@ -46,6 +46,13 @@ def plot_alert(alert: dict[str, Any], lang: str) -> go.Figure:
         fig.add_scatter(x=chart["hours"][:len(chart["today"])], y=chart["today"], name=today_label,
                         line={"color": "#d64545", "width": 3})
         fig.update_xaxes(title="시" if lang == "ko" else "hour")
+    elif chart.get("on_hand") is not None:             # a stock-out: units sold and stock on hand per day
+        sold, stock = ("판매 수량", "재고") if lang == "ko" else ("units sold", "on hand")
+        fig.add_bar(x=chart["dates"], y=chart["values"], name=sold, marker_color="#3e6fb0")
+        fig.add_scatter(x=chart["dates"], y=chart["on_hand"], name=stock, mode="lines", yaxis="y2",
+                        line={"color": "#d64545", "width": 3}, connectgaps=False)
+        fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero"})
+        metric = alert.get("details", {}).get("product_name") or metric
     elif chart.get("dates"):
         fig.add_scatter(x=chart["dates"], y=chart["values"], name=metric, mode="lines+markers",
                         line={"color": "#3e6fb0"})

@@ -23,5 +23,7 @@ lint: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python -m bench.alerts_eval --per-kind 20
+	$(BIN)/python -m bench.alerts_sweep
 
 .PHONY: install install-dev run test lint bench

@@ -47,7 +47,8 @@ def _pct(share: float) -> str:
     return f"{abs(share) * 100:.0f}%"
 
 
-def _value(metric: str, value: float | None, currency: str) -> str:
+def format_value(metric: str, value: float | None, currency: str) -> str:
+    """A metric's value for people: money with its currency, rates in %, counts with separators."""
     if value is None:
         return "–"
     if metric in ("revenue", "aov"):
@@ -65,7 +66,7 @@ def store_daily_headline(metric: str, day: date, lead: dict[str, Any], currency:
                          also: list[str]) -> tuple[str, str]:
     word_ko = "적었습니다" if lead["change"] < 0 else "많았습니다"
     word_en = "below" if lead["change"] < 0 else "above"
-    actual, expected = _value(metric, lead["actual"], currency), _value(metric, lead["expected"], currency)
+    actual, expected = format_value(metric, lead["actual"], currency), format_value(metric, lead["expected"], currency)
     name_ko = metric_name(metric, "ko")
     ko = (f"{day:%m-%d}({WEEKDAYS[day.weekday()][0][0]}) {name_ko}{subject_particle(name_ko)} 평소보다 "
           f"{_pct(lead['change'])} {word_ko} ({actual}, 평소 약 {expected})")
@@ -90,7 +91,7 @@ def intraday_headline(check: Any, today: date, currency: str) -> tuple[str, str]
 
 
 def campaign_headline(metric: str, campaign: str, day: date, lead: dict[str, Any], currency: str) -> tuple[str, str]:
-    actual, expected = _value(metric, lead["actual"], currency), _value(metric, lead["expected"], currency)
+    actual, expected = format_value(metric, lead["actual"], currency), format_value(metric, lead["expected"], currency)
     if metric == "roas":
         return (f"캠페인 '{campaign}'의 ROAS가 {day:%m-%d}에 평소보다 {_pct(lead['change'])} 떨어졌습니다 "
                 f"({actual}, 평소 약 {expected})",

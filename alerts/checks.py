@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from alerts import alert_text, detect, explain, series, store
+from alerts import alert_text, detect, explain, saved_metrics, series, store
 from alerts.rules import RULES_BY_ID, RuleState, daily_config, fires, intraday_config
 from analytics.sellers import SellerProfile, local_midnight_utc, local_now, seller_profile
 from data.warehouse import Warehouse
@@ -331,6 +331,7 @@ def product_candidates(wh: Warehouse, profile: SellerProfile, states: dict[str, 
                 {"sku": r["sku"], "product_name": r["product_name"], "since": since.isoformat(),
                  "lost_units_per_day": r["lost_sales_per_day"], "reorder_qty": r["reorder_qty"],
                  "chart": _stock_chart(stock, units, r["sku"], first, today),
+                 "email": {"figures": False},       # "0 in stock vs 4 sold a day" reads wrong as actual/usual
                  "explanation": {"causes": [{"kind": "stock_out", "sku": r["sku"], "name": r["product_name"],
                                              "since": since.isoformat()}]},
                  "evidence_page": "products"}))
@@ -353,16 +354,9 @@ def _stock_chart(stock: pl.DataFrame | None, units: pl.DataFrame | None, sku: st
 
 # ---------------------------------------------------------------- running a check
 
-def saved_query_candidates(wh: Warehouse, profile: SellerProfile, states: dict[str, RuleState],
-                           now_utc: datetime) -> list[store.AlertCandidate]:
-    """Saved workspace queries made into alert metrics (alerts/saved_metrics.py)."""
-    from alerts.saved_metrics import saved_query_candidates as candidates
-
-    return candidates(wh, profile, now_utc)
-
-
 CHECKS = {
-    "daily": (store_daily_candidates, campaign_candidates, product_candidates, saved_query_candidates),
+    "daily": (store_daily_candidates, campaign_candidates, product_candidates,
+              saved_metrics.saved_query_candidates),
     "intraday": (intraday_candidates,),
 }
 

@@ -43,7 +43,10 @@ def digest_candidate(wh: Warehouse, seller_id: str, now_utc: datetime) -> store.
         local_midnight_utc(tz, today + timedelta(days=1)), "info", "none", float(count), None, None, None, None,
         0.0, f"{today:%m-%d} 아침에 알아둘 것 {count}가지", f"{count} things to know this morning ({today:%m-%d})",
         {"lines_ko": lines_ko, "lines_en": lines_en, "money_at_stake": money,
-         "alerts": recent["alert_key"].to_list(), "evidence_page": "home"})
+         "alerts": recent["alert_key"].to_list(), "evidence_page": "home",
+         "email": {"chart": False, "figures": False,          # words only (alerts/notify.py compose)
+                   "title_ko": "오늘 알아둘 것", "title_en": "What to know today",
+                   "link_ko": "홈 화면 열기", "link_en": "Open the home page"}})
 
 
 def record_digest(wh: Warehouse, seller_id: str, now_utc: datetime) -> str | None:

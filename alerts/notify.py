@@ -84,9 +84,10 @@ def compose(alert: dict[str, Any], recipients: list[str], lang: str, currency: s
     ko = lang == "ko"
     severity = alert_text.pick(alert_text.SEVERITY.get(alert["severity"], ("알림", "alert")), lang)
     headline = alert["headline_ko"] if ko else alert["headline_en"]
+    details = alert.get("details") or {}
+    wording = details.get("email") or {}          # an alert kind's own words (the morning digest: no chart, ...)
     png, note = None, ""
-    with_chart = with_chart and alert["metric"] != "digest"          # the morning digest is words only
-    if with_chart:
+    if with_chart and wording.get("chart", True):
         try:
             png = figure_png(plot_alert(alert, lang))
         except ChartImageError as exc:
@@ -94,9 +95,10 @@ def compose(alert: dict[str, Any], recipients: list[str], lang: str, currency: s
             log.warning("alert %s: %s", alert["alert_key"], exc)
     observed, expected = alert.get("observed"), alert.get("expected")
     figures = []
-    if observed is not None and expected is not None and alert["metric"] not in ("on_hand", "digest"):
-        figures = [("실제" if ko else "actual", alert_text._value(alert["metric"], observed, currency)),
-                   ("평소(예상)" if ko else "usual (expected)", alert_text._value(alert["metric"], expected, currency))]
+    if observed is not None and expected is not None and wording.get("figures", True):
+        figures = [("실제" if ko else "actual", alert_text.format_value(alert["metric"], observed, currency)),
+                   ("평소(예상)" if ko else "usual (expected)",
+                    alert_text.format_value(alert["metric"], expected, currency))]
     footer = ("Seller Insights가 이 가게의 알림 규칙에 따라 보냈습니다. 알림 페이지에서 규칙을 끄거나 민감도를 바꾸거나 "
               "'이상 아님'으로 표시할 수 있습니다." if ko else
               "Sent by Seller Insights under this store's alert rules. On the alerts page you can switch a rule off, "
@@ -105,14 +107,12 @@ def compose(alert: dict[str, Any], recipients: list[str], lang: str, currency: s
         to=recipients, language="ko" if ko else "en",
         subject=f"[{severity}] {headline}", headline=headline,
         summary_lines=[], key_figures=figures,
-        explanation_lines=alert_text.explanation_lines(alert.get("details") or {}, lang, currency),
+        explanation_lines=alert_text.explanation_lines(details, lang, currency),
         evidence_url=evidence_url(alert), chart_png=png, chart_note=note,
         idempotency_key=alert["alert_key"], footer=footer,
         severity=alert["severity"] if alert["severity"] in ("info", "warning", "critical") else "warning",
-        evidence_label=("홈 화면 열기" if ko else "Open the home page") if alert["metric"] == "digest"
-        else ("근거 보기" if ko else "See the evidence"),
-        explanation_title=("오늘 알아둘 것" if ko else "What to know today") if alert["metric"] == "digest"
-        else ("왜 이런 일이?" if ko else "Why this happened"))
+        evidence_label=wording.get(f"link_{lang}") or ("근거 보기" if ko else "See the evidence"),
+        explanation_title=wording.get(f"title_{lang}") or ("왜 이런 일이?" if ko else "Why this happened"))
 
 
 # ---------------------------------------------------------------- delivering
@@ -122,46 +122,72 @@ def delivery_target() -> tuple[email.SmtpConfig | None, Path]:
     return email.smtp_config_from_settings(), email.outbox_dir_from_settings()
 
 
-def deliver_alert(wh: Warehouse, key: str, now_utc: datetime, smtp: email.SmtpConfig | None = None,
-                  outbox: Path | None = None, use_settings: bool = True) -> DeliveryReport:
-    """One delivery attempt of a stored alert; the status and the attempt are recorded either way."""
+@dataclass(frozen=True)
+class _Route:
+    """Where and how one store's emails go: SMTP (None: the outbox), outbox folder, sender, recipients, language."""
+    smtp: email.SmtpConfig | None
+    outbox: Path
+    sender: str
+    recipients: list[str]
+    lang: str
+    currency: str
+
+    @property
+    def channel(self) -> str:
+        return "smtp" if self.smtp else "outbox"
+
+
+def _route(wh: Warehouse, seller_id: str, smtp: email.SmtpConfig | None, outbox: Path | None,
+           use_settings: bool) -> _Route:
     if use_settings:
         configured_smtp, configured_outbox = delivery_target()
         smtp = smtp if smtp is not None else configured_smtp
         outbox = outbox or configured_outbox
     assert outbox is not None
+    profile = seller_profile(wh, seller_id)
+    alert_settings = store.load_settings(wh, seller_id)
+    recipients = list(alert_settings.recipients)
+    return _Route(smtp if recipients else None,      # nobody to send to: keep it in the outbox, visible in the UI
+                  outbox, smtp.sender if smtp else email.sender_from_settings(), recipients,
+                  alert_settings.language or (profile.language if profile else "ko"),
+                  profile.currency if profile else "KRW")
+
+
+def _send(wh: Warehouse, alert: dict[str, Any], route: _Route, attempt: int,
+          now_utc: datetime) -> email.DeliveryOutcome | email.DeliveryError:
+    """Compose and send once; the attempt is recorded either way. The outcome, or the error it ended with."""
+    message = email.build_message(compose(alert, route.recipients or [route.sender], route.lang, route.currency),
+                                  route.sender)
+    to = ", ".join(route.recipients)
+    try:
+        outcome = email.deliver(message, route.smtp, route.outbox)
+    except email.DeliveryError as exc:
+        kind = "transient_error" if isinstance(exc, email.TransientDeliveryError) else "permanent_error"
+        store.record_attempt(wh, alert["alert_key"], attempt, now_utc, route.channel, to, kind, str(exc))
+        return exc
+    store.record_attempt(wh, alert["alert_key"], attempt, now_utc, outcome.channel, to, "delivered",
+                         outcome.detail + (f" ({outcome.path})" if outcome.path else ""))
+    return outcome
+
+
+def deliver_alert(wh: Warehouse, key: str, now_utc: datetime, smtp: email.SmtpConfig | None = None,
+                  outbox: Path | None = None, use_settings: bool = True) -> DeliveryReport:
+    """One delivery attempt of a stored alert; the status and the attempt are recorded either way."""
     alert = store.get_alert(wh, key)
     if alert is None:
         raise KeyError(key)
-    profile = seller_profile(wh, alert["seller_id"])
-    alert_settings = store.load_settings(wh, alert["seller_id"])
-    lang = alert_settings.language or (profile.language if profile else "ko")
-    currency = profile.currency if profile else "KRW"
-    recipients = list(alert_settings.recipients)
-    target = smtp if recipients else None      # nobody to send to: keep it in the outbox, visible in the UI
-    sender = smtp.sender if smtp else email.sender_from_settings()
     attempt = int(alert["attempts"]) + 1
-    message = email.build_message(compose(alert, recipients or [sender], lang, currency), sender)
-    channel = "smtp" if target else "outbox"
-    try:
-        outcome = email.deliver(message, target, outbox)
-    except email.TransientDeliveryError as exc:
-        store.record_attempt(wh, key, attempt, now_utc, channel, ", ".join(recipients), "transient_error", str(exc))
-        if attempt < MAX_ATTEMPTS:
-            retry_at = now_utc + store.RETRY_DELAYS[attempt - 1]
-            store.set_status(wh, key, "retrying", now_utc, attempts=attempt, next_attempt_at=retry_at)
-            return DeliveryReport(key, "retrying", f"{exc} (next try {retry_at:%H:%M} UTC)")
+    result = _send(wh, alert, _route(wh, alert["seller_id"], smtp, outbox, use_settings), attempt, now_utc)
+    if isinstance(result, email.TransientDeliveryError) and attempt < MAX_ATTEMPTS:
+        retry_at = now_utc + store.RETRY_DELAYS[attempt - 1]
+        store.set_status(wh, key, "retrying", now_utc, attempts=attempt, next_attempt_at=retry_at)
+        return DeliveryReport(key, "retrying", f"{result} (next try {retry_at:%H:%M} UTC)")
+    if isinstance(result, email.DeliveryError):
         store.set_status(wh, key, "failed", now_utc, attempts=attempt)
-        return DeliveryReport(key, "failed", str(exc))
-    except email.DeliveryError as exc:
-        store.record_attempt(wh, key, attempt, now_utc, channel, ", ".join(recipients), "permanent_error", str(exc))
-        store.set_status(wh, key, "failed", now_utc, attempts=attempt)
-        return DeliveryReport(key, "failed", str(exc))
-    status = "sent" if outcome.channel == "smtp" else "outbox"
-    store.record_attempt(wh, key, attempt, now_utc, outcome.channel, ", ".join(recipients), "delivered",
-                         outcome.detail + (f" ({outcome.path})" if outcome.path else ""))
+        return DeliveryReport(key, "failed", str(result))
+    status = "sent" if result.channel == "smtp" else "outbox"
     store.set_status(wh, key, status, now_utc, attempts=attempt)
-    return DeliveryReport(key, status, outcome.detail)
+    return DeliveryReport(key, status, result.detail)
 
 
 def deliver_due(wh: Warehouse, now_utc: datetime, seller_id: str | None = None, **target: Any) -> list[DeliveryReport]:
@@ -177,16 +203,6 @@ def resend(wh: Warehouse, key: str, now_utc: datetime) -> None:
 def send_test_email(wh: Warehouse, seller_id: str, now_utc: datetime, smtp: email.SmtpConfig | None = None,
                     outbox: Path | None = None, use_settings: bool = True) -> DeliveryReport:
     """A sample alert email to the seller's recipients, so they can see one arrives (and how it looks)."""
-    if use_settings:
-        configured_smtp, configured_outbox = delivery_target()
-        smtp = smtp if smtp is not None else configured_smtp
-        outbox = outbox or configured_outbox
-    assert outbox is not None
-    profile = seller_profile(wh, seller_id)
-    alert_settings = store.load_settings(wh, seller_id)
-    lang = alert_settings.language or (profile.language if profile else "ko")
-    currency = profile.currency if profile else "KRW"
-    recipients = list(alert_settings.recipients)
     key = f"test|{seller_id}|{now_utc:%Y%m%dT%H%M%S}"
     sample = {"alert_key": key, "seller_id": seller_id, "metric": "revenue", "severity": "info",
               "headline_ko": "테스트 알림: 이메일이 잘 도착합니다", "headline_en": "Test alert: emails reach you",
@@ -194,16 +210,7 @@ def send_test_email(wh: Warehouse, seller_id: str, now_utc: datetime, smtp: emai
               "details": {"chart": {"dates": ["D-3", "D-2", "D-1", "D"], "values": [900, 1100, 950, 1000],
                                     "expected": 1000.0, "lower": 800.0, "upper": 1200.0},
                           "evidence_page": "alerts"}}
-    sender = smtp.sender if smtp else email.sender_from_settings()
-    message = email.build_message(compose(sample, recipients or [sender], lang, currency), sender)
-    target = smtp if recipients else None
-    channel = "smtp" if target else "outbox"
-    try:
-        outcome = email.deliver(message, target, outbox)
-    except email.DeliveryError as exc:
-        store.record_attempt(wh, key, 1, now_utc, channel, ", ".join(recipients), "transient_error"
-                             if isinstance(exc, email.TransientDeliveryError) else "permanent_error", str(exc))
-        return DeliveryReport(key, "failed", str(exc))
-    store.record_attempt(wh, key, 1, now_utc, outcome.channel, ", ".join(recipients), "delivered",
-                         outcome.detail + (f" ({outcome.path})" if outcome.path else ""))
-    return DeliveryReport(key, "sent" if outcome.channel == "smtp" else "outbox", outcome.detail)
+    result = _send(wh, sample, _route(wh, seller_id, smtp, outbox, use_settings), 1, now_utc)
+    if isinstance(result, email.DeliveryError):
+        return DeliveryReport(key, "failed", str(result))
+    return DeliveryReport(key, "sent" if result.channel == "smtp" else "outbox", result.detail)

@@ -38,8 +38,10 @@ def daily_series(frame: pl.DataFrame, first: date, last: date) -> np.ndarray:
     return grid.join(by_day, on="d", how="left")["v"].fill_null(np.nan).to_numpy()
 
 
-def saved_query_candidates(wh: Warehouse, profile: SellerProfile, now_utc: datetime) -> list[store.AlertCandidate]:
-    """Alerts from the saved queries marked as alert metrics whose owner may see this store."""
+def saved_query_candidates(wh: Warehouse, profile: SellerProfile, _states: dict[str, Any],
+                           now_utc: datetime) -> list[store.AlertCandidate]:
+    """Alerts from the saved queries marked as alert metrics whose owner may see this store (a check of
+    alerts.checks.CHECKS; the built-in rules' states do not apply to saved queries)."""
     known = users.load_users()
     today = local_now(profile.timezone, now_utc).date()
     first, last = today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1)

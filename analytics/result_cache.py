@@ -44,14 +44,17 @@ def remember(wh: Warehouse, name: str, key: tuple[Hashable, ...], compute: Calla
             if full_key in _entries:
                 stats["hits"] += 1
                 return _entries[full_key]  # type: ignore[return-value]
-        value = compute()
+        try:
+            value = compute()
+        finally:
+            with _lock:
+                _key_locks.pop(full_key, None)      # also after a failure: nothing left behind per key
         with _lock:
             stats["misses"] += 1
             _entries[full_key] = value
             _entries.move_to_end(full_key)
             while len(_entries) > MAX_ENTRIES:
                 _entries.popitem(last=False)
-            _key_locks.pop(full_key, None)
     return value
 
 

@@ -120,13 +120,18 @@ def render_login(lang: str) -> None:
     except users.UsersFileError as exc:
         st.error(str(exc))
         return
-    path = users.users_path()
-    if known and _demo_accounts_active(str(path), path.stat().st_mtime):
+    if known and demo_accounts_active():
         st.info(t("login.demo_accounts", lang))
 
 
+def demo_accounts_active() -> bool:
+    """Whether a demo account still has its published password (five bcrypt checks: cached per file version)."""
+    path = users.users_path()
+    return path.exists() and _demo_accounts_active(str(path), path.stat().st_mtime_ns)
+
+
 @st.cache_data(show_spinner=False)
-def _demo_accounts_active(path: str, mtime: float) -> bool:
+def _demo_accounts_active(path: str, mtime_ns: int) -> bool:
     return users.uses_demo_accounts(users.load_users(Path(path)))
 
 
@@ -322,6 +327,16 @@ def current_filters() -> Filters:
 
 
 # ---------------------------------------------------------------- rendering helpers
+
+def start_page(page_key: str) -> Filters:
+    """A store page's opening: its title, then the Filters; with no store to show, a note and st.stop()."""
+    filters = current_filters()
+    st.title(t(f"page.{page_key}", filters.lang))
+    if filters.seller is None:
+        st.info(t("sidebar.no_sellers", filters.lang))
+        st.stop()
+    return filters
+
 
 def render_kpi_tiles(summary: pl.DataFrame, currency: str, lang: str) -> None:
     """One row of st.metric tiles per period (today, 7 days, 30 days), with deltas and metric definitions."""

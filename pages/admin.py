@@ -29,7 +29,7 @@ st.dataframe(pl.DataFrame({
                                         for s in u.sellers) for u in known.values()],
     t("admin.token", lang): ["✓" if u.api_token_sha256 else "" for u in known.values()],
 }), hide_index=True)
-if users.uses_demo_accounts(known):
+if _ui.demo_accounts_active():            # bcrypt checks, cached until the users file changes
     st.warning(t("admin.demo_warning", lang))
 
 st.subheader(t("admin.edit", lang))

@@ -56,12 +56,8 @@ def _delta(value: float | None, previous: float | None, unit: str) -> str | None
     return f"{(value / previous - 1) * 100:+.1f}%" if previous else None
 
 
-filters = _ui.current_filters()
+filters = _ui.start_page("ads")        # title; stops with a note when there is no store
 lang = filters.lang
-st.title(t("page.ads", lang))
-if filters.seller is None:
-    st.info(t("sidebar.no_sellers", lang))
-    st.stop()
 
 seller = filters.seller
 cur = seller.currency

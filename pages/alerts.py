@@ -14,12 +14,8 @@ from pages import _ui
 
 SNOOZES = ("none", "1", "7", "30")
 
-filters = _ui.current_filters()
+filters = _ui.start_page("alerts")        # title; stops with a note when there is no store
 lang = filters.lang
-st.title(t("page.alerts", lang))
-if filters.seller is None:
-    st.info(t("sidebar.no_sellers", lang))
-    st.stop()
 seller = filters.seller
 wh = _ui.scoped(filters.ref)                # reads: only the stores this user may see
 owner = _ui.warehouse(filters)              # writes: this store's alert settings and alerts (checked access)

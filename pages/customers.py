@@ -11,12 +11,8 @@ from pages import _ui
 HORIZON_KEY = "customers_horizon_days"
 
 
-filters = _ui.current_filters()
+filters = _ui.start_page("customers")        # title; stops with a note when there is no store
 lang = filters.lang
-st.title(t("page.customers", lang))
-if filters.seller is None:
-    st.info(t("sidebar.no_sellers", lang))
-    st.stop()
 seller = filters.seller
 currency = seller.currency
 st.caption(t("customers.caption", lang, name=seller.name, start=filters.start_date.isoformat(),

@@ -140,6 +140,7 @@ def run_query() -> None:
     else:
         st.session_state[RESULT_KEY] = result
         st.session_state[RESULT_KEY + "_query"] = (sql, dict(params))    # what the export links re-run
+        st.session_state[RESULT_KEY + "_tokens"] = {}
 
 
 if run:
@@ -171,8 +172,12 @@ if result is not None:
         st.caption(t("explore.stream_hint", lang))
         s1, s2 = st.columns(2)
         ran_sql, ran_params = st.session_state.get(RESULT_KEY + "_query", (sql, params))
+        tokens = st.session_state.setdefault(RESULT_KEY + "_tokens", {})     # one link per result and format
         for column, fmt in ((s1, "csv"), (s2, "parquet")):
-            token = exports.register_export(user.username, ran_sql, ran_params, fmt)
+            key = (id(result), fmt)
+            if key not in tokens or exports.export_job(tokens[key]) is None:
+                tokens[key] = exports.register_export(user.username, ran_sql, ran_params, fmt)
+            token = tokens[key]
             column.link_button(t("explore.stream", lang, fmt=fmt.upper()), f"/api/export/{token}",
                                icon=":material/download:")
     if frame.height and frame.width >= 2:

@@ -40,13 +40,8 @@ def render_digest(report: dict[str, Any], currency: str, lang: str) -> None:
                                for kind, rule in digest.money_rules(lang).items()))
 
 
-filters = _ui.current_filters()
+filters = _ui.start_page("home")        # title; stops with a note when there is no store
 lang = filters.lang
-st.title(t("page.home", lang))
-
-if filters.seller is None:
-    st.info(t("sidebar.no_sellers", lang))
-    st.stop()
 
 seller = filters.seller
 st.caption(t("home.as_of", lang, name=seller.name, tz=seller.timezone,

@@ -90,12 +90,8 @@ def rule_caption(section: str) -> None:
     st.caption(t("products.rule", lang, rule=products.rules_text(lang)[section]))
 
 
-filters = _ui.current_filters()
+filters = _ui.start_page("products")        # title; stops with a note when there is no store
 lang = filters.lang
-st.title(t("page.products", lang))
-if filters.seller is None:
-    st.info(t("sidebar.no_sellers", lang))
-    st.stop()
 seller = filters.seller
 as_of = _ui.minute(filters.now_utc)
 overview = cached_overview(filters.ref, seller.seller_id, seller.timezone, seller.currency, filters.start_date,

@@ -37,12 +37,8 @@ def render_tiles(snap: realtime.RealtimeSnapshot, lang: str) -> None:
                       border=True)
 
 
-filters = _ui.current_filters()
+filters = _ui.start_page("realtime")        # title; stops with a note when there is no store
 lang = filters.lang
-st.title(t("page.realtime", lang))
-if filters.seller is None:
-    st.info(t("sidebar.no_sellers", lang))
-    st.stop()
 seller = filters.seller
 
 refresh = st.selectbox(t("realtime.refresh", lang), REFRESH_SECONDS, key="realtime_refresh",

@@ -111,12 +111,8 @@ def render_unmet(analysis: keywords.KeywordAnalysis, lang: str) -> None:
         st.caption(t("traffic.unmet.keywords", lang, keywords=", ".join(group["keywords"])))
 
 
-filters = _ui.current_filters()
+filters = _ui.start_page("traffic")        # title; stops with a note when there is no store
 lang = filters.lang
-st.title(t("page.traffic", lang))
-if filters.seller is None:
-    st.info(t("sidebar.no_sellers", lang))
-    st.stop()
 seller = filters.seller
 as_of = _ui.minute(filters.now_utc)
 overview = cached_traffic(filters.ref, seller.seller_id, filters.start_date, filters.end_date, as_of)

@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from data import rollups
 from data.warehouse import Warehouse
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -20,5 +21,11 @@ def load_sql(name: str) -> str:
 
 
 def run_sql(wh: Warehouse, name: str, **params: Any) -> pl.DataFrame:
-    """Run analytics/sql/<name>.sql with `$name` parameters on this thread's cursor; a Polars frame back."""
-    return wh.sql(load_sql(name), params or None)
+    """Run analytics/sql/<name>.sql with `$name` parameters on this thread's cursor; a Polars frame back.
+
+    `{{rollup_...}}` in the text reads the hourly rows of a window through data/rollups.py (see expand_sql)."""
+    text = load_sql(name)
+    if "{{" in text:
+        text, extra = rollups.expand_sql(wh.cursor(), text, params)
+        params = {**params, **extra}
+    return wh.sql(text, params or None)

@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 
 from data import demo_catalog as cat
+from data import rollups
 from data.demo_catalog import SellerSpec
 from data.warehouse import Warehouse, WarehouseError, default_path
 
@@ -1094,7 +1095,7 @@ def _delete_demo_sellers(cur: Any) -> None:
     cur.execute(f"DELETE FROM load_rejects WHERE load_id IN "
                 f"(SELECT load_id FROM loads WHERE seller_id IN ({placeholders}))", ids)
     for table in ("orders", "order_items", "returns", "sessions", "ad_stats", "inventory", "customers",
-                  "products", "demo_incidents", "loads", "sellers"):
+                  "products", "demo_incidents", "loads", "sellers", *rollups.ROLLUP_TABLES):
         cur.execute(f"DELETE FROM {table} WHERE seller_id IN ({placeholders})", ids)
 
 
@@ -1141,6 +1142,7 @@ def build_demo(path: str | Path, *, seed: int = 42, scale: float = 1.0, days: in
                     if chunked:
                         builder.commit = lambda cur=cur: (cur.execute("COMMIT"), cur.execute("BEGIN TRANSACTION"))
                     summary[spec.seller_id] = builder.build(started, message, checksum)
+                    rollups.rebuild(cur, spec.seller_id)      # the facts above were written around the loader
         except BaseException:
             if chunked:
                 with wh.transaction() as cur:

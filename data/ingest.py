@@ -31,7 +31,7 @@ from typing import Any
 
 import polars as pl
 
-from data import formats, settings, validate
+from data import formats, rollups, settings, validate
 from data.readers import ROW, ReadError, ReadTable, frame_from_records, read_table
 from data.warehouse import Warehouse, WarehouseError, ensure_seller
 
@@ -420,6 +420,8 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
         load_id = int(cur.execute("SELECT nextval('load_id_seq')").fetchall()[0][0])
         try:
             loaded, duplicate, totals = loader(cur, valid, seller_id, load_id, fmt_name)
+            if loaded:
+                rollups.refresh_load(cur, kind, seller_id, load_id)
         except Exception as exc:
             if _is_duckdb_error(exc):
                 raise WarehouseError(f"Loading {source} failed in the warehouse: {exc}") from None

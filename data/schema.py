@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from data import rollups
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -280,6 +282,8 @@ CREATE TABLE query_history (
     message     VARCHAR
 );
 """),
+    Migration(5, "hourly rollups of sessions and order lines (data/rollups.py), filled from the rows already loaded",
+              rollups.migration_sql()),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -8,38 +8,47 @@
 -- Attribution as in traffic_period_session_counts.sql: the latest session of the period carrying an order id gets
 -- the order, whether or not it came with a keyword. Orders placed after $as_of_utc are not read.
 -- product_name (landing rows): products.name, or the SKU itself when the catalogue does not know it.
--- Speed: plain range predicates on started_at / ordered_at so zone maps prune (sessions are stored in time order);
+-- Speed: session counts come from the hourly rollup; plain range predicates on started_at / ordered_at so zone maps
+-- prune (sessions are stored in time order);
 -- orders and items are read from $scan_start_utc, the earlier period's start (an order is placed after its session
 -- starts; order_items.ordered_at copies orders.ordered_at); only sessions carrying an order id are ranked; keywords
 -- are normalised on grouped rows, not on every session.
 WITH session_counts AS (
-    -- each period its own plain started_at range (zone maps skip the rest), grouped on the raw keyword: few groups,
-    -- normalised below
+    -- each period's hourly rows (data/rollups.py: whole hours from rollup_keywords_hourly, the partial hours at the
+    -- window's edges from the raw sessions), grouped on the raw keyword: few groups, normalised below
     SELECT 'current' AS period, search_keyword, landing_sku,
-           count(*) AS sessions,
-           count(order_id) AS converted_sessions   -- carries an order id (any status)
-    FROM sessions
-    WHERE seller_id = $seller_id AND started_at >= $start_utc AND started_at < $end_utc
+           sum(sessions) AS sessions,
+           sum(converted_sessions) AS converted_sessions   -- carries an order id (any status)
+    FROM {{rollup_keywords_hourly}}
     GROUP BY search_keyword, landing_sku
     UNION ALL
-    SELECT 'previous' AS period, search_keyword, landing_sku, count(*), count(order_id)
-    FROM sessions
-    WHERE seller_id = $seller_id AND started_at >= $previous_start_utc AND started_at < $previous_end_utc
+    SELECT 'previous' AS period, search_keyword, landing_sku, sum(sessions), sum(converted_sessions)
+    FROM {{rollup_keywords_hourly:previous_}}
     GROUP BY search_keyword, landing_sku
 ),
-carriers AS (
-    -- the session that gets each order: the latest one carrying its order id in its period, with or without a
-    -- keyword (only sessions with an order id are read and ranked)
-    SELECT 'current' AS period, order_id, search_keyword, landing_sku
+carrier_sessions AS (
+    -- the sessions carrying an order id, with or without a keyword, each period its own range
+    SELECT 'current' AS period, order_id, started_at, session_id, search_keyword, landing_sku
     FROM sessions
     WHERE seller_id = $seller_id AND started_at >= $start_utc AND started_at < $end_utc AND order_id IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY started_at DESC, session_id DESC) = 1
     UNION ALL
-    SELECT 'previous' AS period, order_id, search_keyword, landing_sku
+    SELECT 'previous' AS period, order_id, started_at, session_id, search_keyword, landing_sku
     FROM sessions
     WHERE seller_id = $seller_id AND started_at >= $previous_start_utc AND started_at < $previous_end_utc
       AND order_id IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY started_at DESC, session_id DESC) = 1
+),
+shared_orders AS (
+    -- orders carried by more than one session of a period (rare): only their sessions are ranked
+    SELECT period, order_id FROM carrier_sessions GROUP BY period, order_id HAVING count(*) > 1
+),
+carriers AS (
+    -- the session that gets each order: the latest one carrying its order id in its period
+    SELECT period, order_id, search_keyword, landing_sku
+    FROM carrier_sessions ANTI JOIN shared_orders USING (period, order_id)
+    UNION ALL
+    (SELECT period, order_id, search_keyword, landing_sku
+     FROM carrier_sessions SEMI JOIN shared_orders USING (period, order_id)
+     QUALIFY row_number() OVER (PARTITION BY period, order_id ORDER BY started_at DESC, session_id DESC) = 1)
 ),
 order_revenue AS (
     -- the revenue rule of kpi_totals.sql, per order

@@ -6,40 +6,49 @@
 -- Attribution: an order belongs to the session carrying its order id; when several sessions of the same period carry
 -- the same order id, only the latest one gets the order and its revenue (last session), but every one of them
 -- counts as a converted session (the KPI definition of conversion). Orders placed after $as_of_utc are not read.
--- Speed: plain range predicates on started_at / ordered_at so zone maps prune (sessions are stored in time order);
+-- Speed: session counts come from the hourly rollup; plain range predicates on started_at / ordered_at so zone maps
+-- prune (sessions are stored in time order);
 -- orders and items are read from $scan_start_utc, the earlier period's start (an order is placed after its session
 -- starts; order_items.ordered_at copies orders.ordered_at); only sessions carrying an order id are ranked; text is
 -- cleaned on grouped rows only.
 WITH session_counts AS (
-    -- each period its own plain started_at range (zone maps skip the rest), grouped on the raw text values:
-    -- few groups, cleaned at the end
+    -- each period's hourly rows (data/rollups.py: whole hours from rollup_traffic_hourly, the partial hours at the
+    -- window's edges from the raw sessions), grouped on the raw text values: few groups, cleaned at the end
     SELECT 'current' AS period, channel, source, medium, device,
-           count(*) AS sessions,
-           count(*) FILTER (WHERE pageviews >= 2) AS engaged_sessions,   -- saw at least two pages
-           count(order_id) AS converted_sessions                         -- carries an order id (any status)
-    FROM sessions
-    WHERE seller_id = $seller_id AND started_at >= $start_utc AND started_at < $end_utc
+           sum(sessions) AS sessions,
+           sum(engaged_sessions) AS engaged_sessions,       -- saw at least two pages
+           sum(converted_sessions) AS converted_sessions    -- carries an order id (any status)
+    FROM {{rollup_traffic_hourly}}
     GROUP BY channel, source, medium, device
     UNION ALL
     SELECT 'previous' AS period, channel, source, medium, device,
-           count(*), count(*) FILTER (WHERE pageviews >= 2), count(order_id)
-    FROM sessions
-    WHERE seller_id = $seller_id AND started_at >= $previous_start_utc AND started_at < $previous_end_utc
+           sum(sessions), sum(engaged_sessions), sum(converted_sessions)
+    FROM {{rollup_traffic_hourly:previous_}}
     GROUP BY channel, source, medium, device
 ),
-carriers AS (
-    -- the session that gets each order: the latest one carrying its order id in its period (only sessions with an
-    -- order id are read and ranked: the order id filter is pushed into the scan)
-    SELECT 'current' AS period, order_id, channel, source, medium, device
+carrier_sessions AS (
+    -- the sessions carrying an order id, each period its own range (the order id filter is pushed into the scan)
+    SELECT 'current' AS period, order_id, started_at, session_id, channel, source, medium, device
     FROM sessions
     WHERE seller_id = $seller_id AND started_at >= $start_utc AND started_at < $end_utc AND order_id IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY started_at DESC, session_id DESC) = 1
     UNION ALL
-    SELECT 'previous' AS period, order_id, channel, source, medium, device
+    SELECT 'previous' AS period, order_id, started_at, session_id, channel, source, medium, device
     FROM sessions
     WHERE seller_id = $seller_id AND started_at >= $previous_start_utc AND started_at < $previous_end_utc
       AND order_id IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY started_at DESC, session_id DESC) = 1
+),
+shared_orders AS (
+    -- orders carried by more than one session of a period (rare): only their sessions are ranked
+    SELECT period, order_id FROM carrier_sessions GROUP BY period, order_id HAVING count(*) > 1
+),
+carriers AS (
+    -- the session that gets each order: the latest one carrying its order id in its period
+    SELECT period, order_id, channel, source, medium, device
+    FROM carrier_sessions ANTI JOIN shared_orders USING (period, order_id)
+    UNION ALL
+    (SELECT period, order_id, channel, source, medium, device
+     FROM carrier_sessions SEMI JOIN shared_orders USING (period, order_id)
+     QUALIFY row_number() OVER (PARTITION BY period, order_id ORDER BY started_at DESC, session_id DESC) = 1)
 ),
 order_revenue AS (
     -- the revenue rule of kpi_totals.sql, per order: product lines net of line discounts minus the order discount

@@ -1,0 +1,230 @@
+"""Hourly rollups of the two biggest fact tables, kept exact with every load; reports read whole hours from them.
+
+A 30-day traffic report of a large shop groups ~11M sessions by four text columns; the same numbers are a sum over
+~20,000 rows of `rollup_traffic_hourly`. Each rollup holds, per seller and UTC hour (`date_trunc('hour', ...)`),
+the aggregate of the raw rows of that hour, and a count of every raw row of the hour (`rows_column`).
+
+Kept exact:
+- A load recomputes every hour it wrote rows into, from the raw table, in the load's own transaction
+  (`refresh_load`, called by data/ingest.py): the rollup and the raw rows commit together or not at all, and a
+  re-load that adds nothing changes nothing. Fact rows are never updated in place (loads only insert new natural
+  keys), so an hour's aggregate changes only when rows are added to that hour.
+- `rebuild` recomputes a seller (the demo build, and migration 5 for every seller).
+- A reader checks coverage before it trusts a rollup (`covered_body`): the raw row count of the whole hours it
+  wants must equal the rollup's row count for them (one zone-map count). Rows written around the rollups (a test's
+  INSERT, a half-built store) make the counts differ and the reader falls back to the raw rows: slower, never wrong.
+
+Reading: a query in analytics/sql writes `{{rollup_traffic_hourly}}` (or `{{rollup_traffic_hourly:previous_}}` for
+the window `$previous_start_utc` .. `$previous_end_utc`) where it wants the hourly rows of its window;
+`expand_sql` replaces it with the rollup's rows for the covered whole hours plus the same aggregate computed from the
+raw rows of the partial hours at the window's edges (time zones with half-hour offsets, a window ending now), so
+the query sees the same rows either way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Rollup:
+    name: str
+    source: str          # the raw fact table
+    time_column: str     # its UTC timestamp
+    rows_column: str     # the rollup column counting every raw row of the hour (the coverage check)
+    columns: str         # the rollup table's columns (CREATE TABLE body)
+    select: str          # the rollup's rows from the raw rows passing {where} (alias `r`; orders: {where_orders})
+
+    def build(self, seller: str | None, start: str | None = None, end: str | None = None) -> str:
+        """The rollup's SELECT over the raw rows of seller `seller` (a SQL expression; None: every seller) in
+        [start, end) (SQL expressions; None: all time)."""
+        def predicate(alias: str, time_column: str) -> str:
+            parts = [] if seller is None else [f"{alias}.seller_id = {seller}"]
+            if start is not None:
+                parts += [f"{alias}.{time_column} >= {start}", f"{alias}.{time_column} < {end}"]
+            return " AND ".join(parts) or "true"
+        return self.select.format(where=predicate("r", self.time_column), where_orders=predicate("o", "ordered_at"))
+
+
+ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
+    Rollup("rollup_traffic_hourly", "sessions", "started_at", "sessions", """
+    seller_id          VARCHAR NOT NULL,
+    hour               TIMESTAMP NOT NULL,   -- UTC, date_trunc('hour', started_at)
+    channel            VARCHAR,
+    source             VARCHAR,
+    medium             VARCHAR,
+    device             VARCHAR,
+    sessions           BIGINT NOT NULL,      -- every session of the hour with these values
+    engaged_sessions   BIGINT NOT NULL,      -- pageviews >= 2
+    converted_sessions BIGINT NOT NULL       -- carrying an order id
+""", """
+    SELECT r.seller_id, date_trunc('hour', r.started_at) AS hour, r.channel, r.source, r.medium, r.device,
+           count(*) AS sessions, count(*) FILTER (WHERE r.pageviews >= 2) AS engaged_sessions,
+           count(r.order_id) AS converted_sessions
+    FROM sessions AS r
+    WHERE {where}
+    GROUP BY ALL"""),
+    Rollup("rollup_keywords_hourly", "sessions", "started_at", "sessions", """
+    seller_id          VARCHAR NOT NULL,
+    hour               TIMESTAMP NOT NULL,   -- UTC
+    search_keyword     VARCHAR,              -- as the visit brought it (not normalised)
+    landing_sku        VARCHAR,
+    sessions           BIGINT NOT NULL,
+    converted_sessions BIGINT NOT NULL
+""", """
+    SELECT r.seller_id, date_trunc('hour', r.started_at) AS hour, r.search_keyword, r.landing_sku,
+           count(*) AS sessions, count(r.order_id) AS converted_sessions
+    FROM sessions AS r
+    WHERE {where}
+    GROUP BY ALL"""),
+    Rollup("rollup_sales_hourly", "order_items", "ordered_at", "line_count", """
+    seller_id      VARCHAR NOT NULL,
+    hour           TIMESTAMP NOT NULL,       -- UTC, date_trunc('hour', ordered_at)
+    sku            VARCHAR NOT NULL,         -- coalesce(sku, product_name, '?')
+    line_type      VARCHAR,                  -- product | shipping | fee
+    kept           BOOLEAN NOT NULL,         -- the order exists and is not cancelled
+    product_name   VARCHAR,                  -- one line's product name
+    line_count     BIGINT NOT NULL,          -- every line of the hour with these values
+    order_count    BIGINT NOT NULL,          -- distinct orders (an order lies in one hour)
+    units          BIGINT NOT NULL,
+    gross_sales    DECIMAL(38, 2) NOT NULL,  -- quantity x unit price
+    line_discount  DECIMAL(38, 2) NOT NULL,
+    line_net       DECIMAL(38, 2) NOT NULL,  -- gross - line discount
+    order_discount DOUBLE NOT NULL           -- the lines' shares of their orders' discounts (kept product lines)
+""", """
+    SELECT r.seller_id, date_trunc('hour', r.ordered_at) AS hour, coalesce(r.sku, r.product_name, '?') AS sku,
+           r.line_type, coalesce(o.status <> 'cancelled', false) AS kept, any_value(r.product_name) AS product_name,
+           count(*) AS line_count, count(DISTINCT r.order_id) AS order_count,
+           CAST(sum(r.quantity) AS BIGINT) AS units,
+           sum(r.quantity * r.unit_price) AS gross_sales, sum(r.discount) AS line_discount,
+           sum(r.quantity * r.unit_price - r.discount) AS line_net,
+           -- an order's discount shared out to its kept product lines in proportion to their net amount (equal
+           -- shares when they net to zero): the rule of analytics/sql/products_sales_by_sku.sql
+           coalesce(sum(CASE WHEN o.discount = 0 OR r.line_type <> 'product' OR o.status = 'cancelled' THEN 0.0
+                             WHEN n.order_line_net <> 0
+                                 THEN CAST(o.discount AS DOUBLE) * CAST(r.quantity * r.unit_price - r.discount AS DOUBLE)
+                                      / n.order_line_net
+                             ELSE CAST(o.discount AS DOUBLE) / n.line_count END), 0.0) AS order_discount
+    FROM order_items AS r
+    LEFT JOIN (SELECT o.seller_id, o.order_id, o.status, o.discount FROM orders AS o WHERE {where_orders}) AS o
+        ON o.seller_id = r.seller_id AND o.order_id = r.order_id
+    LEFT JOIN (
+        SELECT r.seller_id, r.order_id, sum(CAST(r.quantity * r.unit_price - r.discount AS DOUBLE)) AS order_line_net,
+               count(*) AS line_count
+        FROM order_items AS r
+        WHERE {where} AND r.line_type = 'product'
+        GROUP BY r.seller_id, r.order_id
+    ) AS n ON n.seller_id = r.seller_id AND n.order_id = r.order_id
+    WHERE {where}
+    GROUP BY ALL"""),
+)}
+
+ROLLUP_TABLES: tuple[str, ...] = tuple(ROLLUPS)
+_PLACEHOLDER = re.compile(r"\{\{(rollup_\w+?)(?::(\w*))?\}\}")
+
+
+def migration_sql() -> str:
+    """Migration 5: create every rollup and fill it from the raw rows of every seller."""
+    return "\n".join(f"CREATE TABLE {r.name} ({r.columns});\nINSERT INTO {r.name} {r.build(None)};"
+                     for r in ROLLUPS.values())
+
+
+def rebuild(cur: duckdb.DuckDBPyConnection, seller_id: str | None = None) -> None:
+    """Recompute every rollup from the raw rows, of one seller or (None) of every seller."""
+    for r in ROLLUPS.values():
+        if seller_id is None:
+            cur.execute(f"DELETE FROM {r.name}")
+            cur.execute(f"INSERT INTO {r.name} {r.build(None)}")
+        else:
+            cur.execute(f"DELETE FROM {r.name} WHERE seller_id = $s", {"s": seller_id})
+            cur.execute(f"INSERT INTO {r.name} {r.build('$s')}", {"s": seller_id})
+
+
+# which raw table a load of each kind writes rollup rows from
+_LOAD_SOURCES = {"orders": "order_items", "sessions": "sessions"}
+
+
+def refresh_load(cur: duckdb.DuckDBPyConnection, kind: str, seller_id: str, load_id: int) -> None:
+    """Recompute the hours a load wrote rows into (inside the load's transaction)."""
+    source = _LOAD_SOURCES.get(kind)
+    if source is None:
+        return
+    time_column = next(r.time_column for r in ROLLUPS.values() if r.source == source)
+    hours = [h for (h,) in cur.execute(
+        f"SELECT DISTINCT date_trunc('hour', {time_column}) FROM {source} "
+        f"WHERE seller_id = $s AND load_id = $l ORDER BY 1", {"s": seller_id, "l": load_id}).fetchall()]
+    for start, end in hour_runs(hours):
+        refresh_hours(cur, seller_id, source, start, end)
+
+
+def hour_runs(hours: list[datetime]) -> list[tuple[datetime, datetime]]:
+    """Sorted whole hours as [start, end) runs of consecutive hours."""
+    runs: list[tuple[datetime, datetime]] = []
+    for h in hours:
+        if runs and runs[-1][1] == h:
+            runs[-1] = (runs[-1][0], h + timedelta(hours=1))
+        else:
+            runs.append((h, h + timedelta(hours=1)))
+    return runs
+
+
+def refresh_hours(cur: duckdb.DuckDBPyConnection, seller_id: str, source: str, start: datetime,
+                  end: datetime) -> None:
+    """Recompute the rollups of `source` for the whole hours [start, end) of one seller."""
+    p = {"s": seller_id, "a": start, "b": end}
+    for r in ROLLUPS.values():
+        if r.source == source:
+            cur.execute(f"DELETE FROM {r.name} WHERE seller_id = $s AND hour >= $a AND hour < $b", p)
+            cur.execute(f"INSERT INTO {r.name} {r.build('$s', '$a', '$b')}", p)
+
+
+def floor_hour(t: datetime) -> datetime:
+    return t.replace(minute=0, second=0, microsecond=0)
+
+
+def ceil_hour(t: datetime) -> datetime:
+    floor = floor_hour(t)
+    return floor if floor == t else floor + timedelta(hours=1)
+
+
+def covered_body(cur: duckdb.DuckDBPyConnection, rollup: str, seller_id: str, start: datetime,
+                 end: datetime) -> tuple[datetime, datetime]:
+    """The whole UTC hours [body_start, body_end) of the window [start, end) that the rollup holds exactly, or
+    an empty body (start, start) when it holds none or its row count differs from the raw table's."""
+    r = ROLLUPS[rollup]
+    body_start, body_end = ceil_hour(start), floor_hour(end)
+    if body_end <= body_start:
+        return start, start
+    (raw, rolled), = cur.execute(
+        f"SELECT (SELECT count(*) FROM {r.source} WHERE seller_id = $s AND {r.time_column} >= $a "
+        f"AND {r.time_column} < $b), "
+        f"(SELECT coalesce(sum({r.rows_column}), 0) FROM {r.name} WHERE seller_id = $s AND hour >= $a AND hour < $b)",
+        {"s": seller_id, "a": body_start, "b": body_end}).fetchall()
+    return (body_start, body_end) if raw == rolled and raw > 0 else (start, start)
+
+
+def expand_sql(cur: duckdb.DuckDBPyConnection, text: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Replace each `{{rollup_name}}` / `{{rollup_name:prefix}}` in a query by the hourly rows of the window
+    [$<prefix>start_utc, $<prefix>end_utc) of $seller_id; returns the query and its extra parameters
+    ($<prefix>body_start_utc, $<prefix>body_end_utc: the whole hours read from the rollup)."""
+    extra: dict[str, Any] = {}
+
+    def replace(match: re.Match[str]) -> str:
+        name, prefix = match.group(1), match.group(2) or ""
+        r = ROLLUPS[name]
+        start, end = params[f"{prefix}start_utc"], params[f"{prefix}end_utc"]
+        body = f"{prefix}body_start_utc", f"{prefix}body_end_utc"
+        if body[0] not in extra:
+            extra[body[0]], extra[body[1]] = covered_body(cur, name, params["seller_id"], start, end)
+        head = r.build("$seller_id", f"${prefix}start_utc", f"${body[0]}")
+        tail = r.build("$seller_id", f"${body[1]}", f"${prefix}end_utc")
+        rolled = (f"SELECT * FROM {name} WHERE seller_id = $seller_id AND hour >= ${body[0]} "
+                  f"AND hour < ${body[1]}")
+        return f"({rolled}\n UNION ALL BY NAME ({head})\n UNION ALL BY NAME ({tail}))"
+
+    return _PLACEHOLDER.sub(replace, text), extra

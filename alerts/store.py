@@ -88,7 +88,7 @@ def save_settings(wh: Warehouse, settings: AlertSettings) -> None:
     _check_time(settings.digest_time)
     if settings.language not in (None, "ko", "en"):
         raise ValueError("language must be ko or en")
-    with wh.transaction() as cur:
+    with wh.transaction(changes_data=False) as cur:
         cur.execute("DELETE FROM alert_settings WHERE seller_id = ?", [settings.seller_id])
         cur.execute("INSERT INTO alert_settings (seller_id, recipients, language, digest_time, intraday_enabled, "
                     "updated_at) VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
@@ -126,7 +126,7 @@ def save_rule(wh: Warehouse, seller_id: str, rule_id: str, *, enabled: bool, sen
         raise ValueError(f"sensitivity must be one of {', '.join(SENSITIVITIES)}")
     if rule_id not in {r.rule_id for r in RULES}:
         raise ValueError(f"unknown rule {rule_id!r}")
-    with wh.transaction() as cur:
+    with wh.transaction(changes_data=False) as cur:
         cur.execute("DELETE FROM alert_rules WHERE seller_id = ? AND rule_id = ?", [seller_id, rule_id])
         cur.execute("INSERT INTO alert_rules (seller_id, rule_id, enabled, sensitivity, muted_until, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", [seller_id, rule_id, enabled, sensitivity,
@@ -137,7 +137,7 @@ def save_rule(wh: Warehouse, seller_id: str, rule_id: str, *, enabled: bool, sen
 
 def record_alert(wh: Warehouse, candidate: AlertCandidate, status: str, now_utc: datetime) -> bool:
     """Store the alert unless its key is already there; True when it was new. Never raises for a repeat."""
-    with wh.transaction() as cur:
+    with wh.transaction(changes_data=False) as cur:
         exists = cur.execute("SELECT 1 FROM alerts WHERE alert_key = ?", [candidate.alert_key]).fetchall()
         if exists:
             return False
@@ -182,7 +182,7 @@ def set_status(wh: Warehouse, key: str, status: str, now_utc: datetime, *, attem
                next_attempt_at: datetime | None = None) -> None:
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
-    with wh.transaction() as cur:
+    with wh.transaction(changes_data=False) as cur:
         if attempts is None:
             cur.execute("UPDATE alerts SET status = ?, next_attempt_at = ?, status_at = ? WHERE alert_key = ?",
                         [status, next_attempt_at, now_utc, key])
@@ -201,7 +201,7 @@ def due_for_delivery(wh: Warehouse, now_utc: datetime, seller_id: str | None = N
 
 def record_attempt(wh: Warehouse, key: str, attempt: int, now_utc: datetime, channel: str, recipients: str,
                    outcome: str, detail: str) -> None:
-    with wh.transaction() as cur:
+    with wh.transaction(changes_data=False) as cur:
         cur.execute("INSERT INTO alert_deliveries VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [key, attempt, now_utc, channel, recipients, outcome, detail])
 

@@ -154,6 +154,7 @@ _FORMAT_KIND_OF_TABLE = {"orders": "orders", "order_items": "orders", "returns":
                          "ad_stats": "ad_stats", "inventory": "inventory", "products": "products"}
 
 _SELLER_ID = ("스토어(판매자) ID", "Store (seller) id; every row belongs to one store.")
+_HOUR = ("UTC 기준 시각(정시). 그 한 시간의 행을 합친 값입니다", "UTC hour (date_trunc('hour', ...)); the row sums that hour.")
 _LOAD_ID = ("이 행을 적재한 업로드 번호 (loads.load_id)", "The load that wrote this row (loads.load_id).")
 
 # Hand-written descriptions: every column in Korean; English where data/formats.py has none, or where its
@@ -364,6 +365,42 @@ _HAND_WRITTEN: dict[str, dict[str, tuple[str, str | None]]] = {
         "outcome": ("결과: delivered | transient_error | permanent_error",
                     "Outcome: delivered | transient_error | permanent_error."),
         "detail": ("상세 내용", "Detail."),
+    },
+    "rollup_traffic_hourly": {
+        "seller_id": _SELLER_ID,
+        "hour": _HOUR,
+        "channel": ("유입 채널 (sessions.channel)", "Channel (sessions.channel)."),
+        "source": ("유입 출처 (sessions.source)", "Source (sessions.source)."),
+        "medium": ("유입 매체 (sessions.medium)", "Medium (sessions.medium)."),
+        "device": ("기기 (sessions.device)", "Device (sessions.device)."),
+        "sessions": ("이 시간·출처의 방문 수", "Visits in that hour with these values."),
+        "engaged_sessions": ("그중 2페이지 이상 본 방문", "Of those, visits with at least two pageviews."),
+        "converted_sessions": ("그중 주문 번호가 있는 방문", "Of those, visits carrying an order id."),
+    },
+    "rollup_keywords_hourly": {
+        "seller_id": _SELLER_ID,
+        "hour": _HOUR,
+        "search_keyword": ("유입 검색어 (원문 그대로)", "Inbound search keyword, as the visit brought it."),
+        "landing_sku": ("도착한 상품 코드", "Product of the landing page."),
+        "sessions": ("이 시간·검색어·상품의 방문 수", "Visits in that hour with this keyword and landing product."),
+        "converted_sessions": ("그중 주문 번호가 있는 방문", "Of those, visits carrying an order id."),
+    },
+    "rollup_sales_hourly": {
+        "seller_id": _SELLER_ID,
+        "hour": _HOUR,
+        "sku": ("상품 코드 (없으면 상품명)", "Product code (the product name when the line has none)."),
+        "line_type": ("줄 종류: product(상품) | shipping(배송비) | fee(수수료) | adjustment(조정)",
+                      "Line type: product | shipping | fee | adjustment."),
+        "kept": ("취소되지 않은 주문의 줄이면 true", "True for lines of orders that exist and are not cancelled."),
+        "product_name": ("그 시간 어느 한 줄의 상품명", "One line's product name."),
+        "line_count": ("주문 줄 수", "Order lines."),
+        "order_count": ("주문 수 (서로 다른 주문)", "Distinct orders."),
+        "units": ("판매 수량", "Units."),
+        "gross_sales": ("수량 × 단가 합계", "Sum of quantity x unit price."),
+        "line_discount": ("줄 할인 합계", "Sum of line discounts."),
+        "line_net": ("줄 할인 뒤 금액 합계", "Sum of quantity x unit price minus line discount."),
+        "order_discount": ("주문 할인 중 이 줄들의 몫 (순금액 비례)",
+                           "These lines' share of their orders' discounts (in proportion to net amount)."),
     },
 }
 

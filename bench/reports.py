@@ -41,16 +41,20 @@ _RETURNS = ("SELECT count(*), sum(amount) FROM returns "
             "WHERE seller_id = $seller AND returned_at >= $start AND returned_at < $end")
 _INVENTORY = "SELECT count(*), sum(on_hand) FROM inventory WHERE seller_id = $seller AND snapshot_date >= $start::DATE"
 _ALL_ORDERS = "SELECT count(*), count(DISTINCT customer_id), max(ordered_at) FROM orders WHERE seller_id = $seller"
+_ALL_ITEMS = ("SELECT count(*), sum(quantity * unit_price - discount) FROM order_items "
+              "WHERE seller_id = $seller AND ordered_at < $end")
+_PRODUCTS = "SELECT count(*), count(unit_cost) FROM products WHERE seller_id = $seller"
 
+# Every table a report reads, over the same window (the customers model reads every order up to the end).
 BARE: dict[str, tuple[str, ...]] = {
     "kpis": (_ITEMS, _ORDERS, _SESSIONS),
     "realtime": (_ITEMS, _ORDERS, _SESSIONS),
-    "products": (_ITEMS, _RETURNS, _INVENTORY, _ADS),
-    "traffic": (_SESSIONS, _ORDERS),
-    "keywords": (_SESSIONS, _ORDERS),
-    "ads": (_ADS, _ITEMS),
-    "customers": (_ALL_ORDERS, _ITEMS),
-    "digest": (_ITEMS, _ORDERS, _SESSIONS, _ADS, _RETURNS),
+    "products": (_ITEMS, _ORDERS, _RETURNS, _INVENTORY, _ADS, _SESSIONS, _PRODUCTS),
+    "traffic": (_SESSIONS, _ORDERS, _ITEMS),
+    "keywords": (_SESSIONS, _ORDERS, _ITEMS, _PRODUCTS),
+    "ads": (_ADS, _ITEMS, _ORDERS, _PRODUCTS),
+    "customers": (_ALL_ORDERS, _ALL_ITEMS),
+    "digest": (_ITEMS, _ORDERS, _SESSIONS, _ADS, _RETURNS, _INVENTORY, _ALL_ORDERS, _ALL_ITEMS, _PRODUCTS),
 }
 
 

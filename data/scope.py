@@ -33,7 +33,7 @@ from data.warehouse import Warehouse
 SCOPED_TABLES: tuple[str, ...] = (
     "sellers", "products", "customers", "orders", "order_items", "returns", "sessions", "ad_stats",
     "inventory", "loads", "load_rejects", "demo_incidents", "alert_settings", "alert_rules", "alerts",
-    "alert_deliveries",
+    "alert_deliveries", "rollup_traffic_hourly", "rollup_keywords_hourly", "rollup_sales_hourly",
 )
 
 # Tables without seller_id, scoped through a parent table: table -> (key column, parent table).

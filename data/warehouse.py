@@ -167,8 +167,11 @@ class Warehouse:
         return rows[0][0] if rows else None
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction on a fresh cursor, serialised with every other writer in this process."""
+    def transaction(self, *, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction on a fresh cursor, serialised with every other writer in this process.
+
+        `changes_data=False`: bookkeeping no analytics result reads (alert state and delivery log, saved queries,
+        query history); committing it keeps `data_version`, so cached results stay valid."""
         with self.write_lock:
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
@@ -180,11 +183,13 @@ class Warehouse:
                 raise
             cur.execute("COMMIT")
             cur.close()
-            self._data_version = next(_DATA_VERSIONS)
+            if changes_data:
+                self._data_version = next(_DATA_VERSIONS)
 
     @property
     def data_version(self) -> int:
-        """A number that changes whenever a write transaction commits through this Warehouse.
+        """A number that changes whenever a write transaction that may change the data commits through this Warehouse
+        (every transaction but bookkeeping marked `changes_data=False`).
 
         One process owns a warehouse file read-write and every write goes through `transaction()`
         (ARCHITECTURE.md), so results computed at one data_version stay true until it changes:

@@ -40,7 +40,7 @@ def save_query(wh: Warehouse, owner: str, name: str, sql: str, params: dict[str,
     if not name:
         raise ValueError("give the query a name")
     text = json.dumps(params, ensure_ascii=False, default=str)
-    with wh.transaction() as cur:
+    with wh.transaction(changes_data=False) as cur:
         if query_id:
             rows = cur.execute("SELECT owner FROM saved_queries WHERE query_id = ?", [query_id]).fetchall()
             if not rows:
@@ -71,14 +71,14 @@ def alert_queries(wh: Warehouse) -> list[SavedQuery]:
 
 
 def delete_query(wh: Warehouse, owner: str, query_id: str) -> None:
-    with wh.transaction() as cur:
+    with wh.transaction(changes_data=False) as cur:
         cur.execute("DELETE FROM saved_queries WHERE query_id = ? AND owner = ?", [query_id, owner]).fetchall()
 
 
 def record_run(wh: Warehouse, owner: str, sql: str, params: dict[str, Any], status: str, row_count: int | None,
                elapsed_s: float | None, message: str, now_utc: datetime) -> None:
     """One history row; the oldest beyond HISTORY_KEEP of this user go."""
-    with wh.transaction() as cur:
+    with wh.transaction(changes_data=False) as cur:
         cur.execute("INSERT INTO query_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [owner, now_utc, sql, json.dumps(params, ensure_ascii=False, default=str), status, row_count,
                      elapsed_s, message[:500]]).fetchall()

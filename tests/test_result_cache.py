@@ -49,6 +49,26 @@ def test_a_rolled_back_write_keeps_the_cache(warehouse):
     assert result_cache.remember(warehouse, "x", (), lambda: "recomputed") == "kept"
 
 
+def test_bookkeeping_writes_keep_the_cache_and_a_load_does_not(warehouse):
+    """Alert deliveries (every minute on a live server) and query history must not throw every result away."""
+    from datetime import datetime
+
+    from alerts import store
+    from data import workspace_store
+
+    result_cache.remember(warehouse, "x", (), lambda: "kept")
+    version = warehouse.data_version
+    now = datetime(2026, 11, 20, 5, 0)
+    store.record_attempt(warehouse, "test|s|1", 1, now, "outbox", "a@example.com", "delivered", "")
+    workspace_store.record_run(warehouse, "analyst", "SELECT 1", {}, "ok", 1, 0.01, "", now)
+    assert warehouse.data_version == version
+    assert result_cache.remember(warehouse, "x", (), lambda: "recomputed") == "kept"
+    ingest_records(warehouse, [{"session_id": "v1", "started_at": "2026-11-20 10:00"}], seller_id="s",
+                   kind="sessions")
+    assert warehouse.data_version != version
+    assert result_cache.remember(warehouse, "x", (), lambda: "recomputed") == "recomputed"
+
+
 def test_two_handles_on_one_file_never_share_results(tmp_path):
     path = tmp_path / "w.duckdb"
     first = Warehouse(path)

@@ -15,6 +15,7 @@ ad_order_rows AS (
     FROM orders AS o
     WHERE o.seller_id = $seller_id
       AND o.status <> 'cancelled'
+      AND o.ordered_at >= $start_utc      -- an order is placed after the visit that brought it started
       AND o.order_id IN (SELECT order_id FROM ad_orders)
 ),
 order_revenue AS (

@@ -14,10 +14,12 @@ Conventions (shown to the seller through analytics/customers_text.py):
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -46,6 +48,9 @@ CUSTOMER_METRICS = ("customer_count", "new_customers", "returning_customers", "r
 
 # ------------------------------------------------------------------ shaping data (SQL + Polars)
 
+EPOCH = datetime(1970, 1, 1)     # "from the beginning" for windows that start with the first order
+
+
 def last_observed_day(tz: str, as_of_utc: datetime) -> date:
     """The last local day observed at `as_of` (as_of at local midnight means the day before)."""
     return local_today(tz, as_of_utc - timedelta(microseconds=1))
@@ -62,7 +67,7 @@ def rfm_summary(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> 
     """Per-customer model inputs before as_of. Columns: customer_id, frequency (repeat purchase days),
     recency_days, t_days, monetary_value (mean spend of repeat days), first_order_date, last_order_date,
     order_count, revenue."""
-    frame = run_sql(wh, "customers_rfm_summary", seller_id=seller_id, tz=tz, as_of_utc=as_of_utc,
+    frame = run_sql(wh, "customers_rfm_summary", seller_id=seller_id, tz=tz, start_utc=EPOCH, end_utc=as_of_utc,
                     last_day=last_observed_day(tz, as_of_utc))
     return frame.cast({"frequency": pl.Int64, "recency_days": pl.Int64, "t_days": pl.Int64,
                        "order_count": pl.Int64, "monetary_value": pl.Float64, "revenue": pl.Float64})
@@ -72,7 +77,7 @@ def purchase_days(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -
     """daily_transactions' rows from one scan, in no particular order, spend also as exact hundredths.
     Columns: customer_id, order_date (local Date), order_count (Int64), revenue_cents (Int64), revenue (Float64,
     the same double as daily_transactions' revenue)."""
-    frame = run_sql(wh, "customers_purchase_days", seller_id=seller_id, tz=tz, as_of_utc=as_of_utc)
+    frame = run_sql(wh, "customers_purchase_days", seller_id=seller_id, tz=tz, start_utc=EPOCH, end_utc=as_of_utc)
     frame = frame.cast({"order_count": pl.Int64, "revenue_cents": pl.Int64})
     return frame.with_columns(pl.Series("revenue", _cents_to_double(frame["revenue_cents"]), dtype=pl.Float64))
 
@@ -545,17 +550,18 @@ def customer_insights(wh: Warehouse, period: ReportPeriod,
 
     Everything but the period totals depends only on the orders before as_of, so it is computed once per
     (seller, last day, latest order before as_of) and data version and shared by the page, the report and the
-    digest (analytics.result_cache); the period totals are recomputed from the cached customer-days."""
+    digest (analytics.result_cache); the period totals come from the cached customer-days, once per period."""
     tz, as_of = period.timezone, period.as_of_utc
     last_day = last_observed_day(tz, as_of)
+    key = _base_key(wh, period, min_repeat_customers)
     base = result_cache.remember(
-        wh, "customer_base", _base_key(wh, period, min_repeat_customers),
-        lambda: _customer_base(wh, period.seller_id, tz, as_of, min_repeat_customers))
-    daily = base.daily          # Polars frames are immutable: sharing the cached one is safe
-    return CustomerInsights(period.seller_id, period.currency, last_day,
-                            period_customer_totals(daily, period.start_date, period.end_date), base.scored,
-                            base.cohorts, base.model_status, base.model_reason, base.models, base.model_params,
-                            base.backtest)
+        wh, "customer_base", key, lambda: _customer_base(wh, period.seller_id, tz, as_of, min_repeat_customers))
+    # Polars frames are immutable: sharing the cached ones is safe
+    totals = result_cache.remember(
+        wh, "customer_period_totals", (*key, period.start_date, period.end_date),
+        lambda: period_customer_totals(base.daily, period.start_date, period.end_date))
+    return CustomerInsights(period.seller_id, period.currency, last_day, dict(totals), base.scored, base.cohorts,
+                            base.model_status, base.model_reason, base.models, base.model_params, base.backtest)
 
 
 def customer_predictions(wh: Warehouse, period: ReportPeriod, horizon_days: int,
@@ -672,7 +678,13 @@ def _plain_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     columns = [frame[c].fill_nan(None).to_list() if frame[c].dtype == pl.Float64 else frame[c].to_list()
                for c in frame.columns]
     names = frame.columns
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+    collecting = gc.isenabled()
+    gc.disable()        # a million small acyclic dicts: the cycle collector would only rescan them (~20 % of the time)
+    try:
+        return list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def backtest_json(backtest: dict[str, Any]) -> dict[str, Any]:

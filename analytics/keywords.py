@@ -153,8 +153,7 @@ def keywords_period_counts(wh: Warehouse, seller_id: str, start_utc: datetime, e
     """
     frame = run_sql(wh, "keywords_period_counts", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc,
                     previous_start_utc=previous_start_utc, previous_end_utc=previous_end_utc,
-                    scan_start_utc=min(start_utc, previous_start_utc),
-                    as_of_utc=as_of_utc)
+                    scan_start_utc=min(start_utc, previous_start_utc), scan_end_utc=as_of_utc)
     frame = frame.cast({"sessions": pl.Int64, "converted_sessions": pl.Int64, "order_count": pl.Int64,
                         "revenue": pl.Float64})
     by_keyword = frame.filter(~pl.col("by_landing_sku"))

@@ -56,8 +56,7 @@ def traffic_period_session_counts(wh: Warehouse, seller_id: str, start_utc: date
     """
     frame = run_sql(wh, "traffic_period_session_counts", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc,
                     previous_start_utc=previous_start_utc, previous_end_utc=previous_end_utc,
-                    scan_start_utc=min(start_utc, previous_start_utc),
-                    as_of_utc=as_of_utc)
+                    scan_start_utc=min(start_utc, previous_start_utc), scan_end_utc=as_of_utc)
     frame = _cast_counts(frame)
     return (frame.filter(pl.col("period") == "current").drop("period"),
             frame.filter(pl.col("period") == "previous").drop("period"))

@@ -402,6 +402,19 @@ _HAND_WRITTEN: dict[str, dict[str, tuple[str, str | None]]] = {
         "order_discount": ("주문 할인 중 이 줄들의 몫 (순금액 비례)",
                            "These lines' share of their orders' discounts (in proportion to net amount)."),
     },
+    "rollup_order_totals": {
+        "seller_id": _SELLER_ID,
+        "hour": _HOUR,
+        "order_id": ("주문 번호", "Order number."),
+        "ordered_at": ("주문 시각 (UTC)", "When the order was placed (UTC)."),
+        "customer_id": ("고객 ID (비회원 주문은 비어 있음)", "Customer id; empty for guest checkouts."),
+        "status": ("주문 상태", "Order status."),
+        "discount": ("주문 할인", "Order-level discount."),
+        "line_count": ("주문 줄 수 (배송비 등 포함)", "Lines of the order, shipping and fees included."),
+        "units": ("상품 수량", "Product units."),
+        "product_revenue": ("상품 줄 금액 합계 (줄 할인 뒤). 매출 = 이 값 - 주문 할인",
+                            "Product lines net of line discounts; revenue = this minus the order discount."),
+    },
 }
 
 

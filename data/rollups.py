@@ -2,7 +2,9 @@
 
 A 30-day traffic report of a large shop groups ~11M sessions by four text columns; the same numbers are a sum over
 ~20,000 rows of `rollup_traffic_hourly`. Each rollup holds, per seller and UTC hour (`date_trunc('hour', ...)`),
-the aggregate of the raw rows of that hour, and a count of every raw row of the hour (`rows_column`).
+the aggregate of the raw rows of that hour, with the counts of raw rows it was made from (`checks`).
+`rollup_order_totals` is the finest: one row per order with its product lines already summed, so per-order
+revenue (customers, attribution) needs no join of orders with their lines.
 
 Kept exact:
 - A load recomputes every hour it wrote rows into, from the raw table, in the load's own transaction
@@ -34,11 +36,12 @@ import duckdb
 @dataclass(frozen=True)
 class Rollup:
     name: str
-    source: str          # the raw fact table
-    time_column: str     # its UTC timestamp
-    rows_column: str     # the rollup column counting every raw row of the hour (the coverage check)
+    kind: str            # the load kind whose rows it sums: orders | sessions
+    time_column: str     # the UTC timestamp of the raw table it groups (alias `r` in `select`)
+    checks: tuple[tuple[str, str], ...]  # (raw table, rollup expression equal to that table's row count)
     columns: str         # the rollup table's columns (CREATE TABLE body)
-    select: str          # the rollup's rows from the raw rows passing {where} (alias `r`; orders: {where_orders})
+    select: str          # its rows from the raw rows passing {where} (alias r); {where_orders} / {where_items}
+                         # restrict orders (alias o) / order_items (alias i) the same way
 
     def build(self, seller: str | None, start: str | None = None, end: str | None = None) -> str:
         """The rollup's SELECT over the raw rows of seller `seller` (a SQL expression; None: every seller) in
@@ -48,11 +51,12 @@ class Rollup:
             if start is not None:
                 parts += [f"{alias}.{time_column} >= {start}", f"{alias}.{time_column} < {end}"]
             return " AND ".join(parts) or "true"
-        return self.select.format(where=predicate("r", self.time_column), where_orders=predicate("o", "ordered_at"))
+        return self.select.format(where=predicate("r", self.time_column), where_orders=predicate("o", "ordered_at"),
+                                  where_items=predicate("i", "ordered_at"))
 
 
 ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
-    Rollup("rollup_traffic_hourly", "sessions", "started_at", "sessions", """
+    Rollup("rollup_traffic_hourly", "sessions", "started_at", (("sessions", "sum(sessions)"),), """
     seller_id          VARCHAR NOT NULL,
     hour               TIMESTAMP NOT NULL,   -- UTC, date_trunc('hour', started_at)
     channel            VARCHAR,
@@ -69,7 +73,7 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
     FROM sessions AS r
     WHERE {where}
     GROUP BY ALL"""),
-    Rollup("rollup_keywords_hourly", "sessions", "started_at", "sessions", """
+    Rollup("rollup_keywords_hourly", "sessions", "started_at", (("sessions", "sum(sessions)"),), """
     seller_id          VARCHAR NOT NULL,
     hour               TIMESTAMP NOT NULL,   -- UTC
     search_keyword     VARCHAR,              -- as the visit brought it (not normalised)
@@ -82,7 +86,7 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
     FROM sessions AS r
     WHERE {where}
     GROUP BY ALL"""),
-    Rollup("rollup_sales_hourly", "order_items", "ordered_at", "line_count", """
+    Rollup("rollup_sales_hourly", "orders", "ordered_at", (("order_items", "sum(line_count)"),), """
     seller_id      VARCHAR NOT NULL,
     hour           TIMESTAMP NOT NULL,       -- UTC, date_trunc('hour', ordered_at)
     sku            VARCHAR NOT NULL,         -- coalesce(sku, product_name, '?')
@@ -122,6 +126,32 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
     ) AS n ON n.seller_id = r.seller_id AND n.order_id = r.order_id
     WHERE {where}
     GROUP BY ALL"""),
+    Rollup("rollup_order_totals", "orders", "ordered_at",
+           (("orders", "count(*)"), ("order_items", "sum(line_count)")), """
+    seller_id       VARCHAR NOT NULL,
+    hour            TIMESTAMP NOT NULL,      -- UTC, date_trunc('hour', ordered_at)
+    order_id        VARCHAR NOT NULL,
+    ordered_at      TIMESTAMP NOT NULL,      -- UTC
+    customer_id     VARCHAR,
+    status          VARCHAR NOT NULL,
+    discount        DECIMAL(18, 2) NOT NULL, -- order-level discount
+    line_count      BIGINT NOT NULL,         -- every line of the order
+    units           BIGINT NOT NULL,         -- product units
+    product_revenue DECIMAL(38, 2) NOT NULL  -- product lines net of line discounts (revenue = this - discount)
+""", """
+    SELECT r.seller_id, date_trunc('hour', r.ordered_at) AS hour, r.order_id, r.ordered_at, r.customer_id, r.status,
+           r.discount, coalesce(l.line_count, 0) AS line_count, coalesce(l.units, 0) AS units,
+           coalesce(l.product_revenue, 0) AS product_revenue
+    FROM orders AS r
+    LEFT JOIN (
+        SELECT i.seller_id, i.order_id, count(*) AS line_count,
+               CAST(sum(i.quantity) FILTER (WHERE i.line_type = 'product') AS BIGINT) AS units,
+               sum(i.quantity * i.unit_price - i.discount) FILTER (WHERE i.line_type = 'product') AS product_revenue
+        FROM order_items AS i
+        WHERE {where_items}
+        GROUP BY i.seller_id, i.order_id
+    ) AS l ON l.seller_id = r.seller_id AND l.order_id = r.order_id
+    WHERE {where}"""),
 )}
 
 ROLLUP_TABLES: tuple[str, ...] = tuple(ROLLUPS)
@@ -145,21 +175,20 @@ def rebuild(cur: duckdb.DuckDBPyConnection, seller_id: str | None = None) -> Non
             cur.execute(f"INSERT INTO {r.name} {r.build('$s')}", {"s": seller_id})
 
 
-# which raw table a load of each kind writes rollup rows from
-_LOAD_SOURCES = {"orders": "order_items", "sessions": "sessions"}
+# where a load of each kind finds the hours it wrote into
+_LOAD_TABLES = {"orders": ("orders", "ordered_at"), "sessions": ("sessions", "started_at")}
 
 
 def refresh_load(cur: duckdb.DuckDBPyConnection, kind: str, seller_id: str, load_id: int) -> None:
     """Recompute the hours a load wrote rows into (inside the load's transaction)."""
-    source = _LOAD_SOURCES.get(kind)
-    if source is None:
+    if kind not in _LOAD_TABLES:
         return
-    time_column = next(r.time_column for r in ROLLUPS.values() if r.source == source)
+    table, time_column = _LOAD_TABLES[kind]
     hours = [h for (h,) in cur.execute(
-        f"SELECT DISTINCT date_trunc('hour', {time_column}) FROM {source} "
+        f"SELECT DISTINCT date_trunc('hour', {time_column}) FROM {table} "
         f"WHERE seller_id = $s AND load_id = $l ORDER BY 1", {"s": seller_id, "l": load_id}).fetchall()]
     for start, end in hour_runs(hours):
-        refresh_hours(cur, seller_id, source, start, end)
+        refresh_hours(cur, seller_id, kind, start, end)
 
 
 def hour_runs(hours: list[datetime]) -> list[tuple[datetime, datetime]]:
@@ -173,12 +202,12 @@ def hour_runs(hours: list[datetime]) -> list[tuple[datetime, datetime]]:
     return runs
 
 
-def refresh_hours(cur: duckdb.DuckDBPyConnection, seller_id: str, source: str, start: datetime,
+def refresh_hours(cur: duckdb.DuckDBPyConnection, seller_id: str, kind: str, start: datetime,
                   end: datetime) -> None:
-    """Recompute the rollups of `source` for the whole hours [start, end) of one seller."""
+    """Recompute the rollups of one load kind for the whole hours [start, end) of one seller."""
     p = {"s": seller_id, "a": start, "b": end}
     for r in ROLLUPS.values():
-        if r.source == source:
+        if r.kind == kind:
             cur.execute(f"DELETE FROM {r.name} WHERE seller_id = $s AND hour >= $a AND hour < $b", p)
             cur.execute(f"INSERT INTO {r.name} {r.build('$s', '$a', '$b')}", p)
 
@@ -200,12 +229,15 @@ def covered_body(cur: duckdb.DuckDBPyConnection, rollup: str, seller_id: str, st
     body_start, body_end = ceil_hour(start), floor_hour(end)
     if body_end <= body_start:
         return start, start
-    (raw, rolled), = cur.execute(
-        f"SELECT (SELECT count(*) FROM {r.source} WHERE seller_id = $s AND {r.time_column} >= $a "
-        f"AND {r.time_column} < $b), "
-        f"(SELECT coalesce(sum({r.rows_column}), 0) FROM {r.name} WHERE seller_id = $s AND hour >= $a AND hour < $b)",
-        {"s": seller_id, "a": body_start, "b": body_end}).fetchall()
-    return (body_start, body_end) if raw == rolled and raw > 0 else (start, start)
+    p = {"s": seller_id, "a": body_start, "b": body_end}
+    time_of = {table: column for table, column in _LOAD_TABLES.values()} | {"order_items": "ordered_at"}
+    pairs = ", ".join(
+        f"(SELECT count(*) FROM {table} WHERE seller_id = $s AND {time_of[table]} >= $a AND {time_of[table]} < $b), "
+        f"(SELECT coalesce({expr}, 0) FROM {r.name} WHERE seller_id = $s AND hour >= $a AND hour < $b)"
+        for table, expr in r.checks)
+    counts = cur.execute(f"SELECT {pairs}", p).fetchall()[0]
+    raw, rolled = counts[0::2], counts[1::2]
+    return (body_start, body_end) if raw == rolled and any(raw) else (start, start)
 
 
 def expand_sql(cur: duckdb.DuckDBPyConnection, text: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from analytics import customers, realtime
 from analytics.keywords import keywords_period_counts
 from analytics.products import products_sales_by_sku
 from analytics.traffic import traffic_period_session_counts
@@ -149,7 +150,11 @@ def _numbers(wh: Warehouse, seller_id: str, start: datetime, end: datetime) -> d
     return {"traffic": traffic[0], "traffic_previous": traffic[1],
             "keywords": keywords.current, "keywords_landing": keywords.landing,
             "products": products_sales_by_sku(wh, seller_id, start, end),
-            "products_previous": products_sales_by_sku(wh, seller_id, previous_start, start)}
+            "products_previous": products_sales_by_sku(wh, seller_id, previous_start, start),
+            "purchase_days": customers.purchase_days(wh, seller_id, "Asia/Seoul", end).sort("customer_id", "order_date"),
+            "rfm_summary": customers.rfm_summary(wh, seller_id, "Asia/Seoul", end).sort("customer_id"),
+            "hourly": realtime.hourly_by_day(wh, seller_id, "Asia/Seoul", (end - timedelta(days=20)).date(),
+                                             end.date(), end)}
 
 
 @pytest.mark.parametrize("timezone", ["Asia/Seoul", "Asia/Kolkata"])

@@ -3,35 +3,19 @@
 -- Time is counted in whole local days (seller's zone $tz); $last_day is the last local day observed
 -- (the day of as_of), so a customer who first bought on $last_day has T = 0.
 -- Several orders on one local day are one transaction.
-WITH kept_orders AS (
+WITH purchase_days AS (
+    -- orders with their product lines already summed (rollup_order_totals, data/rollups.py, for
+    -- [$start_utc, $end_utc) = [the beginning, as_of)); spend = product lines net of line discounts minus the
+    -- order discount, as in the revenue metric
     SELECT
-        order_id,
         customer_id,
-        discount,
-        CAST(timezone($tz, ordered_at AT TIME ZONE 'UTC') AS DATE) AS order_date
-    FROM orders
-    WHERE seller_id = $seller_id
-      AND ordered_at < $as_of_utc
-      AND status <> 'cancelled'
-      AND customer_id IS NOT NULL
-),
-line_revenue_by_order AS (
-    SELECT order_id, sum(quantity * unit_price - discount) AS product_revenue
-    FROM order_items
-    WHERE seller_id = $seller_id
-      AND ordered_at < $as_of_utc
-      AND line_type = 'product'
-    GROUP BY order_id
-),
-purchase_days AS (
-    SELECT
-        o.customer_id,
-        o.order_date,
+        CAST(timezone($tz, ordered_at AT TIME ZONE 'UTC') AS DATE) AS order_date,
         count(*) AS order_count,
-        sum(coalesce(l.product_revenue, 0) - o.discount) AS revenue
-    FROM kept_orders AS o
-    LEFT JOIN line_revenue_by_order AS l ON l.order_id = o.order_id
-    GROUP BY o.customer_id, o.order_date
+        sum(product_revenue - discount) AS revenue
+    FROM {{rollup_order_totals}}
+    WHERE status <> 'cancelled'
+      AND customer_id IS NOT NULL
+    GROUP BY ALL
 )
 SELECT
     customer_id,

@@ -51,23 +51,13 @@ carriers AS (
      QUALIFY row_number() OVER (PARTITION BY period, order_id ORDER BY started_at DESC, session_id DESC) = 1)
 ),
 order_revenue AS (
-    -- the revenue rule of kpi_totals.sql, per order
-    SELECT
-        o.order_id,
-        coalesce(sum(i.quantity * i.unit_price - i.discount) FILTER (WHERE i.line_type = 'product'), 0)
-            - o.discount AS revenue
-    FROM orders AS o
-    LEFT JOIN (
-        SELECT order_id, quantity, unit_price, discount, line_type
-        FROM order_items
-        WHERE seller_id = $seller_id
-          AND ordered_at >= $scan_start_utc AND ordered_at < $as_of_utc
-    ) AS i ON i.order_id = o.order_id
-    WHERE o.seller_id = $seller_id
-      AND o.status <> 'cancelled'
-      AND o.ordered_at >= $scan_start_utc AND o.ordered_at < $as_of_utc
-      AND o.order_id IN (SELECT order_id FROM carriers)
-    GROUP BY o.order_id, o.discount
+    -- the carried orders not cancelled, placed in [$scan_start_utc, $scan_end_utc = $as_of_utc), with the revenue
+    -- rule of kpi_totals.sql: product lines net of line discounts (already summed per order in
+    -- rollup_order_totals, data/rollups.py) minus the order discount
+    SELECT order_id, product_revenue - discount AS revenue
+    FROM {{rollup_order_totals:scan_}}
+    WHERE status <> 'cancelled'
+      AND order_id IN (SELECT order_id FROM carriers)
 ),
 order_counts AS (
     SELECT

@@ -5,32 +5,15 @@
 -- order at 23:30 KST is hour 23 of that Korean day. Revenue rule as in kpi_totals.sql.
 -- Speed: rows are first summed per UTC minute (exact: zone offsets are whole minutes), so the zone
 -- conversion runs once per minute (~160k for 16 weeks) instead of once per order or visit (tens of millions).
-WITH kept_orders AS (
-    SELECT order_id, discount, ordered_at
-    FROM orders
-    WHERE seller_id = $seller_id
-      AND ordered_at >= $start_utc AND ordered_at < $end_utc
-      AND status <> 'cancelled'
-),
-lines_by_order AS (
+WITH orders_by_minute AS (
+    -- kept orders with their product lines already summed (rollup_order_totals, data/rollups.py)
     SELECT
-        i.order_id,
-        sum(i.quantity * i.unit_price - i.discount) AS product_revenue,
-        sum(i.quantity) AS unit_count
-    FROM order_items AS i
-    WHERE i.seller_id = $seller_id
-      AND i.ordered_at >= $start_utc AND i.ordered_at < $end_utc
-      AND i.line_type = 'product'
-    GROUP BY i.order_id
-),
-orders_by_minute AS (
-    SELECT
-        date_trunc('minute', o.ordered_at) AS minute_utc,
-        sum(coalesce(l.product_revenue, 0) - o.discount) AS revenue,
+        date_trunc('minute', ordered_at) AS minute_utc,
+        sum(product_revenue - discount) AS revenue,
         count(*) AS order_count,
-        sum(coalesce(l.unit_count, 0)) AS unit_count
-    FROM kept_orders AS o
-    LEFT JOIN lines_by_order AS l ON l.order_id = o.order_id
+        sum(units) AS unit_count
+    FROM {{rollup_order_totals}}
+    WHERE status <> 'cancelled'
     GROUP BY ALL
 ),
 orders_by_hour AS (

@@ -420,8 +420,6 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
         load_id = int(cur.execute("SELECT nextval('load_id_seq')").fetchall()[0][0])
         try:
             loaded, duplicate, totals = loader(cur, valid, seller_id, load_id, fmt_name)
-            if loaded:
-                rollups.refresh_load(cur, kind, seller_id, load_id)
         except Exception as exc:
             if _is_duckdb_error(exc):
                 raise WarehouseError(f"Loading {source} failed in the warehouse: {exc}") from None
@@ -444,6 +442,8 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
             "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [load_id, seller_id, kind, source, fmt_name, table.checksum, rows_read, loaded, duplicate, rows_rejected,
              rejects_path, status, started, datetime.now(UTC).replace(tzinfo=None), message])
+    if loaded:
+        rollups.refresh_after_load(wh, kind, seller_id, load_id)
     if progress is not None:
         progress(rows_read, rows_read)
     return LoadResult(seller_id, kind, source, fmt_name, status, rows_read=rows_read, rows_loaded=loaded,

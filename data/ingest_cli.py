@@ -103,6 +103,7 @@ def run_ingest_command(args) -> int:
         results.append(result)
         if not args.json:
             _print_result(result)
+    wh.wait_for_background()        # the hourly rollups the loads queued (data/rollups.py), before this process ends
     if args.json:
         print(json.dumps([dataclasses.asdict(r) for r in results], ensure_ascii=False, indent=2, default=str))
     return 0 if all(r.ok for r in results) else 1

@@ -7,14 +7,16 @@ the aggregate of the raw rows of that hour, with the counts of raw rows it was m
 revenue (customers, attribution) needs no join of orders with their lines.
 
 Kept exact:
-- A load recomputes every hour it wrote rows into, from the raw table, in the load's own transaction
-  (`refresh_load`, called by data/ingest.py): the rollup and the raw rows commit together or not at all, and a
-  re-load that adds nothing changes nothing. Fact rows are never updated in place (loads only insert new natural
-  keys), so an hour's aggregate changes only when rows are added to that hour.
+- After a load commits, the warehouse's background thread recomputes every hour the load wrote rows into, from
+  the raw table, in a transaction of its own (`refresh_after_load`, called by data/ingest.py); the load itself does
+  not wait for it (a 1M-line load would take ~1 s longer), and a re-load that adds nothing queues nothing. Fact rows
+  are never updated in place (loads only insert new natural keys), so an hour's aggregate changes only when rows
+  are added to that hour.
 - `rebuild` recomputes a seller (the demo build, and migration 5 for every seller).
-- A reader checks coverage before it trusts a rollup (`covered_body`): the raw row count of the whole hours it
-  wants must equal the rollup's row count for them (one zone-map count). Rows written around the rollups (a test's
-  INSERT, a half-built store) make the counts differ and the reader falls back to the raw rows: slower, never wrong.
+- A reader checks coverage before it trusts a rollup (`covered_body`): the raw row counts of the whole hours it
+  wants must equal the rollup's counts for them (one zone-map count per table). A load whose refresh is still
+  queued, or rows written around the loader (a test's INSERT, a half-built store), make the counts differ and the
+  reader falls back to the raw rows: slower, never wrong.
 
 Reading: a query in analytics/sql writes `{{rollup_traffic_hourly}}` (or `{{rollup_traffic_hourly:previous_}}` for
 the window `$previous_start_utc` .. `$previous_end_utc`) where it wants the hourly rows of its window;
@@ -25,12 +27,18 @@ the query sees the same rows either way.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
+
+if TYPE_CHECKING:
+    from data.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -179,8 +187,27 @@ def rebuild(cur: duckdb.DuckDBPyConnection, seller_id: str | None = None) -> Non
 _LOAD_TABLES = {"orders": ("orders", "ordered_at"), "sessions": ("sessions", "started_at")}
 
 
+def refresh_after_load(wh: Warehouse, kind: str, seller_id: str, load_id: int) -> None:
+    """Queue the recomputation of the hours a committed load wrote rows into on the warehouse's background thread.
+
+    Its transaction changes no number (readers get the same from the raw rows), so it keeps the data version. A
+    failure is logged and leaves those hours to the raw rows until a later load or `rebuild` recomputes them."""
+    if kind not in _LOAD_TABLES:
+        return
+
+    def job() -> None:
+        try:
+            with wh.transaction(changes_data=False) as cur:
+                refresh_load(cur, kind, seller_id, load_id)
+        except Exception:
+            log.exception("rollup refresh of load %s (%s, %s) failed; those hours are read from the raw rows",
+                          load_id, kind, seller_id)
+
+    wh.in_background(job)
+
+
 def refresh_load(cur: duckdb.DuckDBPyConnection, kind: str, seller_id: str, load_id: int) -> None:
-    """Recompute the hours a load wrote rows into (inside the load's transaction)."""
+    """Recompute the hours a load wrote rows into, in the transaction of `cur`."""
     if kind not in _LOAD_TABLES:
         return
     table, time_column = _LOAD_TABLES[kind]

@@ -6,7 +6,8 @@ import itertools
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,6 +149,8 @@ class Warehouse:
                 raise
         self._local = threading.local()
         self.write_lock = threading.RLock()
+        self._background: ThreadPoolExecutor | None = None
+        self._background_lock = threading.Lock()
         self._data_version = next(_DATA_VERSIONS)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -201,7 +204,26 @@ class Warehouse:
     def version(self) -> int:
         return schema_version(self.cursor())
 
+    def in_background(self, job: Callable[[], None]) -> Future[None]:
+        """Run `job` on this warehouse's one background thread (jobs run one at a time, in order); `close()`
+        waits for the ones still queued. Used for work that can follow a commit (data/rollups.py)."""
+        with self._background_lock:
+            if self._background is None:
+                self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse-background")
+            return self._background.submit(job)
+
+    def wait_for_background(self) -> None:
+        """Block until every background job submitted so far has finished."""
+        with self._background_lock:
+            pending = self._background.submit(lambda: None) if self._background is not None else None
+        if pending is not None:
+            pending.result()
+
     def close(self) -> None:
+        with self._background_lock:
+            background, self._background = self._background, None
+        if background is not None:
+            background.shutdown(wait=True)
         self._con.close()
 
 

@@ -5,6 +5,7 @@ Real warehouses throughout: loads through our ingest, the demo store, rows writt
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import duckdb
@@ -36,6 +37,7 @@ def definition_rows(wh: Warehouse, name: str, seller_id: str | None = None) -> p
 
 
 def assert_rollups_exact(wh: Warehouse) -> None:
+    wh.wait_for_background()                     # loads queue their rollup refresh
     for name in rollups.ROLLUP_TABLES:
         assert_frame_equal(rollup_rows(wh, name), definition_rows(wh, name), check_exact=False, rel_tol=1e-12)
 
@@ -87,9 +89,33 @@ def test_every_load_recomputes_the_hours_it_touched_and_a_reload_changes_nothing
     assert hour_1.filter(pl.col("channel") == "ads")["sessions"].to_list() == [1]
 
 
+def test_a_load_is_in_the_numbers_before_its_rollup_refresh_has_run(warehouse):
+    wh = warehouse
+    ingest_records(wh, [session("S1", "2026-11-01 10:10")], seller_id="s1", kind="sessions")
+    wh.wait_for_background()
+    release = threading.Event()
+    wh.in_background(release.wait)                 # hold the background thread: the next refresh queues behind
+    try:
+        before_load = wh.data_version
+        ingest_records(wh, [session("S2", "2026-11-01 10:20", channel="ads")], seller_id="s1", kind="sessions")
+        after_load = wh.data_version
+        start, end = datetime(2026, 11, 1, 0), datetime(2026, 11, 1, 3)
+        assert rollups.covered_body(wh.cursor(), "rollup_traffic_hourly", "s1", start, end) == (start, start)
+        current, _ = traffic_period_session_counts(wh, "s1", start, end, start, start, end)
+        assert current["sessions"].sum() == 2 and current.filter(pl.col("channel") == "ads")["sessions"].item() == 1
+    finally:
+        release.set()
+    wh.wait_for_background()
+    assert before_load != after_load == wh.data_version  # the refresh changes no number: cached results stay
+    assert rollups.covered_body(wh.cursor(), "rollup_traffic_hourly", "s1", start, end) == (start, end)
+    again, _ = traffic_period_session_counts(wh, "s1", start, end, start, start, end)
+    assert_frame_equal(again, current)
+
+
 def test_rows_written_around_the_loader_are_noticed_and_read_from_the_raw_table(warehouse):
     wh = warehouse
     ingest_records(wh, [session(f"S{i}", f"2026-11-01 1{i}:10") for i in range(5)], seller_id="s1", kind="sessions")
+    wh.wait_for_background()
     start, end = datetime(2026, 11, 1, 0), datetime(2026, 11, 1, 6)
     cur = wh.cursor()
     assert rollups.covered_body(cur, "rollup_traffic_hourly", "s1", start, end) == (start, end)
@@ -111,6 +137,7 @@ def test_a_window_with_partial_hours_reads_its_edges_from_the_raw_rows(warehouse
     ingest_records(wh, [session("S1", "2026-11-01 09:20"), session("S2", "2026-11-01 09:50"),
                         session("S3", "2026-11-01 10:10"), session("S4", "2026-11-01 11:40"),
                         session("S5", "2026-11-01 11:59")], seller_id="s1", kind="sessions")
+    wh.wait_for_background()
     # 09:30 .. 11:45 KST = 00:30 .. 02:45 UTC: whole hour 01:00-02:00 from the rollup, the rest raw
     start, end = datetime(2026, 11, 1, 0, 30), datetime(2026, 11, 1, 2, 45)
     assert rollups.covered_body(wh.cursor(), "rollup_traffic_hourly", "s1", start, end) == (

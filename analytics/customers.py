@@ -48,7 +48,7 @@ CUSTOMER_METRICS = ("customer_count", "new_customers", "returning_customers", "r
 
 # ------------------------------------------------------------------ shaping data (SQL + Polars)
 
-EPOCH = datetime(1970, 1, 1)     # "from the beginning" for windows that start with the first order
+EPOCH = datetime(1, 1, 1)     # "from the beginning": the start of windows that begin with the first order
 
 
 def last_observed_day(tz: str, as_of_utc: datetime) -> date:

@@ -79,6 +79,7 @@ def cdnow_inputs() -> dict[str, np.ndarray]:
 def transactions_warehouse(folder: Path, n_customers: int, seed: int = 2):
     """CDNOW through our ingest, plus a synthetic seller with ~4 orders per customer; returns (wh, pandas frames)."""
     from analytics.cdnow import write_cdnow_orders_csv
+    from data import rollups
     from data.ingest import ingest_file
     from data.warehouse import Warehouse, ensure_seller
 
@@ -104,6 +105,8 @@ def transactions_warehouse(folder: Path, n_customers: int, seed: int = 2):
         cur.execute("INSERT INTO order_items (seller_id, order_id, line_no, ordered_at, sku, quantity, unit_price) "
                     "SELECT 'synthetic', order_id, 1, ordered_at, 'X', 1, amount FROM bench_orders")
         cur.unregister("bench_orders")
+        rollups.rebuild(cur, "synthetic")       # rows written around the loader: fill the rollups as a load would
+    wh.wait_for_background()                    # CDNOW's load queued its rollup refresh
     cd = pl.read_csv(folder / "cdnow.csv", schema_overrides={"customer_id": pl.String})
     return wh, {"cdnow": cd.select("customer_id", pl.col("ordered_at").str.to_datetime(), pl.col("unit_price")
                                    .alias("amount")).to_pandas(),

@@ -447,10 +447,14 @@ def likely_regulars(predicted: pl.DataFrame, n: int = LIST_LENGTH) -> pl.DataFra
     """One-time buyers most likely to buy again: by expected purchases (model) or most recent first (no model)."""
     one_timers = predicted.filter(pl.col("frequency") == 0)
     if predicted["expected_purchases"].null_count() == predicted.height:
-        ordered = one_timers.sort(["days_since_last", "revenue"], descending=[False, True])
-    else:
-        ordered = one_timers.sort(["expected_purchases", "revenue"], descending=[True, True])
-    return ordered.head(n).select(LIST_COLUMNS)
+        return _first(one_timers, n, ["days_since_last", "revenue", "customer_id"], [False, True, False])
+    return _first(one_timers, n, ["expected_purchases", "revenue", "customer_id"], [True, True, False])
+
+
+def _first(frame: pl.DataFrame, n: int, by: list[str], descending: list[bool]) -> pl.DataFrame:
+    """The first n rows of `frame` sorted by `by` (ties broken by the last key), without sorting all of it."""
+    return (frame.top_k(n, by=by, reverse=[not d for d in descending]).sort(by, descending=descending)
+            .select(LIST_COLUMNS))
 
 
 def regulars_at_risk(predicted: pl.DataFrame, n: int = LIST_LENGTH) -> pl.DataFrame:
@@ -461,7 +465,7 @@ def regulars_at_risk(predicted: pl.DataFrame, n: int = LIST_LENGTH) -> pl.DataFr
     else:
         valuable = (pl.col("purchase_days") >= 3) | pl.col("tier").is_in(["vip", "gold", "silver"])
         chosen = predicted.filter(valuable & (pl.col("p_alive") < AT_RISK_P_ALIVE))
-    return chosen.sort(["revenue", "customer_id"], descending=[True, False]).head(n).select(LIST_COLUMNS)
+    return _first(chosen, n, ["revenue", "customer_id"], [True, False])
 
 
 # ------------------------------------------------------------------ backtest

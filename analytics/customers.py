@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import repeat
@@ -427,16 +428,38 @@ def predict_customers(scored: pl.DataFrame, models: FittedModels | None, horizon
     if models is None:
         return frame.with_columns(*(pl.lit(None, pl.Float64).alias(c) for c in
                                     ("p_alive", "expected_purchases", "expected_avg_value", "clv")))
+    bgnbd = models.bgnbd
+    p_alive, purchases = per_distinct_history(
+        frame, lambda x, tx, big_t: (bgnbd.conditional_probability_alive(x, tx, big_t),
+                                     bgnbd.conditional_expected_number_of_purchases_up_to_time(
+                                         horizon_days / DAYS_PER_WEEK, x, tx, big_t)))
     x = frame["frequency"].to_numpy().astype(float)
-    tx = frame["recency_days"].to_numpy() / DAYS_PER_WEEK
-    big_t = frame["t_days"].to_numpy() / DAYS_PER_WEEK
-    p_alive = models.bgnbd.conditional_probability_alive(x, tx, big_t)
-    purchases = models.bgnbd.conditional_expected_number_of_purchases_up_to_time(
-        horizon_days / DAYS_PER_WEEK, x, tx, big_t)
     spend = models.gamma_gamma.conditional_expected_average_profit(x, frame["monetary_value"].to_numpy())
     return frame.with_columns(pl.Series("p_alive", p_alive), pl.Series("expected_purchases", purchases),
                               pl.Series("expected_avg_value", spend),
                               pl.Series("clv", clv.customer_lifetime_value(purchases, spend)))
+
+
+def per_distinct_history(summary: pl.DataFrame,
+                         fn: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, ...]]
+                         ) -> tuple[np.ndarray, ...]:
+    """fn(frequency, recency in weeks, T in weeks) for every customer of `summary` (frequency, recency_days,
+    t_days), evaluated once per distinct history and spread back: a year of daily history gives a million customers
+    only some tens of thousands of distinct (x, t_x, T), and BG/NBD's per-customer formulas (hypergeometric
+    functions, logs) cost far more than the lookup. Same inputs, same numbers."""
+    frequency = summary["frequency"].to_numpy().astype(np.int64)
+    recency = summary["recency_days"].to_numpy().astype(np.int64)
+    t_days = summary["t_days"].to_numpy().astype(np.int64)
+    if len(frequency) == 0:
+        return fn(frequency.astype(float), recency / DAYS_PER_WEEK, t_days / DAYS_PER_WEEK)
+    base = int(max(recency.max(), t_days.max())) + 1
+    key = (frequency * base + recency) * base + t_days
+    distinct = np.sort(pl.Series(key).unique().to_numpy())
+    where = np.searchsorted(distinct, key)
+    x, rest = np.divmod(distinct, base * base)
+    tx, big_t = np.divmod(rest, base)
+    return tuple(np.asarray(values)[where] for values in fn(x.astype(float), tx / DAYS_PER_WEEK,
+                                                             big_t / DAYS_PER_WEEK))
 
 
 LIST_COLUMNS = ("customer_id", "segment", "tier", "purchase_days", "first_order_date", "last_order_date",
@@ -508,10 +531,8 @@ def calibration_backtest(wh: Warehouse, seller_id: str, tz: str, as_of_utc: date
         return out
     actual = (daily.filter(pl.col("order_date") > cutoff).group_by("customer_id")
               .agg(pl.len().cast(pl.Int64).alias("actual")))
-    x = calibration["frequency"].to_numpy().astype(float)
-    predicted = models.bgnbd.conditional_expected_number_of_purchases_up_to_time(
-        holdout / DAYS_PER_WEEK, x, calibration["recency_days"].to_numpy() / DAYS_PER_WEEK,
-        calibration["t_days"].to_numpy() / DAYS_PER_WEEK)
+    predicted, = per_distinct_history(calibration, lambda x, tx, big_t: (
+        models.bgnbd.conditional_expected_number_of_purchases_up_to_time(holdout / DAYS_PER_WEEK, x, tx, big_t),))
     compared = (calibration.select("customer_id", "frequency").with_columns(pl.Series("predicted", predicted))
                 .join(actual, on="customer_id", how="left").with_columns(pl.col("actual").fill_null(0))
                 .with_columns(pl.col("frequency").clip(0, FREQUENCY_GROUPS - 1).alias("frequency_group")))

@@ -6,11 +6,12 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import customers
+from analytics import clv, customers
 from analytics.__main__ import main as analytics_main
 from analytics.cdnow import write_cdnow_orders_csv
 from analytics.period import report_period
@@ -273,3 +274,29 @@ def test_fitted_models_are_cached_per_data_and_refitted_when_the_data_changes(de
     assert refit is not first and refit.bgnbd.params_ != first.bgnbd.params_
     with pytest.raises(customers.clv.FitError):
         customers.fit_customer_models_cached(summary.head(5), "petshop_kr", last_day)
+
+
+def test_per_distinct_history_gives_each_customer_the_numbers_of_its_own_history():
+    rng = np.random.default_rng(5)
+    n = 20_000
+    t_days = rng.integers(0, 200, n)
+    once = rng.random(n) < 0.8                        # most customers bought once: (0, 0, T)
+    recency = np.where(once, 0, (t_days * rng.random(n)).astype(np.int64))
+    frequency = np.where(recency > 0, rng.integers(1, 6, n), 0)
+    summary = pl.DataFrame({"frequency": frequency, "recency_days": recency, "t_days": t_days})
+    model = clv.BetaGeoModel({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, 0.0, 0)
+    calls = []
+
+    def both(x, tx, big_t):
+        calls.append(len(x))
+        return (model.conditional_probability_alive(x, tx, big_t),
+                model.conditional_expected_number_of_purchases_up_to_time(52.0, x, tx, big_t))
+
+    p_alive, purchases = customers.per_distinct_history(summary, both)
+    weeks = (frequency.astype(float), recency / 7.0, t_days / 7.0)
+    assert calls[0] < n / 2 and len(p_alive) == len(purchases) == n
+    np.testing.assert_allclose(p_alive, model.conditional_probability_alive(*weeks), rtol=1e-12)
+    np.testing.assert_allclose(purchases, model.conditional_expected_number_of_purchases_up_to_time(
+        52.0, *weeks), rtol=1e-12)
+    empty = customers.per_distinct_history(summary.head(0), both)
+    assert [len(v) for v in empty] == [0, 0]

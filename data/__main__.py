@@ -1,4 +1,4 @@
-"""Command line: python -m data demo | ingest | info | query."""
+"""Command line: python -m data demo | ingest | info | rollups | query."""
 
 from __future__ import annotations
 
@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="Show tables, row counts, freshness and the latest loads.")
     info.add_argument("--db", help="Warehouse file (default: the SI_DB_PATH setting).")
 
+    rollup = sub.add_parser("rollups", help="Recompute the hourly rollups reports read (or --check them).")
+    rollup.add_argument("--db", help="Warehouse file (default: the SI_DB_PATH setting).")
+    rollup.add_argument("--seller", help="Only this seller (default: every seller).")
+    rollup.add_argument("--check", action="store_true",
+                        help="Only compare each rollup with its raw rows; exit 1 when one is out of step.")
+
     from data.query_cli import add_query_parser
     add_query_parser(sub)
     return parser
@@ -59,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "info":
             from data.ingest_cli import run_info_command
             return run_info_command(args)
+        if args.command == "rollups":
+            from data.rollups import run_rollups_command
+            return run_rollups_command(args)
         if args.command == "query":
             from data.query_cli import run_query_command
             return run_query_command(args)

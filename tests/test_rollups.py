@@ -208,3 +208,29 @@ def test_reports_read_the_same_numbers_from_rollups_as_from_the_raw_rows(demo_db
                 assert_frame_equal(frame, raw[key], check_exact=False, rel_tol=1e-9)
     finally:
         wh.close()
+
+
+def test_the_rollups_command_finds_rows_written_around_the_loader_and_rebuilds(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = tmp_path / "w.duckdb"
+    wh = Warehouse(db)
+    ingest_records(wh, [session("S1", "2026-11-01 10:10")], seller_id="s1", kind="sessions")
+    with wh.transaction() as tx:
+        tx.execute("INSERT INTO sessions (seller_id, session_id, started_at) VALUES ('s1', 'X', TIMESTAMP '2026-11-01 03:30')")
+    wh.close()
+    root = Path(__file__).resolve().parent.parent
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "data", "rollups", "--db", str(db), *args], cwd=root,
+                              capture_output=True, text=True, encoding="utf-8", timeout=120)
+
+    check = run("--check")
+    assert check.returncode == 1, check.stderr
+    assert "OUT OF STEP" in check.stdout and "rollup_traffic_hourly" in check.stdout
+    rebuilt = run("--seller", "s1")
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "OUT OF STEP" not in rebuilt.stdout and "raw            2  rollup            2" in rebuilt.stdout
+    assert run("--check").returncode == 0

@@ -1,6 +1,7 @@
 """The one APScheduler scheduler of a warehouse: per seller an hourly intraday check and a morning check at the
-seller's local time, plus a delivery sweep every minute (retries). Wiring only: the work is alerts.checks and
-alerts.notify.
+seller's local time, plus a delivery sweep every minute (retries) and, every minute, the warm-up of the customer
+models of the stores people look at (analytics.warmup). Wiring only: the work is alerts.checks, alerts.notify
+and analytics.warmup.
 
 Jobs live in a persistent SQLite job store next to the warehouse (`<warehouse>.jobs.sqlite`), with coalescing
 and a misfire grace time, so a restart neither loses a morning check nor runs a missed one twice; alerts carry
@@ -65,6 +66,15 @@ def intraday_job(db_path: str, seller_id: str) -> None:
     notify.deliver_due(wh, moment, seller_id)
 
 
+def warm_job(db_path: str) -> None:
+    """The customer models of the stores people look at, recomputed after new data (analytics.warmup)."""
+    from analytics import warmup
+
+    warmed = warmup.warm(open_warehouse(db_path), now_utc())
+    if warmed:
+        log.info("warmed the customer models of %s", ", ".join(warmed))
+
+
 def delivery_job(db_path: str) -> None:
     """Retries that have come due (transient SMTP failures back off 1, 5, 15, 60 minutes)."""
     notify.deliver_due(open_warehouse(db_path), now_utc())
@@ -75,8 +85,10 @@ def delivery_job(db_path: str) -> None:
 def sync_jobs(scheduler: BackgroundScheduler, wh: Warehouse) -> list[str]:
     """Make the job list match the sellers and their settings (ids are stable: replace_existing)."""
     db = str(wh.path)
-    wanted = {"deliveries"}
+    wanted = {"deliveries", "warm"}
     scheduler.add_job(delivery_job, IntervalTrigger(minutes=1), args=[db], id="deliveries",
+                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=60)
+    scheduler.add_job(warm_job, IntervalTrigger(minutes=1), args=[db], id="warm",
                       replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=60)
     for seller in list_sellers(wh).iter_rows(named=True):
         sid, tz = seller["seller_id"], seller["timezone"]

@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from analytics import kpis, sellers, warehouse_status
+from analytics import kpis, sellers, warehouse_status, warmup
 from analytics.i18n import LANGUAGES, STRINGS, normalise_language, t
 from analytics.metrics import (
     KPI_METRICS,
@@ -335,6 +335,7 @@ def start_page(page_key: str) -> Filters:
     if filters.seller is None:
         st.info(t("sidebar.no_sellers", filters.lang))
         st.stop()
+    warmup.note_view(scoped(filters.ref), filters.seller.seller_id, filters.now_utc)  # warm it after new data
     return filters
 
 

@@ -444,7 +444,8 @@ def _fields(job) -> dict[str, str]:
 
 def test_scheduler_restart_keeps_one_job_per_id_in_seller_time_zones(owned):
     sellers = ("petshop_kr", "coffee_kr", "outdoor_us")
-    expected_ids = sorted(["deliveries"] + [f"{kind}:{s}" for s in sellers for kind in ("morning", "intraday")])
+    expected_ids = sorted(["deliveries", "warm"] + [f"{kind}:{s}" for s in sellers
+                                                     for kind in ("morning", "intraday")])
     scheduler = jobs.start_scheduler(owned, paused=True)
     assert jobs.start_scheduler(owned, paused=True) is scheduler      # one scheduler per process
     jobs_by_id = {job.id: job for job in scheduler.get_jobs()}

@@ -161,3 +161,37 @@ def test_realtime_history_is_recomputed_after_a_load(demo_db):
         assert float(after["revenue"].sum()) == pytest.approx(float(first["revenue"].sum()) + 10000)
     finally:
         wh.close()
+
+
+def test_the_warm_up_computes_what_the_page_will_ask_for_after_new_data(demo_db):
+    """A store viewed in a seller's scope is warmed after a load, in that scope; the page then finds it cached."""
+    from datetime import datetime, timedelta
+
+    from analytics import warmup
+    from data.scope import Scope, ScopedWarehouse
+
+    warmup.forget()
+    wh = Warehouse(demo_db)
+    try:
+        now = datetime(2026, 11, 20, 5, 0, 30)
+        seen = ScopedWarehouse(wh, Scope.sellers("petshop_kr"))
+        warmup.note_view(seen, "petshop_kr", now)
+        assert warmup.warm(wh, now) == ["petshop_kr"]
+        assert warmup.warm(wh, now + timedelta(minutes=1)) == []        # nothing new: nothing computed
+        ingest_records(wh, [{"order_id": "warm-1", "ordered_at": "2026-11-20T04:10:00Z", "sku": "X1",
+                             "product_name": "웜업", "quantity": 1, "unit_price": 1000, "customer_id": "warm-고객"}],
+                       seller_id="petshop_kr", kind="orders")
+        assert warmup.warm(wh, now + timedelta(minutes=2)) == ["petshop_kr"]
+        misses = result_cache.stats["misses"]
+        # what the customers page computes a minute later, through its own handle on the same scope
+        page = ScopedWarehouse(wh, Scope.sellers("petshop_kr"))
+        period = report_period(page, "petshop_kr", as_of=datetime(2026, 11, 20, 5, 3))
+        insights = customers.customer_insights(page, period)
+        customers.customer_predictions(page, period, warmup.DEFAULT_HORIZON_DAYS)
+        assert "warm-고객" in set(insights.scored["customer_id"].to_list())
+        assert result_cache.stats["misses"] == misses      # models, predictions, the default period's totals: found
+        # a store nobody looked at for a day is not warmed any more
+        assert warmup.warm(wh, now + warmup.VIEW_TTL + timedelta(minutes=3)) == []
+    finally:
+        warmup.forget()
+        wh.close()

@@ -101,13 +101,15 @@ def ensure_demo_warehouse(path: str | Path | None = None, **build_options: Any) 
 # ------------------------------------------------------------------------------------------------------- lifespan
 
 def _show_server_messages() -> None:
-    """Print this module's INFO messages (demo build, warehouse open/close) on the server's console."""
-    if not log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s seller-insights: %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
+    """Print INFO messages of this module (demo build, warehouse open/close), the scheduler's jobs (alerts), the
+    warm-up (analytics) and the rollup refreshes (data.rollups) on the server's console."""
+    for logger in (log, logging.getLogger("alerts"), logging.getLogger("analytics"), logging.getLogger("data.rollups")):
+        if not logger.handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s seller-insights: %(message)s"))
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False
 
 
 @asynccontextmanager

@@ -25,7 +25,16 @@ def run_sql(wh: Warehouse, name: str, **params: Any) -> pl.DataFrame:
 
     `{{rollup_...}}` in the text reads the hourly rows of a window through data/rollups.py (see expand_sql)."""
     text = load_sql(name)
-    if "{{" in text:
-        text, extra = rollups.expand_sql(wh.cursor(), text, params)
-        params = {**params, **extra}
-    return wh.sql(text, params or None)
+    if "{{" not in text:
+        return wh.sql(text, params or None)
+    # the coverage check and the query read one snapshot: a load committing in between cannot be half-seen
+    cur = wh.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        text, extra = rollups.expand_sql(cur, text, params)
+        frame = cur.sql(text, params={**params, **extra}).pl()
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    cur.execute("COMMIT")                      # a read: nothing to write
+    return frame

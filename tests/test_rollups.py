@@ -234,3 +234,17 @@ def test_the_rollups_command_finds_rows_written_around_the_loader_and_rebuilds(t
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert "OUT OF STEP" not in rebuilt.stdout and "raw            2  rollup            2" in rebuilt.stdout
     assert run("--check").returncode == 0
+
+
+def test_a_failing_rollup_query_leaves_the_cursor_usable(warehouse):
+    from analytics import queries
+
+    ingest_records(warehouse, [session("S1", "2026-11-01 10:10")], seller_id="s1", kind="sessions")
+    warehouse.wait_for_background()
+    start, end = datetime(2026, 11, 1), datetime(2026, 11, 2)
+    with pytest.raises(duckdb.Error):       # a parameter the query does not take: DuckDB refuses it
+        queries.run_sql(warehouse, "traffic_period_session_counts", seller_id="s1", start_utc=start, end_utc=end,
+                        previous_start_utc=start, previous_end_utc=start, scan_start_utc=start, scan_end_utc=end,
+                        unknown=1)
+    current, _ = traffic_period_session_counts(warehouse, "s1", start, end, start, start, end)
+    assert current["sessions"].sum() == 1

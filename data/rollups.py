@@ -46,7 +46,8 @@ class Rollup:
     name: str
     kind: str            # the load kind whose rows it sums: orders | sessions
     time_column: str     # the UTC timestamp of the raw table it groups (alias `r` in `select`)
-    checks: tuple[tuple[str, str], ...]  # (raw table, rollup expression equal to that table's row count)
+    checks: tuple[tuple[str, str, str], ...]  # (raw table, its UTC time column, rollup expression equal to the
+                                              # table's row count)
     columns: str         # the rollup table's columns (CREATE TABLE body)
     select: str          # its rows from the raw rows passing {where} (alias r); {where_orders} / {where_items}
                          # restrict orders (alias o) / order_items (alias i) the same way
@@ -64,7 +65,7 @@ class Rollup:
 
 
 ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
-    Rollup("rollup_traffic_hourly", "sessions", "started_at", (("sessions", "sum(sessions)"),), """
+    Rollup("rollup_traffic_hourly", "sessions", "started_at", (("sessions", "started_at", "sum(sessions)"),), """
     seller_id          VARCHAR NOT NULL,
     hour               TIMESTAMP NOT NULL,   -- UTC, date_trunc('hour', started_at)
     channel            VARCHAR,
@@ -81,7 +82,7 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
     FROM sessions AS r
     WHERE {where}
     GROUP BY ALL"""),
-    Rollup("rollup_keywords_hourly", "sessions", "started_at", (("sessions", "sum(sessions)"),), """
+    Rollup("rollup_keywords_hourly", "sessions", "started_at", (("sessions", "started_at", "sum(sessions)"),), """
     seller_id          VARCHAR NOT NULL,
     hour               TIMESTAMP NOT NULL,   -- UTC
     search_keyword     VARCHAR,              -- as the visit brought it (not normalised)
@@ -94,7 +95,7 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
     FROM sessions AS r
     WHERE {where}
     GROUP BY ALL"""),
-    Rollup("rollup_sales_hourly", "orders", "ordered_at", (("order_items", "sum(line_count)"),), """
+    Rollup("rollup_sales_hourly", "orders", "ordered_at", (("order_items", "ordered_at", "sum(line_count)"),), """
     seller_id      VARCHAR NOT NULL,
     hour           TIMESTAMP NOT NULL,       -- UTC, date_trunc('hour', ordered_at)
     sku            VARCHAR NOT NULL,         -- coalesce(sku, product_name, '?')
@@ -116,7 +117,7 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
            sum(r.quantity * r.unit_price) AS gross_sales, sum(r.discount) AS line_discount,
            sum(r.quantity * r.unit_price - r.discount) AS line_net,
            -- an order's discount shared out to its kept product lines in proportion to their net amount (equal
-           -- shares when they net to zero): the rule of analytics/sql/products_sales_by_sku.sql
+           -- shares when they net to zero); analytics/sql/products_sales_by_sku.sql sums these shares
            coalesce(sum(CASE WHEN o.discount = 0 OR r.line_type <> 'product' OR o.status = 'cancelled' THEN 0.0
                              WHEN n.order_line_net <> 0
                                  THEN CAST(o.discount AS DOUBLE) * CAST(r.quantity * r.unit_price - r.discount AS DOUBLE)
@@ -135,7 +136,7 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
     WHERE {where}
     GROUP BY ALL"""),
     Rollup("rollup_order_totals", "orders", "ordered_at",
-           (("orders", "count(*)"), ("order_items", "sum(line_count)")), """
+           (("orders", "ordered_at", "count(*)"), ("order_items", "ordered_at", "sum(line_count)")), """
     seller_id       VARCHAR NOT NULL,
     hour            TIMESTAMP NOT NULL,      -- UTC, date_trunc('hour', ordered_at)
     order_id        VARCHAR NOT NULL,
@@ -257,11 +258,10 @@ def covered_body(cur: duckdb.DuckDBPyConnection, rollup: str, seller_id: str, st
     if body_end <= body_start:
         return start, start
     p = {"s": seller_id, "a": body_start, "b": body_end}
-    time_of = {table: column for table, column in _LOAD_TABLES.values()} | {"order_items": "ordered_at"}
     pairs = ", ".join(
-        f"(SELECT count(*) FROM {table} WHERE seller_id = $s AND {time_of[table]} >= $a AND {time_of[table]} < $b), "
+        f"(SELECT count(*) FROM {table} WHERE seller_id = $s AND {time} >= $a AND {time} < $b), "
         f"(SELECT coalesce({expr}, 0) FROM {r.name} WHERE seller_id = $s AND hour >= $a AND hour < $b)"
-        for table, expr in r.checks)
+        for table, time, expr in r.checks)
     counts = cur.execute(f"SELECT {pairs}", p).fetchall()[0]
     raw, rolled = counts[0::2], counts[1::2]
     return (body_start, body_end) if raw == rolled and any(raw) else (start, start)
@@ -293,7 +293,7 @@ def coverage(cur: duckdb.DuckDBPyConnection, seller_id: str) -> list[tuple[str, 
     """(rollup, raw table, raw rows, rows the rollup accounts for) over a seller's whole history."""
     out = []
     for r in ROLLUPS.values():
-        for table, expr in r.checks:
+        for table, _time, expr in r.checks:
             raw, rolled = cur.execute(
                 f"SELECT (SELECT count(*) FROM {table} WHERE seller_id = $s), "
                 f"(SELECT coalesce({expr}, 0) FROM {r.name} WHERE seller_id = $s)", {"s": seller_id}).fetchall()[0]

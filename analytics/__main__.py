@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+import polars as pl
+
 from analytics.period import ReportError, report_period
-from analytics.reports import REPORTS, available_reports, jsonable, run_report
+from analytics.reports import REPORTS, available_reports, jsonable, run_report, write_json
 from data import users
 from data.scope import Scope, ScopedWarehouse
 from data.warehouse import Warehouse, WarehouseError, default_path
@@ -34,15 +35,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _print_summary(result: dict) -> None:
+    totals = jsonable(result.get("totals") or {})
     print(f"{result.get('report')} for {result['period']['seller_id']} "
           f"{result['period']['from']} .. {result['period']['to']} (as of {result['period']['as_of_utc']} UTC)")
-    for name, value in (result.get("totals") or {}).items():
+    for name, value in totals.items():
         print(f"  {name:<28} {value}")
     for key, value in result.items():
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            print(f"\n{key} ({len(value)} rows, first 10):")
-            for row in value[:10]:
-                print("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
+        if isinstance(value, pl.DataFrame) and value.height:
+            value, count = jsonable(value.head(10)), value.height    # only what is printed becomes row dicts
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            value, count = jsonable(value[:10]), len(value)
+        else:
+            continue
+        print(f"\n{key} ({count} rows, first 10):")
+        for row in value:
+            print("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,10 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        json.dump(jsonable(result), sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        sys.stdout.flush()
+        write_json(result, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
     else:
-        _print_summary(jsonable(result))
+        _print_summary(result)
     return 0
 
 

@@ -3,15 +3,21 @@
 A report is a function `report(wh, period, **options) -> dict` returning plain JSON-able data:
     {"report": name, "period": period.to_json(), "definitions": {metric: formula},
      "totals": {...the period totals it is built on...}, "rows": [...] or named sections}
+A section with one row per customer (a million rows in a large store) may be a Polars frame of text, integer
+and float columns instead of a list: it stands for its rows. `jsonable()` turns it into row dicts; `write_json()`
+has Polars encode its rows, one compact line each (a million customers: seconds, not a minute).
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
+import json
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from itertools import repeat
+from typing import Any, BinaryIO
 
 import polars as pl
 
@@ -67,7 +73,28 @@ def rows_of(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return [{k: jsonable(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
 
 
+PLAIN_DTYPES = (pl.String, pl.Int64, pl.Int32, pl.Float64)
+
+
+def plain_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """rows_of(frame) for a frame of text, integer and float columns only (NaN -> None), column-wise: the same
+    dicts ~10x faster on a million rows."""
+    if not all(dtype in PLAIN_DTYPES for dtype in frame.dtypes):
+        raise TypeError(f"a row section holds text, integer and float columns only: {frame.schema}")
+    columns = [frame[c].fill_nan(None).to_list() if frame[c].dtype == pl.Float64 else frame[c].to_list()
+               for c in frame.columns]
+    collecting = gc.isenabled()
+    gc.disable()        # a million small acyclic dicts: the cycle collector would only rescan them (~20 % of the time)
+    try:
+        return list(map(dict, map(zip, repeat(frame.columns), zip(*columns, strict=True))))
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def jsonable(value: Any) -> Any:
+    if isinstance(value, pl.DataFrame):
+        return plain_rows(value)
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, datetime):
@@ -81,3 +108,24 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     return value
+
+
+def write_json(result: dict[str, Any], out: BinaryIO) -> None:
+    """A report as UTF-8 JSON on a binary stream: indented like json.dump(indent=1), except that a frame section's
+    rows are one compact line each, encoded by Polars (NaN as null, like jsonable)."""
+    out.write(b"{")
+    for i, (key, value) in enumerate(result.items()):
+        out.write(b"," if i else b"")
+        out.write(f"\n {json.dumps(key, ensure_ascii=False)}: ".encode())
+        if isinstance(value, pl.DataFrame):
+            plain_rows(value.head(0))                       # the same column rule as jsonable
+            if value.height == 0:
+                out.write(b"[]")
+                continue
+            lines = value.with_columns(pl.col(pl.Float64).fill_nan(None)).write_ndjson().encode()
+            out.write(b"[\n  ")
+            out.write(lines.rstrip(b"\n").replace(b"\n", b",\n  "))   # JSON text never holds a raw newline
+            out.write(b"\n ]")
+        else:
+            out.write(json.dumps(jsonable(value), ensure_ascii=False, indent=1).replace("\n", "\n ").encode())
+    out.write(b"\n}\n")

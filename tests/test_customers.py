@@ -83,7 +83,7 @@ def test_rfm_summary_known_answers(shop):
 
 def test_period_totals_cohorts_and_small_shop_fallback(shop, tmp_path):
     period = report_period(shop, "shop_kr", start="2026-11-04", end="2026-11-20", as_of=NOW)
-    result = customers.report(shop, period, horizon_days=90)
+    result = jsonable(customers.report(shop, period, horizon_days=90))
     tot = result["totals"]
     assert (tot["customer_count"], tot["new_customers"], tot["returning_customers"]) == (2, 1, 1)
     assert tot["repeat_rate"] == 0.5 and tot["customer_orders"] == 3 and tot["customer_revenue"] == 13000

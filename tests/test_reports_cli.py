@@ -60,3 +60,33 @@ def test_unknown_seller_and_missing_file_are_plain_errors(demo_db, tmp_path):
     assert proc.returncode == 2 and "Unknown seller" in proc.stderr and "Traceback" not in proc.stderr
     proc = _run("kpis", "--seller", "x", "--db", str(tmp_path / "missing.duckdb"))
     assert proc.returncode == 2 and "No warehouse" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_write_json_equals_json_of_jsonable_rows_for_frame_sections():
+    """A frame section is written by Polars; the parsed JSON must equal json.dumps(jsonable(...)) of the same
+    report: Korean text, quotes and backslashes, NaN and None as null, integers, floats, empty frames."""
+    import io
+    import math
+
+    import polars as pl
+
+    from analytics.reports import jsonable, write_json
+
+    frame = pl.DataFrame({
+        "customer_id": ["김민지", 'quote " and \\ back', "tab\tnew\nline", None],
+        "frequency": [0, 3, 12, None],
+        "p_alive": [float("nan"), 0.1 + 0.2, 1e-20, None],
+        "clv": [123456.789, -0.0, 2.0, 5.5],
+    }, schema_overrides={"frequency": pl.Int64})
+    result = {"report": "customers", "totals": {"revenue": 1.5, "name": "소포장"}, "nested": [{"a": [1, 2]}],
+              "customers": frame, "empty": frame.head(0), "at_risk": [{"p_alive": math.nan}]}
+    out = io.BytesIO()
+    write_json(result, out)
+    text = out.getvalue().decode("utf-8")
+    assert json.loads(text) == json.loads(json.dumps(jsonable(result), ensure_ascii=False))
+    parsed = json.loads(text)
+    assert parsed["customers"][0] == {"customer_id": "김민지", "frequency": 0, "p_alive": None, "clv": 123456.789}
+    assert parsed["customers"][1]["customer_id"] == 'quote " and \\ back' and parsed["empty"] == []
+    assert len(text.splitlines()) > 10                     # still readable: indented, one customer per line
+    with pytest.raises(TypeError, match="text, integer and float"):
+        write_json({"rows": pl.DataFrame({"day": [date(2026, 1, 1)]})}, io.BytesIO())

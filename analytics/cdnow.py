@@ -8,12 +8,17 @@ import polars as pl
 
 
 def read_cdnow_sample(path: str | Path) -> pl.DataFrame:
-    """CDNOW_sample.txt (whitespace separated, no header) as customer_id, order_date, cd_count, dollars."""
+    """CDNOW_sample.txt (whitespace separated, no header: master id, sample id, day, CDs, dollars) or
+    CDNOW_master.txt (a header line, then customer id, day, CDs, dollars) as customer_id, order_date, cd_count,
+    dollars."""
     rows = []
     for line in Path(path).read_text(encoding="ascii").splitlines():
         parts = line.split()
         if len(parts) == 5:
             master_id, _sample_id, day, cds, dollars = parts
+            rows.append((master_id, day, int(cds), float(dollars)))
+        elif len(parts) == 4 and parts[1].isdigit():
+            master_id, day, cds, dollars = parts
             rows.append((master_id, day, int(cds), float(dollars)))
     frame = pl.DataFrame(rows, schema={"customer_id": pl.String, "day": pl.String, "cd_count": pl.Int64,
                                        "dollars": pl.Float64}, orient="row")

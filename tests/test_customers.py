@@ -300,3 +300,16 @@ def test_per_distinct_history_gives_each_customer_the_numbers_of_its_own_history
         52.0, *weeks), rtol=1e-12)
     empty = customers.per_distinct_history(summary.head(0), both)
     assert [len(v) for v in empty] == [0, 0]
+
+
+def test_cdnow_reader_takes_the_sample_and_the_full_cohort_layout(tmp_path):
+    from analytics.cdnow import read_cdnow_sample
+
+    master = tmp_path / "CDNOW_master.txt"
+    master.write_bytes(b" customer_id  date number_of_cds  dollar_value\r\n 00001 19970101  1   11.77\r\n"
+                       b" 00002 19970112  2   0.00\r\n")
+    rows = read_cdnow_sample(master).rows()
+    assert rows == [("00001", 1, 11.77, date(1997, 1, 1)), ("00002", 2, 0.0, date(1997, 1, 12))]
+    sample = tmp_path / "CDNOW_sample.txt"
+    sample.write_text("   4    1 19970101  2  29.33\n")
+    assert read_cdnow_sample(sample).rows() == [("4", 2, 29.33, date(1997, 1, 1))]

@@ -11,6 +11,7 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
+from analytics import result_cache
 from analytics.i18n import t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
@@ -446,7 +447,12 @@ def _pct_change(value: float | None, previous: float | None) -> float | None:
 
 
 def analyse_ads(wh: Warehouse, period: ReportPeriod) -> AdsAnalysis:
-    """Run every ads query and model for `period` (history for trends and curves reaches 12 weeks back)."""
+    """Run every ads query and model for `period` (history for trends and curves reaches 12 weeks back); computed
+    once per period and data version (analytics.result_cache: the page, the report and the digest share it)."""
+    return result_cache.remember(wh, "ads_analysis", (period,), lambda: _analyse_ads(wh, period))
+
+
+def _analyse_ads(wh: Warehouse, period: ReportPeriod) -> AdsAnalysis:
     from analytics.kpis import kpi_totals
 
     seller = period.seller_id

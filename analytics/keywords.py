@@ -27,6 +27,7 @@ from datetime import datetime
 import plotly.graph_objects as go
 import polars as pl
 
+from analytics import result_cache
 from analytics.i18n import t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
@@ -341,7 +342,13 @@ class KeywordAnalysis:
 
 
 def keyword_analysis(wh: Warehouse, period: ReportPeriod, min_sessions: int = MIN_SESSIONS) -> KeywordAnalysis:
-    """Keywords of the period with trend and flags, and the unmet-demand groups with advice."""
+    """Keywords of the period with trend and flags, and the unmet-demand groups with advice; computed once per
+    period and data version (analytics.result_cache: the traffic page, the report and the digest share it)."""
+    return result_cache.remember(wh, "keyword_analysis", (period, int(min_sessions)),
+                                 lambda: _keyword_analysis(wh, period, min_sessions))
+
+
+def _keyword_analysis(wh: Warehouse, period: ReportPeriod, min_sessions: int) -> KeywordAnalysis:
     prev = period.previous()
     # orders of the previous period's sessions are read up to the report's as_of, as in traffic_overview
     counts = keywords_period_counts(wh, period.seller_id, period.start_utc, period.end_utc, prev.start_utc,

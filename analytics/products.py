@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
+from analytics import result_cache
 from analytics.i18n import t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
@@ -350,7 +351,12 @@ def products_overview(wh: Warehouse, period: ReportPeriod) -> dict[str, object]:
 
     Keys: totals (dict), previous_totals (dict), ranking, movers, abc, abc_summary, profitability, ad_spend_rule,
     trouble, store_claims (dict), trouble_windows (dict), reorder (frame from product_forecast.reorder_advice).
+    Computed once per period and data version (analytics.result_cache): shared, so callers must not modify it.
     """
+    return result_cache.remember(wh, "products_overview", (period,), lambda: _products_overview(wh, period))
+
+
+def _products_overview(wh: Warehouse, period: ReportPeriod) -> dict[str, object]:
     from analytics.product_forecast import reorder_advice
 
     previous = period.previous()

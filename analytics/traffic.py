@@ -9,6 +9,7 @@ from datetime import datetime
 import plotly.graph_objects as go
 import polars as pl
 
+from analytics import result_cache
 from analytics.i18n import t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
@@ -184,7 +185,12 @@ class TrafficOverview:
 
 
 def traffic_overview(wh: Warehouse, period: ReportPeriod) -> TrafficOverview:
-    """Counts of the period and the previous one, broken down by channel, source/medium and device."""
+    """Counts of the period and the previous one, broken down by channel, source/medium and device; computed
+    once per period and data version (analytics.result_cache: the page, the report and the digest share it)."""
+    return result_cache.remember(wh, "traffic_overview", (period,), lambda: _traffic_overview(wh, period))
+
+
+def _traffic_overview(wh: Warehouse, period: ReportPeriod) -> TrafficOverview:
     current, previous = period_and_previous_session_counts(wh, period)
     tables = {name: compare_breakdowns(breakdown(current, keys), breakdown(previous, keys), keys)
               for name, keys in BREAKDOWNS.items()}

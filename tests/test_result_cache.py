@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import polars as pl
 import pytest
 
 from analytics import customers, realtime, result_cache
@@ -194,4 +195,43 @@ def test_the_warm_up_computes_what_the_page_will_ask_for_after_new_data(demo_db)
         assert warmup.warm(wh, now + warmup.VIEW_TTL + timedelta(minutes=3)) == []
     finally:
         warmup.forget()
+        wh.close()
+
+
+def test_period_analyses_are_shared_until_a_load_changes_them(demo_db):
+    """The traffic, keyword, products and ads analyses are computed once per period and data version (the page,
+    the --json report and the digest share them) and computed afresh after a load, which they then show."""
+    from analytics import ads, keywords, products, traffic
+    from analytics.reports import run_report
+
+    wh = Warehouse(demo_db)
+    try:
+        period = report_period(wh, "petshop_kr", as_of=AS_OF)
+        analyses = {"traffic": traffic.traffic_overview, "keywords": keywords.keyword_analysis,
+                    "products": products.products_overview, "ads": ads.analyse_ads}
+        first = {name: fn(wh, period) for name, fn in analyses.items()}
+        assert all(fn(wh, period) is first[name] for name, fn in analyses.items())
+        report = run_report(wh, "products", period)
+        assert report["totals"] == first["products"]["totals"]
+        misses = result_cache.stats["misses"]
+        other = report_period(wh, "petshop_kr", start="2026-11-01", end="2026-11-10", as_of=AS_OF)
+        assert traffic.traffic_overview(wh, other) is not first["traffic"]     # another period: its own entry
+        assert result_cache.stats["misses"] > misses
+
+        loaded = ingest_records(wh, [{"order_id": "cache-4", "ordered_at": "2026-11-19T10:00:00+09:00",
+                                      "sku": "CACHE-SKU", "product_name": "캐시 상품", "quantity": 3,
+                                      "unit_price": 7000}], seller_id="petshop_kr", kind="orders")
+        assert loaded.ok, loaded.problems
+        visits = ingest_records(wh, [{"session_id": "cache-s1", "started_at": "2026-11-19T09:55:00+09:00",
+                                      "channel": "search", "search_keyword": "캐시 테스트 키워드",
+                                      "order_id": "cache-4"}], seller_id="petshop_kr", kind="sessions")
+        assert visits.ok, visits.problems
+        after = {name: fn(wh, period) for name, fn in analyses.items()}
+        assert all(after[name] is not first[name] for name in analyses)
+        assert after["products"]["totals"]["revenue"] == pytest.approx(first["products"]["totals"]["revenue"] + 21000)
+        assert "CACHE-SKU" in after["products"]["ranking"]["sku"].to_list()
+        assert after["traffic"].totals["sessions"] == first["traffic"].totals["sessions"] + 1
+        row = after["keywords"].keywords.filter(pl.col("keyword") == "캐시 테스트 키워드").row(0, named=True)
+        assert (row["sessions"], row["order_count"], row["revenue"]) == (1, 1, 21000)
+    finally:
         wh.close()

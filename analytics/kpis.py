@@ -11,7 +11,7 @@ import polars as pl
 from analytics.i18n import t
 from analytics.metrics import KPI_METRICS, format_money
 from analytics.period import ReportPeriod
-from analytics.queries import load_sql
+from analytics.queries import load_sql, run_sql
 from analytics.sellers import as_utc_naive, local_midnight_utc, local_now, seller_timezone
 from data.warehouse import Warehouse
 
@@ -56,8 +56,7 @@ def kpi_period_windows(tz: str, now_utc: datetime) -> list[PeriodWindow]:
 
 def kpi_totals(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime) -> dict[str, float]:
     """The additive KPI parts in [start_utc, end_utc): revenue, order_count, session_count, converted_session_count."""
-    row = wh.sql(load_sql("kpi_totals"), {"seller_id": seller_id, "start_utc": start_utc, "end_utc": end_utc}).row(
-        0, named=True)
+    row = run_sql(wh, "kpi_totals", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc).row(0, named=True)
     return {k: float(v or 0) for k, v in row.items()}
 
 

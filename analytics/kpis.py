@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
+from analytics import result_cache
 from analytics.i18n import t
 from analytics.metrics import KPI_METRICS, format_money
 from analytics.period import ReportPeriod
@@ -85,7 +86,13 @@ def kpi_summary(wh: Warehouse, seller_id: str, now_utc: datetime) -> pl.DataFram
     Columns: period (today | last_7_days | last_30_days), metric (revenue | orders | aov | visitors |
     conversion), value, previous_value (the previous period of equal length), delta_pct (relative change
     in %, null when the previous value is 0 or missing). conversion is a ratio in [0, 1].
+    Computed once per (seller, now) and data version (analytics.result_cache).
     """
+    return result_cache.remember(wh, "kpi_summary", (seller_id, as_utc_naive(now_utc)),
+                                 lambda: _kpi_summary(wh, seller_id, now_utc))
+
+
+def _kpi_summary(wh: Warehouse, seller_id: str, now_utc: datetime) -> pl.DataFrame:
     tz = seller_timezone(wh, seller_id)
     rows = []
     for w in kpi_period_windows(tz, as_utc_naive(now_utc)):
@@ -103,8 +110,13 @@ def revenue_by_day(wh: Warehouse, seller_id: str, start_date: date, end_date: da
     """Revenue and orders per local calendar day from start_date to end_date (both inclusive, seller's zone).
 
     Columns: order_date (Date, local), revenue (Float64, seller currency), order_count (Int64).
-    Days without orders are present with zeros.
+    Days without orders are present with zeros. Computed once per range and data version (analytics.result_cache).
     """
+    return result_cache.remember(wh, "revenue_by_day", (seller_id, start_date, end_date),
+                                 lambda: _revenue_by_day(wh, seller_id, start_date, end_date))
+
+
+def _revenue_by_day(wh: Warehouse, seller_id: str, start_date: date, end_date: date) -> pl.DataFrame:
     schema = {"order_date": pl.Date, "revenue": pl.Float64, "order_count": pl.Int64}
     if end_date < start_date:
         return pl.DataFrame(schema=schema)

@@ -15,6 +15,7 @@ from polars.testing import assert_frame_equal
 
 from analytics import customers, realtime
 from analytics.keywords import keywords_period_counts
+from analytics.kpis import kpi_totals
 from analytics.products import products_sales_by_sku
 from analytics.traffic import traffic_period_session_counts
 from data import rollups
@@ -181,7 +182,9 @@ def _numbers(wh: Warehouse, seller_id: str, start: datetime, end: datetime) -> d
             "purchase_days": customers.purchase_days(wh, seller_id, "Asia/Seoul", end).sort("customer_id", "order_date"),
             "rfm_summary": customers.rfm_summary(wh, seller_id, "Asia/Seoul", end).sort("customer_id"),
             "hourly": realtime.hourly_by_day(wh, seller_id, "Asia/Seoul", (end - timedelta(days=20)).date(),
-                                             end.date(), end)}
+                                             end.date(), end),
+            "kpi_totals": pl.DataFrame([kpi_totals(wh, seller_id, start, end),
+                                        kpi_totals(wh, seller_id, previous_start, start)])}
 
 
 @pytest.mark.parametrize("timezone", ["Asia/Seoul", "Asia/Kolkata"])

@@ -57,15 +57,23 @@ class Filters:
 
     @property
     def ref(self) -> WarehouseRef:
-        """The warehouse as this user may see it: what every page reads through (scoped())."""
-        return WarehouseRef(self.db_path, scope_of(self.user).key)
+        """The warehouse as this user may see it, at its current data version: what every page reads through
+        (scoped())."""
+        return warehouse_ref(self.db_path, self.user)
 
 
 @dataclass(frozen=True)
 class WarehouseRef:
-    """A hashable handle of (warehouse file, the user's scope): cached page functions take it, scoped() opens it."""
+    """A hashable handle of (warehouse file, the user's scope, data version): cached page functions take it, so
+    their results are keyed on the data they read (a load, an API push or an upload makes the next run compute
+    afresh, not up to CACHE_TTL_SECONDS later); scoped() opens it."""
     db_path: str
     scope_key: tuple[str, ...]
+    data_version: int = 0
+
+
+def warehouse_ref(db_path: str, user: users.User | None) -> WarehouseRef:
+    return WarehouseRef(db_path, scope_of(user).key, open_warehouse(db_path).data_version)
 
 
 def scope_of(user: users.User | None) -> Scope:
@@ -76,16 +84,16 @@ def scope_of(user: users.User | None) -> Scope:
     return Scope.all_sellers() if user.sees_all else Scope.sellers(user.sellers)
 
 
-_scoped_handles: dict[WarehouseRef, ScopedWarehouse] = {}
+_scoped_handles: dict[tuple[str, tuple[str, ...]], ScopedWarehouse] = {}   # (file, scope) -> handle
 
 
 def scoped(ref: WarehouseRef) -> ScopedWarehouse:
     """The process-wide warehouse seen through the scope in `ref` (one handle per file and scope)."""
     wh = open_warehouse(ref.db_path)
-    handle = _scoped_handles.get(ref)
+    handle = _scoped_handles.get((ref.db_path, ref.scope_key))
     if handle is None or handle.warehouse is not wh:
         scope = Scope.all_sellers() if ref.scope_key == ("*",) else Scope.sellers(ref.scope_key[1:])
-        handle = _scoped_handles[ref] = ScopedWarehouse(wh, scope)
+        handle = _scoped_handles[(ref.db_path, ref.scope_key)] = ScopedWarehouse(wh, scope)
     return handle
 
 
@@ -245,7 +253,7 @@ def render_filters(lang: str) -> Filters:
     db_path = warehouse_path()
     clock = now_utc()
     user = signed_in_user()
-    seller_frame = cached_sellers(WarehouseRef(db_path, scope_of(user).key))   # only the stores this user may see
+    seller_frame = cached_sellers(warehouse_ref(db_path, user))   # only the stores this user may see
     profiles = {row["seller_id"]: sellers.SellerProfile(**row) for row in seller_frame.to_dicts()}
     profile: sellers.SellerProfile | None = None
     if not profiles:

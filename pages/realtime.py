@@ -1,5 +1,6 @@
 """Real-time page: today so far vs yesterday and last week, hourly curve, pace forecast, latest orders; refreshes live."""
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import polars as pl
@@ -22,8 +23,9 @@ def cached_history(ref: _ui.WarehouseRef, seller_id: str, tz: str, today: date) 
 def live_snapshot(ref: _ui.WarehouseRef, seller_id: str, tz: str, now_utc: datetime) -> realtime.RealtimeSnapshot:
     """Today's numbers read now (never cached: a pushed order must show on the next refresh)."""
     clock = realtime.realtime_clock(tz, now_utc)
-    return realtime.realtime_snapshot(_ui.scoped(ref), seller_id, now_utc,
-                                      history=cached_history(ref, seller_id, tz, clock.today))
+    # past days: kept up to HISTORY_TTL_SECONDS whatever today's pushes do to the data version
+    history = cached_history(replace(ref, data_version=0), seller_id, tz, clock.today)
+    return realtime.realtime_snapshot(_ui.scoped(ref), seller_id, now_utc, history=history)
 
 
 def render_tiles(snap: realtime.RealtimeSnapshot, lang: str) -> None:

@@ -107,6 +107,32 @@ def test_kpi_tiles_show_the_analytics_numbers(at, demo_db):
     assert delta.endswith("%") and delta == f"{revenue_30['delta_pct']:+.1f}%"
 
 
+def test_a_pushed_order_shows_on_the_next_run_without_waiting_for_the_cache(at, demo_db):
+    """Cached page numbers are keyed on the warehouse's data version: an order pushed through the ingest API (same
+    process, same warehouse owner) is in the tiles on the very next rerun, not up to a cache TTL later."""
+    from analytics.metrics import format_metric_value
+    from data.ingest import ingest_records
+    from data.warehouse import open_warehouse
+
+    def today_orders() -> str:
+        return dict(zip([m.label for m in at.metric[:5]], [m.value for m in at.metric[:5]], strict=True))["주문 수"]
+
+    before = today_orders()
+    at.run()
+    assert today_orders() == before                                      # unchanged data: the same tiles
+    wh = open_warehouse(demo_db)
+    count = int(wh.scalar("SELECT count(*) FROM orders WHERE seller_id = 'petshop_kr' AND status <> 'cancelled' "
+                          "AND ordered_at >= '2026-11-19 15:00' AND ordered_at < '2026-11-20 05:00'"))
+    assert before == format_metric_value("orders", count, "KRW", "ko")
+    pushed = ingest_records(wh, [{"order_id": "push-1", "ordered_at": "2026-11-20T13:30:00+09:00", "sku": "X1",
+                                  "product_name": "푸시 테스트", "quantity": 1, "unit_price": 1000}],
+                            seller_id="petshop_kr", kind="orders")
+    assert pushed.ok, pushed.problems
+    at.run()
+    assert not at.exception
+    assert today_orders() == format_metric_value("orders", count + 1, "KRW", "ko")
+
+
 def test_date_range_changes_the_chart(at):
     default = _chart(at)
     assert at.session_state["date_range"] == (date(2026, 10, 22), date(2026, 11, 20))   # 30 days, Seoul

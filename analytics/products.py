@@ -9,6 +9,7 @@ import polars as pl
 
 from analytics import result_cache
 from analytics.i18n import t
+from analytics.kpis import kpi_totals
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
 from analytics.queries import run_sql
@@ -61,11 +62,11 @@ def products_sales_by_sku(wh: Warehouse, seller_id: str, start_utc: datetime, en
 
 
 def products_order_totals(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime) -> dict[str, float]:
-    """The store's order_count, units and revenue in [start_utc, end_utc) (kpi_totals definitions)."""
-    row = run_sql(wh, "products_order_totals", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc).row(
-        0, named=True)
-    return {"order_count": int(row["order_count"] or 0), "units": int(row["units"] or 0),
-            "revenue": float(row["revenue"] or 0.0)}
+    """The store's order_count, units and revenue in [start_utc, end_utc): the home page's kpi_totals query (one
+    definition of revenue, read from the per-order rollup)."""
+    totals = kpi_totals(wh, seller_id, start_utc, end_utc)
+    return {"order_count": int(totals["order_count"]), "units": int(totals["unit_count"]),
+            "revenue": totals["revenue"]}
 
 
 def products_claims_by_sku(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime) -> pl.DataFrame:
@@ -75,10 +76,12 @@ def products_claims_by_sku(wh: Warehouse, seller_id: str, start_utc: datetime, e
     return frame.cast(_CLAIMS_SCHEMA) if frame.height else pl.DataFrame(schema=_CLAIMS_SCHEMA)
 
 
-def products_ad_landing_revenue(wh: Warehouse, seller_id: str, start_utc: datetime,
-                                end_utc: datetime) -> pl.DataFrame:
-    """Per landing sku: ad_order_revenue and ad_order_count of converted 'ads' visits started in the window."""
-    frame = run_sql(wh, "products_ad_landing_revenue", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc)
+def products_ad_landing_revenue(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime,
+                                orders_until_utc: datetime) -> pl.DataFrame:
+    """Per landing sku: ad_order_revenue and ad_order_count of converted 'ads' visits started in the window, from
+    their orders placed before orders_until_utc (the report's as-of time: nothing after it is read)."""
+    frame = run_sql(wh, "products_ad_landing_revenue", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc,
+                    scan_start_utc=start_utc, scan_end_utc=orders_until_utc)
     schema = {"sku": pl.String, "ad_order_revenue": pl.Float64, "ad_order_count": pl.Int64}
     return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
 
@@ -369,7 +372,7 @@ def _products_overview(wh: Warehouse, period: ReportPeriod) -> dict[str, object]
     movers = product_movers(sales, previous_sales, orders_now["order_count"], orders_before["order_count"])
     abc = abc_classes(ranking)
     claims = products_claims_by_sku(wh, sid, period.start_utc, period.end_utc)
-    ad_landing = products_ad_landing_revenue(wh, sid, period.start_utc, period.end_utc)
+    ad_landing = products_ad_landing_revenue(wh, sid, period.start_utc, period.end_utc, period.as_of_utc)
     ad_spend = products_ad_spend_total(wh, sid, period.start_date, period.end_date)
     profitability, ad_rule = product_profitability(sales, claims, ad_landing, ad_spend)
 

@@ -101,9 +101,12 @@ def test_products_claims_by_sku_counts_returns_and_exchanges_not_cancels(shop):
 
 
 def test_products_ad_landing_revenue_and_spend(shop):
-    rows = _by_sku(pr.products_ad_landing_revenue(shop, "shop", *WINDOW))
+    rows = _by_sku(pr.products_ad_landing_revenue(shop, "shop", *WINDOW, NOW))
     assert set(rows) == {"A"}                           # S2 did not convert, S3 is search, S4's order was cancelled
     assert rows["A"]["ad_order_revenue"] == pytest.approx(23000) and rows["A"]["ad_order_count"] == 1
+    # as of a moment before O1 was placed, its revenue is not read (nothing after the as-of time is)
+    assert pr.products_ad_landing_revenue(shop, "shop", WINDOW[0], datetime(2026, 11, 19, 2, 59),
+                                          datetime(2026, 11, 19, 2, 59)).height == 0
     assert pr.products_ad_spend_total(shop, "shop", date(2026, 11, 1), date(2026, 11, 20)) == 8000
     assert pr.products_ad_spend_total(shop, "shop", date(2026, 11, 19), date(2026, 11, 19)) == 5000
 

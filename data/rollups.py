@@ -270,14 +270,16 @@ def covered_body(cur: duckdb.DuckDBPyConnection, rollup: str, seller_id: str, st
 def expand_sql(cur: duckdb.DuckDBPyConnection, text: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Replace each `{{rollup_name}}` / `{{rollup_name:prefix}}` in a query by the hourly rows of the window
     [$<prefix>start_utc, $<prefix>end_utc) of $seller_id; returns the query and its extra parameters
-    ($<prefix>body_start_utc, $<prefix>body_end_utc: the whole hours read from the rollup)."""
+    ($<prefix><rollup>_body_start_utc, ..._body_end_utc: the whole hours read from that rollup). Each rollup is
+    checked on its own: two rollups over one window can be in step or not independently (a sessions load whose
+    refresh is queued leaves the orders' rollups right)."""
     extra: dict[str, Any] = {}
 
     def replace(match: re.Match[str]) -> str:
         name, prefix = match.group(1), match.group(2) or ""
         r = ROLLUPS[name]
         start, end = params[f"{prefix}start_utc"], params[f"{prefix}end_utc"]
-        body = f"{prefix}body_start_utc", f"{prefix}body_end_utc"
+        body = f"{prefix}{name}_body_start_utc", f"{prefix}{name}_body_end_utc"
         if body[0] not in extra:
             extra[body[0]], extra[body[1]] = covered_body(cur, name, params["seller_id"], start, end)
         head = r.build("$seller_id", f"${prefix}start_utc", f"${body[0]}")

@@ -133,6 +133,25 @@ def test_rows_written_around_the_loader_are_noticed_and_read_from_the_raw_table(
     assert_frame_equal(again, current)
 
 
+def test_each_rollup_of_one_window_is_checked_on_its_own(warehouse):
+    """kpi_totals reads two rollups over one window: sessions written around the loader must send the visits to
+    the raw rows even though the orders' rollup is in step."""
+    wh = warehouse
+    ingest_records(wh, [order("O1", "2026-11-01 10:10", "A", 1, 1000)], seller_id="s1", kind="orders")
+    ingest_records(wh, [session(f"S{i}", f"2026-11-01 1{i}:10") for i in range(3)], seller_id="s1", kind="sessions")
+    wh.wait_for_background()
+    start, end = datetime(2026, 11, 1, 0), datetime(2026, 11, 1, 6)
+    assert kpi_totals(wh, "s1", start, end)["session_count"] == 3
+    with wh.transaction() as tx:   # a writer that does not know about rollups
+        tx.execute("INSERT INTO sessions (seller_id, session_id, started_at, channel) "
+                   "VALUES ('s1', 'X', TIMESTAMP '2026-11-01 03:30', 'email')")
+    cur = wh.cursor()
+    assert rollups.covered_body(cur, "rollup_order_totals", "s1", start, end) == (start, end)
+    assert rollups.covered_body(cur, "rollup_traffic_hourly", "s1", start, end) == (start, start)
+    totals = kpi_totals(wh, "s1", start, end)
+    assert (totals["session_count"], totals["order_count"], totals["revenue"]) == (4, 1, 1000)
+
+
 def test_a_window_with_partial_hours_reads_its_edges_from_the_raw_rows(warehouse):
     wh = warehouse
     ingest_records(wh, [session("S1", "2026-11-01 09:20"), session("S2", "2026-11-01 09:50"),

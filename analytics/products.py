@@ -9,7 +9,6 @@ import polars as pl
 
 from analytics import result_cache
 from analytics.i18n import t
-from analytics.kpis import kpi_totals
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
 from analytics.queries import run_sql
@@ -62,11 +61,11 @@ def products_sales_by_sku(wh: Warehouse, seller_id: str, start_utc: datetime, en
 
 
 def products_order_totals(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime) -> dict[str, float]:
-    """The store's order_count, units and revenue in [start_utc, end_utc): the home page's kpi_totals query (one
-    definition of revenue, read from the per-order rollup)."""
-    totals = kpi_totals(wh, seller_id, start_utc, end_utc)
-    return {"order_count": int(totals["order_count"]), "units": int(totals["unit_count"]),
-            "revenue": totals["revenue"]}
+    """The store's order_count, units and revenue in [start_utc, end_utc) (kpi_totals definitions)."""
+    row = run_sql(wh, "products_order_totals", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc).row(
+        0, named=True)
+    return {"order_count": int(row["order_count"] or 0), "units": int(row["units"] or 0),
+            "revenue": float(row["revenue"] or 0.0)}
 
 
 def products_claims_by_sku(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime) -> pl.DataFrame:

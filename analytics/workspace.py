@@ -155,6 +155,17 @@ _FORMAT_KIND_OF_TABLE = {"orders": "orders", "order_items": "orders", "returns":
 
 _SELLER_ID = ("스토어(판매자) ID", "Store (seller) id; every row belongs to one store.")
 _HOUR = ("UTC 기준 시각(정시). 그 한 시간의 행을 합친 값입니다", "UTC hour (date_trunc('hour', ...)); the row sums that hour.")
+# visit columns the session rollups copy from `sessions`
+_VISIT_SOURCE = {
+    "channel": ("유입 채널 (sessions.channel)", "Channel (sessions.channel)."),
+    "source": ("유입 출처 (sessions.source)", "Source (sessions.source)."),
+    "medium": ("유입 매체 (sessions.medium)", "Medium (sessions.medium)."),
+    "device": ("기기 (sessions.device)", "Device (sessions.device)."),
+}
+_VISIT_KEYWORD = {
+    "search_keyword": ("유입 검색어 (원문 그대로)", "Inbound search keyword, as the visit brought it."),
+    "landing_sku": ("도착한 상품 코드", "Product of the landing page."),
+}
 _LOAD_ID = ("이 행을 적재한 업로드 번호 (loads.load_id)", "The load that wrote this row (loads.load_id).")
 
 # Hand-written descriptions: every column in Korean; English where data/formats.py has none, or where its
@@ -369,10 +380,7 @@ _HAND_WRITTEN: dict[str, dict[str, tuple[str, str | None]]] = {
     "rollup_traffic_hourly": {
         "seller_id": _SELLER_ID,
         "hour": _HOUR,
-        "channel": ("유입 채널 (sessions.channel)", "Channel (sessions.channel)."),
-        "source": ("유입 출처 (sessions.source)", "Source (sessions.source)."),
-        "medium": ("유입 매체 (sessions.medium)", "Medium (sessions.medium)."),
-        "device": ("기기 (sessions.device)", "Device (sessions.device)."),
+        **_VISIT_SOURCE,
         "sessions": ("이 시간·출처의 방문 수", "Visits in that hour with these values."),
         "engaged_sessions": ("그중 2페이지 이상 본 방문", "Of those, visits with at least two pageviews."),
         "converted_sessions": ("그중 주문 번호가 있는 방문", "Of those, visits carrying an order id."),
@@ -380,8 +388,7 @@ _HAND_WRITTEN: dict[str, dict[str, tuple[str, str | None]]] = {
     "rollup_keywords_hourly": {
         "seller_id": _SELLER_ID,
         "hour": _HOUR,
-        "search_keyword": ("유입 검색어 (원문 그대로)", "Inbound search keyword, as the visit brought it."),
-        "landing_sku": ("도착한 상품 코드", "Product of the landing page."),
+        **_VISIT_KEYWORD,
         "sessions": ("이 시간·검색어·상품의 방문 수", "Visits in that hour with this keyword and landing product."),
         "converted_sessions": ("그중 주문 번호가 있는 방문", "Of those, visits carrying an order id."),
     },
@@ -414,6 +421,15 @@ _HAND_WRITTEN: dict[str, dict[str, tuple[str, str | None]]] = {
         "units": ("상품 수량", "Product units."),
         "product_revenue": ("상품 줄 금액 합계 (줄 할인 뒤). 매출 = 이 값 - 주문 할인",
                             "Product lines net of line discounts; revenue = this minus the order discount."),
+    },
+    "rollup_session_orders": {
+        "seller_id": _SELLER_ID,
+        "hour": _HOUR,
+        "session_id": ("방문 ID", "Visit id."),
+        "started_at": ("방문 시작 시각 (UTC)", "Visit start (UTC)."),
+        "order_id": ("이 방문에서 한 주문 번호", "Order placed in this visit."),
+        **_VISIT_SOURCE,
+        **_VISIT_KEYWORD,
     },
 }
 

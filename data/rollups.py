@@ -41,13 +41,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+Count = tuple[str, str, str]     # (table, its UTC time column, an aggregate over its rows)
+
+
 @dataclass(frozen=True)
 class Rollup:
     name: str
     kind: str            # the load kind whose rows it sums: orders | sessions
     time_column: str     # the UTC timestamp of the raw table it groups (alias `r` in `select`)
-    checks: tuple[tuple[str, str, str], ...]  # (raw table, its UTC time column, rollup expression equal to the
-                                              # table's row count)
+    checks: tuple[tuple[Count, Count], ...]   # pairs of counts equal over any whole hours the rollup holds exactly
     columns: str         # the rollup table's columns (CREATE TABLE body)
     select: str          # its rows from the raw rows passing {where} (alias r); {where_orders} / {where_items}
                          # restrict orders (alias o) / order_items (alias i) the same way
@@ -65,7 +67,8 @@ class Rollup:
 
 
 ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
-    Rollup("rollup_traffic_hourly", "sessions", "started_at", (("sessions", "started_at", "sum(sessions)"),), """
+    Rollup("rollup_traffic_hourly", "sessions", "started_at",
+           ((("sessions", "started_at", "count(*)"), ("rollup_traffic_hourly", "hour", "sum(sessions)")),), """
     seller_id          VARCHAR NOT NULL,
     hour               TIMESTAMP NOT NULL,   -- UTC, date_trunc('hour', started_at)
     channel            VARCHAR,
@@ -82,7 +85,8 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
     FROM sessions AS r
     WHERE {where}
     GROUP BY ALL"""),
-    Rollup("rollup_keywords_hourly", "sessions", "started_at", (("sessions", "started_at", "sum(sessions)"),), """
+    Rollup("rollup_keywords_hourly", "sessions", "started_at",
+           ((("sessions", "started_at", "count(*)"), ("rollup_keywords_hourly", "hour", "sum(sessions)")),), """
     seller_id          VARCHAR NOT NULL,
     hour               TIMESTAMP NOT NULL,   -- UTC
     search_keyword     VARCHAR,              -- as the visit brought it (not normalised)
@@ -95,7 +99,8 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
     FROM sessions AS r
     WHERE {where}
     GROUP BY ALL"""),
-    Rollup("rollup_sales_hourly", "orders", "ordered_at", (("order_items", "ordered_at", "sum(line_count)"),), """
+    Rollup("rollup_sales_hourly", "orders", "ordered_at",
+           ((("order_items", "ordered_at", "count(*)"), ("rollup_sales_hourly", "hour", "sum(line_count)")),), """
     seller_id      VARCHAR NOT NULL,
     hour           TIMESTAMP NOT NULL,       -- UTC, date_trunc('hour', ordered_at)
     sku            VARCHAR NOT NULL,         -- coalesce(sku, product_name, '?')
@@ -136,7 +141,8 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
     WHERE {where}
     GROUP BY ALL"""),
     Rollup("rollup_order_totals", "orders", "ordered_at",
-           (("orders", "ordered_at", "count(*)"), ("order_items", "ordered_at", "sum(line_count)")), """
+           ((("orders", "ordered_at", "count(*)"), ("rollup_order_totals", "hour", "count(*)")),
+            (("order_items", "ordered_at", "count(*)"), ("rollup_order_totals", "hour", "sum(line_count)"))), """
     seller_id       VARCHAR NOT NULL,
     hour            TIMESTAMP NOT NULL,      -- UTC, date_trunc('hour', ordered_at)
     order_id        VARCHAR NOT NULL,
@@ -161,16 +167,43 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
         GROUP BY i.seller_id, i.order_id
     ) AS l ON l.seller_id = r.seller_id AND l.order_id = r.order_id
     WHERE {where}"""),
+    # one row per visit carrying an order id (a few % of sessions): what attribution of orders to visits reads.
+    # Checked through rollup_traffic_hourly, refreshed in the same transaction: the raw sessions must equal its
+    # sessions, and its converted sessions the rows here.
+    Rollup("rollup_session_orders", "sessions", "started_at",
+           ((("sessions", "started_at", "count(*)"), ("rollup_traffic_hourly", "hour", "sum(sessions)")),
+            (("rollup_traffic_hourly", "hour", "sum(converted_sessions)"),
+             ("rollup_session_orders", "hour", "count(*)"))), """
+    seller_id      VARCHAR NOT NULL,
+    hour           TIMESTAMP NOT NULL,   -- UTC, date_trunc('hour', started_at)
+    session_id     VARCHAR NOT NULL,
+    started_at     TIMESTAMP NOT NULL,   -- UTC
+    order_id       VARCHAR NOT NULL,
+    channel        VARCHAR,
+    source         VARCHAR,
+    medium         VARCHAR,
+    device         VARCHAR,
+    search_keyword VARCHAR,
+    landing_sku    VARCHAR
+""", """
+    SELECT r.seller_id, date_trunc('hour', r.started_at) AS hour, r.session_id, r.started_at, r.order_id,
+           r.channel, r.source, r.medium, r.device, r.search_keyword, r.landing_sku
+    FROM sessions AS r
+    WHERE {where} AND r.order_id IS NOT NULL
+    ORDER BY r.started_at"""),
 )}
+
+MIGRATION_5 = ("rollup_traffic_hourly", "rollup_keywords_hourly", "rollup_sales_hourly", "rollup_order_totals")
+MIGRATION_6 = ("rollup_session_orders",)
 
 ROLLUP_TABLES: tuple[str, ...] = tuple(ROLLUPS)
 _PLACEHOLDER = re.compile(r"\{\{(rollup_\w+?)(?::(\w*))?\}\}")
 
 
-def migration_sql() -> str:
-    """Migration 5: create every rollup and fill it from the raw rows of every seller."""
+def migration_sql(names: tuple[str, ...]) -> str:
+    """A migration creating these rollups and filling them from the raw rows of every seller."""
     return "\n".join(f"CREATE TABLE {r.name} ({r.columns});\nINSERT INTO {r.name} {r.build(None)};"
-                     for r in ROLLUPS.values())
+                     for r in (ROLLUPS[n] for n in names))
 
 
 def rebuild(cur: duckdb.DuckDBPyConnection, seller_id: str | None = None) -> None:
@@ -250,21 +283,31 @@ def ceil_hour(t: datetime) -> datetime:
 
 
 def covered_body(cur: duckdb.DuckDBPyConnection, rollup: str, seller_id: str, start: datetime,
-                 end: datetime) -> tuple[datetime, datetime]:
+                 end: datetime, known: dict[tuple[Any, ...], Any] | None = None) -> tuple[datetime, datetime]:
     """The whole UTC hours [body_start, body_end) of the window [start, end) that the rollup holds exactly, or
-    an empty body (start, start) when it holds none or its row count differs from the raw table's."""
+    an empty body (start, start) when it holds none or its row count differs from the raw table's.
+    `known` keeps the counts already taken in one snapshot (expand_sql): two rollups over one window share the raw
+    table's count instead of scanning it twice."""
     r = ROLLUPS[rollup]
     body_start, body_end = ceil_hour(start), floor_hour(end)
     if body_end <= body_start:
         return start, start
-    p = {"s": seller_id, "a": body_start, "b": body_end}
-    pairs = ", ".join(
-        f"(SELECT count(*) FROM {table} WHERE seller_id = $s AND {time} >= $a AND {time} < $b), "
-        f"(SELECT coalesce({expr}, 0) FROM {r.name} WHERE seller_id = $s AND hour >= $a AND hour < $b)"
-        for table, time, expr in r.checks)
-    counts = cur.execute(f"SELECT {pairs}", p).fetchall()[0]
-    raw, rolled = counts[0::2], counts[1::2]
+    known = {} if known is None else known
+    wanted = list(dict.fromkeys(c for pair in r.checks for c in pair))
+    missing = [c for c in wanted if (c, seller_id, body_start, body_end) not in known]
+    if missing:
+        values = cur.execute(f"SELECT {', '.join(_count_sql(c, '$a', '$b') for c in missing)}",
+                             {"s": seller_id, "a": body_start, "b": body_end}).fetchall()[0]
+        known.update({(c, seller_id, body_start, body_end): v for c, v in zip(missing, values, strict=True)})
+    raw, rolled = ([known[(pair[i], seller_id, body_start, body_end)] for pair in r.checks] for i in (0, 1))
     return (body_start, body_end) if raw == rolled and any(raw) else (start, start)
+
+
+def _count_sql(count: Count, start: str | None = None, end: str | None = None) -> str:
+    """One count of a check over the seller $s, in [start, end) when given."""
+    table, time, expr = count
+    window = "" if start is None else f" AND {time} >= {start} AND {time} < {end}"
+    return f"(SELECT coalesce({expr}, 0) FROM {table} WHERE seller_id = $s{window})"
 
 
 def expand_sql(cur: duckdb.DuckDBPyConnection, text: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -274,6 +317,7 @@ def expand_sql(cur: duckdb.DuckDBPyConnection, text: str, params: dict[str, Any]
     checked on its own: two rollups over one window can be in step or not independently (a sessions load whose
     refresh is queued leaves the orders' rollups right)."""
     extra: dict[str, Any] = {}
+    known: dict[tuple[Any, ...], Any] = {}
 
     def replace(match: re.Match[str]) -> str:
         name, prefix = match.group(1), match.group(2) or ""
@@ -281,7 +325,7 @@ def expand_sql(cur: duckdb.DuckDBPyConnection, text: str, params: dict[str, Any]
         start, end = params[f"{prefix}start_utc"], params[f"{prefix}end_utc"]
         body = f"{prefix}{name}_body_start_utc", f"{prefix}{name}_body_end_utc"
         if body[0] not in extra:
-            extra[body[0]], extra[body[1]] = covered_body(cur, name, params["seller_id"], start, end)
+            extra[body[0]], extra[body[1]] = covered_body(cur, name, params["seller_id"], start, end, known)
         head = r.build("$seller_id", f"${prefix}start_utc", f"${body[0]}")
         tail = r.build("$seller_id", f"${body[1]}", f"${prefix}end_utc")
         rolled = (f"SELECT * FROM {name} WHERE seller_id = $seller_id AND hour >= ${body[0]} "
@@ -295,11 +339,9 @@ def coverage(cur: duckdb.DuckDBPyConnection, seller_id: str) -> list[tuple[str, 
     """(rollup, raw table, raw rows, rows the rollup accounts for) over a seller's whole history."""
     out = []
     for r in ROLLUPS.values():
-        for table, _time, expr in r.checks:
-            raw, rolled = cur.execute(
-                f"SELECT (SELECT count(*) FROM {table} WHERE seller_id = $s), "
-                f"(SELECT coalesce({expr}, 0) FROM {r.name} WHERE seller_id = $s)", {"s": seller_id}).fetchall()[0]
-            out.append((r.name, table, int(raw), int(rolled)))
+        for left, right in r.checks:
+            raw, rolled = cur.execute(f"SELECT {_count_sql(left)}, {_count_sql(right)}", {"s": seller_id}).fetchall()[0]
+            out.append((r.name, left[0], int(raw), int(rolled)))
     return out
 
 

@@ -283,7 +283,9 @@ CREATE TABLE query_history (
 );
 """),
     Migration(5, "hourly rollups of sessions and order lines (data/rollups.py), filled from the rows already loaded",
-              rollups.migration_sql()),
+              rollups.migration_sql(rollups.MIGRATION_5)),
+    Migration(6, "the visits carrying an order id (data/rollups.py), filled from the sessions already loaded",
+              rollups.migration_sql(rollups.MIGRATION_6)),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 from analytics import customers, realtime
 from analytics.keywords import keywords_period_counts
 from analytics.kpis import kpi_totals
-from analytics.products import products_sales_by_sku
+from analytics.products import products_ad_landing_revenue, products_order_totals, products_sales_by_sku
 from analytics.traffic import traffic_period_session_counts
 from data import rollups
 from data.ingest import ingest_records
@@ -202,6 +202,8 @@ def _numbers(wh: Warehouse, seller_id: str, start: datetime, end: datetime) -> d
             "rfm_summary": customers.rfm_summary(wh, seller_id, "Asia/Seoul", end).sort("customer_id"),
             "hourly": realtime.hourly_by_day(wh, seller_id, "Asia/Seoul", (end - timedelta(days=20)).date(),
                                              end.date(), end),
+            "ad_landing": products_ad_landing_revenue(wh, seller_id, start, end, end),
+            "order_totals": pl.DataFrame([products_order_totals(wh, seller_id, start, end)]),
             "kpi_totals": pl.DataFrame([kpi_totals(wh, seller_id, start, end),
                                         kpi_totals(wh, seller_id, previous_start, start)])}
 

@@ -8,8 +8,8 @@
 -- Attribution as in traffic_period_session_counts.sql: the latest session of the period carrying an order id gets
 -- the order, whether or not it came with a keyword. Orders placed after $as_of_utc are not read.
 -- product_name (landing rows): products.name, or the SKU itself when the catalogue does not know it.
--- Speed: session counts come from the hourly rollup; plain range predicates on started_at / ordered_at so zone maps
--- prune (sessions are stored in time order);
+-- Speed: session counts come from the hourly rollup and the visits carrying an order id from rollup_session_orders
+-- (data/rollups.py); plain range predicates on started_at / ordered_at so zone maps prune;
 -- orders and items are read from $scan_start_utc, the earlier period's start (an order is placed after its session
 -- starts; order_items.ordered_at copies orders.ordered_at); only sessions carrying an order id are ranked; keywords
 -- are normalised on grouped rows, not on every session.
@@ -28,14 +28,12 @@ WITH session_counts AS (
 ),
 carrier_sessions AS (
     -- the sessions carrying an order id, with or without a keyword, each period its own range
+    -- (rollup_session_orders holds exactly those; the partial hours at the window's edges from the raw sessions)
     SELECT 'current' AS period, order_id, started_at, session_id, search_keyword, landing_sku
-    FROM sessions
-    WHERE seller_id = $seller_id AND started_at >= $start_utc AND started_at < $end_utc AND order_id IS NOT NULL
+    FROM {{rollup_session_orders}}
     UNION ALL
     SELECT 'previous' AS period, order_id, started_at, session_id, search_keyword, landing_sku
-    FROM sessions
-    WHERE seller_id = $seller_id AND started_at >= $previous_start_utc AND started_at < $previous_end_utc
-      AND order_id IS NOT NULL
+    FROM {{rollup_session_orders:previous_}}
 ),
 shared_orders AS (
     -- orders carried by more than one session of a period (rare): only their sessions are ranked

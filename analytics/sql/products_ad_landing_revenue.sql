@@ -5,12 +5,10 @@
 -- brought it started, and none after the report's as-of time is read. Revenue rule of kpi_totals.sql, per order
 -- from rollup_order_totals (data/rollups.py: product lines already summed per order).
 WITH ad_orders AS (
-    SELECT DISTINCT s.landing_sku AS sku, s.order_id
-    FROM sessions AS s
-    WHERE s.seller_id = $seller_id
-      AND s.started_at >= $start_utc AND s.started_at < $end_utc
-      AND s.channel = 'ads'
-      AND s.order_id IS NOT NULL AND s.landing_sku IS NOT NULL
+    -- the visits carrying an order id (rollup_session_orders) that came from ads and landed on a product
+    SELECT DISTINCT landing_sku AS sku, order_id
+    FROM {{rollup_session_orders}}
+    WHERE channel = 'ads' AND landing_sku IS NOT NULL
 ),
 order_revenue AS (
     -- the kept orders those visits led to; cancelled orders bring nothing

@@ -6,8 +6,8 @@
 -- Attribution: an order belongs to the session carrying its order id; when several sessions of the same period carry
 -- the same order id, only the latest one gets the order and its revenue (last session), but every one of them
 -- counts as a converted session (the KPI definition of conversion). Orders placed after $as_of_utc are not read.
--- Speed: session counts come from the hourly rollup; plain range predicates on started_at / ordered_at so zone maps
--- prune (sessions are stored in time order);
+-- Speed: session counts come from the hourly rollup and the visits carrying an order id from rollup_session_orders
+-- (data/rollups.py); plain range predicates on started_at / ordered_at so zone maps prune;
 -- orders and items are read from $scan_start_utc, the earlier period's start (an order is placed after its session
 -- starts; order_items.ordered_at copies orders.ordered_at); only sessions carrying an order id are ranked; text is
 -- cleaned on grouped rows only.
@@ -27,15 +27,13 @@ WITH session_counts AS (
     GROUP BY channel, source, medium, device
 ),
 carrier_sessions AS (
-    -- the sessions carrying an order id, each period its own range (the order id filter is pushed into the scan)
+    -- the sessions carrying an order id, each period its own range: rollup_session_orders holds exactly those
+    -- (a few % of the sessions; the partial hours at the window's edges from the raw sessions)
     SELECT 'current' AS period, order_id, started_at, session_id, channel, source, medium, device
-    FROM sessions
-    WHERE seller_id = $seller_id AND started_at >= $start_utc AND started_at < $end_utc AND order_id IS NOT NULL
+    FROM {{rollup_session_orders}}
     UNION ALL
     SELECT 'previous' AS period, order_id, started_at, session_id, channel, source, medium, device
-    FROM sessions
-    WHERE seller_id = $seller_id AND started_at >= $previous_start_utc AND started_at < $previous_end_utc
-      AND order_id IS NOT NULL
+    FROM {{rollup_session_orders:previous_}}
 ),
 shared_orders AS (
     -- orders carried by more than one session of a period (rare): only their sessions are ranked

@@ -3,8 +3,10 @@
 A 30-day traffic report of a large shop groups ~11M sessions by four text columns; the same numbers are a sum over
 ~20,000 rows of `rollup_traffic_hourly`. Each rollup holds, per seller and UTC hour (`date_trunc('hour', ...)`),
 the aggregate of the raw rows of that hour, with the counts of raw rows it was made from (`checks`).
-`rollup_order_totals` is the finest: one row per order with its product lines already summed, so per-order
-revenue (customers, attribution) needs no join of orders with their lines.
+`rollup_order_totals` is finer: one row per order with its product lines already summed, so per-order
+revenue (customers, attribution) needs no join of orders with their lines. `rollup_session_orders` keeps the raw
+rows themselves, but only the visits carrying an order id (a few % of sessions): attribution of orders to visits
+reads them instead of scanning every session.
 
 Kept exact:
 - After a load commits, the warehouse's background thread recomputes every hour the load wrote rows into, from

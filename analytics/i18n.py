@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from analytics import ads_text, alerts_text, customers_text, digest_text, products_text, realtime_text, traffic_text
 
 LANGUAGES = ("ko", "en")
@@ -228,7 +230,35 @@ def t(key: str, lang: str, **values: object) -> str:
     """The string `key` in `lang` (ko or en; anything else falls back to en), formatted with `values`."""
     entry = STRINGS[key]
     text = entry.get(lang) or entry["en"]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    text = text.format(**values)
+    return korean_particles(text) if lang == "ko" else text
+
+
+# A Korean particle depends on whether the word before it ends in a consonant (batchim): 을/를, 이/가, 은/는,
+# 과/와, 으로/로 (로 also after ㄹ). Templates write both forms, e.g. "'{term}'을(를)"; once the word is known the
+# right one is kept. Digits are read the Korean way (1 일, 2 이, 3 삼 ...); after a Latin letter or another
+# symbol both forms stay, since the reading is unknown.
+_PARTICLES = {"을(를)": ("을", "를"), "이(가)": ("이", "가"), "은(는)": ("은", "는"), "과(와)": ("과", "와"),
+              "와(과)": ("과", "와"), "(으)로": ("으로", "로")}
+_PARTICLE = re.compile(r"([가-힣0-9])([’”'\")\]]*)(을\(를\)|이\(가\)|은\(는\)|과\(와\)|와\(과\)|\(으\)로)")
+_DIGIT_FINAL = {"0": 21, "1": 8, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": 8, "8": 8, "9": 0}  # final jamo index
+_RIEUL = 8
+
+
+def korean_particles(text: str) -> str:
+    """`text` with each two-form particle ("을(를)", "(으)로", ...) after a Hangul syllable or a digit resolved."""
+    def pick(match: re.Match) -> str:
+        char, closing, both = match.groups()
+        final = _DIGIT_FINAL[char] if char.isdigit() else (ord(char) - 0xAC00) % 28
+        with_final, without = _PARTICLES[both]
+        if both == "(으)로":
+            chosen = with_final if final not in (0, _RIEUL) else without
+        else:
+            chosen = with_final if final else without
+        return char + closing + chosen
+    return _PARTICLE.sub(pick, text)
 
 
 def normalise_language(lang: str | None) -> str:

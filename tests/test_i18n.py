@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.i18n import LANGUAGES, STRINGS, normalise_language, t
+from analytics.i18n import LANGUAGES, STRINGS, korean_particles, normalise_language, t
 
 ROOT = Path(__file__).resolve().parent.parent
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -39,6 +39,27 @@ def test_t_formats_and_falls_back():
     assert t("page.traffic", "fr") == "Traffic & keywords"
     with pytest.raises(KeyError):
         t("no.such.key", "ko")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("'소포장'을(를)", "'소포장'을"), ("'사료'을(를)", "'사료'를"),        # batchim ㅇ / none
+    ("'확인됨'(으)로", "'확인됨'으로"), ("'발송'(으)로", "'발송'으로"),   # ㅁ, ㅇ: 으로
+    ("'보류'(으)로", "'보류'로"), ("'일일'(으)로", "'일일'로"),           # none, ㄹ: 로
+    ("3개은(는)", "3개는"), ("사과이(가)", "사과가"), ("'여름'과(와)", "'여름'과"),
+    ("1(으)로", "1로"), ("3(으)로", "3으로"), ("2을(를)", "2를"),           # digits read 일, 삼, 이
+    ("'small pack'을(를)", "'small pack'을(를)"),                         # reading unknown: both kept
+])
+def test_korean_particles_follow_the_word_before_them(text, expected):
+    assert korean_particles(text) == expected
+
+
+def test_formatted_korean_strings_pick_their_particle():
+    def ko(term: str) -> str:
+        return t("digest.unmet_keyword.missing", "ko", days=30, visitors="412", term=term, orders=2, money="₩1")
+    assert "'소포장'을 찾았지만" in ko("소포장") and "'사료'를 찾았지만" in ko("사료")
+    assert "'small pack'을(를)" in ko("small pack")
+    assert "visitors looked for '소포장'" in t("digest.unmet_keyword.missing", "en", days=30, visitors="412",
+                                            term="소포장", orders=2, money="₩1")
 
 
 @pytest.mark.parametrize("value, expected", [("ko", "ko"), ("EN", "en"), ("ko-KR", "ko"), ("", "ko"), (None, "ko"),

@@ -174,6 +174,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.result.loaded": {
         "ko": "적재 완료: {loaded:,}행 추가, 중복 {duplicate:,}행 건너뜀, 거부 {rejected:,}행 (읽은 행 {read:,}).",
         "en": "Loaded {loaded:,} rows; {duplicate:,} duplicates skipped, {rejected:,} rejected ({read:,} rows read)."},
+    "data.result.sheet": {"ko": "'{name}' ({first:,}–{last:,}행)", "en": "'{name}' (rows {first:,}–{last:,})"},
+    "data.result.sheets": {"ko": "읽은 시트: {sheets}. 행 번호는 시트를 이어서 셉니다.",
+                           "en": "Sheets read: {sheets}. Row numbers run on across the sheets."},
+    "data.result.sheets_skipped": {"ko": "열 구성이 달라 읽지 않은 시트: {names}",
+                                   "en": "Sheets not read (other columns): {names}"},
     "data.result.nothing_new": {"ko": "새로 추가된 행이 없습니다: {duplicate:,}행 모두 이미 적재되어 있습니다.",
                                 "en": "Nothing new: all {duplicate:,} rows were already loaded."},
     "data.result.totals": {"ko": "적재된 합계", "en": "Totals loaded"},

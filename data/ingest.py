@@ -76,6 +76,8 @@ class LoadResult:
     rejects_path: str | None = None
     totals: dict[str, float] = field(default_factory=dict)      # orders, lines, units, gross_sales, ...
     message: str = ""
+    sheets: list[tuple[str, int, int]] = field(default_factory=list)   # xlsx: (sheet, first row, last row) read
+    sheets_skipped: list[str] = field(default_factory=list)           # xlsx: sheets with other columns
 
     @property
     def ok(self) -> bool:
@@ -114,8 +116,10 @@ def ingest_file(wh: Warehouse, path: str | Path, *, seller_id: str, kind: str, f
         return _rejected(seller_id, kind, source, fmt, [RowProblem(None, None, str(exc))], 1, 0)
     except (OSError, MemoryError) as exc:
         return _rejected(seller_id, kind, source, fmt, [RowProblem(None, None, f"Cannot read the file: {exc}")], 1, 0)
-    return _ingest_table(wh, table, seller_id=seller_id, kind=kind, fmt=fmt, mapping=mapping,
-                         skip_invalid=skip_invalid, progress=progress, source=source, rejects_dir=rejects_dir)
+    result = _ingest_table(wh, table, seller_id=seller_id, kind=kind, fmt=fmt, mapping=mapping,
+                           skip_invalid=skip_invalid, progress=progress, source=source, rejects_dir=rejects_dir)
+    result.sheets, result.sheets_skipped = table.sheets, table.sheets_skipped   # what row numbers refer to
+    return result
 
 
 def ingest_bytes(wh: Warehouse, data: bytes, *, filename: str, seller_id: str, kind: str, fmt: str = "auto",

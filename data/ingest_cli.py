@@ -57,7 +57,20 @@ def _format_totals(totals: dict[str, float]) -> str:
     return ", ".join(parts)
 
 
+def sheets_note(result: ingest.LoadResult) -> str:
+    """Which sheets of a workbook were read (and which rows each holds) and which were not."""
+    parts = []
+    if result.sheets:
+        parts.append("sheets read: " + ", ".join(f"'{name}' (rows {first:,}-{last:,})"
+                                                 for name, first, last in result.sheets))
+    if result.sheets_skipped:
+        parts.append("not read (other columns): " + ", ".join(f"'{name}'" for name in result.sheets_skipped))
+    return "; ".join(parts)
+
+
 def _print_result(result: ingest.LoadResult) -> None:
+    if len(result.sheets) > 1 or result.sheets_skipped:
+        print(f"{result.source}: {sheets_note(result)}")
     if result.status == "rejected":
         print(f"{result.source}: REJECTED ({result.format}) - {result.message}")
         for p in result.problems:

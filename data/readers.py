@@ -30,6 +30,8 @@ class ReadTable:
     encoding: str | None = None          # utf-8 | utf-8-sig | cp949 for CSV
     checksum: str = ""
     ragged_rows: dict[int, str] = field(default_factory=dict)   # row -> problem, CSV lines with extra fields
+    sheets: list[tuple[str, int, int]] = field(default_factory=list)   # xlsx: (sheet, first row, last row) read
+    sheets_skipped: list[str] = field(default_factory=list)           # xlsx: sheets with other columns, not read
 
 
 def sniff_file_type(head: bytes, name: str) -> str:
@@ -276,17 +278,58 @@ def read_parquet(path: Path, progress=None) -> ReadTable:
 
 
 def read_excel(path: Path, progress=None) -> ReadTable:
+    """Every sheet whose header is the first data sheet's (e.g. UCI Online Retail II: one sheet per year), stacked
+    in workbook order; row numbers count data rows across them (ReadTable.sheets says which rows each sheet holds).
+    Sheets with other columns (a summary, notes) are not read and are named in ReadTable.sheets_skipped; empty
+    sheets are ignored."""
     checksum = _hash_file(path)
     try:
-        frame = pl.read_excel(path, engine="calamine")
+        workbook = pl.read_excel(path, engine="calamine", sheet_id=0, raise_if_empty=False, drop_empty_cols=False)
     except Exception as exc:
         raise ReadError(f"Cannot read the file as Excel .xlsx: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    frame = _textify(frame)
-    frame = frame.rename(dict(zip(frame.columns, _clean_header(frame.columns), strict=True)))
+    frames: list[tuple[str, pl.DataFrame]] = []
+    skipped: list[str] = []
+    for name, sheet in workbook.items():
+        if not sheet.columns:
+            continue                                       # an empty sheet
+        sheet = _textify(sheet)
+        sheet = sheet.rename(dict(zip(sheet.columns, _clean_header(sheet.columns), strict=True)))
+        if frames and sheet.columns != frames[0][1].columns:
+            skipped.append(name)
+        else:
+            frames.append((name, sheet))
+    if not frames:
+        raise ReadError("The workbook has no sheet with a header row.")
+    sheets, first = [], 1
+    for name, sheet in frames:
+        sheets.append((name, first, first + sheet.height - 1))
+        first += sheet.height
+    frame = frames[0][1] if len(frames) == 1 else pl.concat(_common_types([f for _, f in frames]),
+                                                                         how="vertical_relaxed")
     if progress is not None:
         progress(frame.height, frame.height)
     return ReadTable(frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)),
-                     "xlsx", None, checksum)
+                     "xlsx", None, checksum, sheets=sheets, sheets_skipped=skipped)
+
+
+def _common_types(frames: list[pl.DataFrame]) -> list[pl.DataFrame]:
+    """The sheets ready to stack with `vertical_relaxed` (which widens numbers and fills columns empty on one
+    sheet): a column that is text on one sheet and typed on another becomes text everywhere, dates and times
+    written as `YYYY-MM-DD HH:MM:SS`, as a CSV would give them."""
+    text_somewhere = [c for c in frames[0].columns
+                      if any(f.schema[c] == pl.String for f in frames) and any(f.schema[c] not in (pl.String, pl.Null)
+                                                                               for f in frames)]
+    if not text_somewhere:
+        return frames
+
+    def as_text(frame: pl.DataFrame, name: str) -> pl.Expr:
+        dtype = frame.schema[name]
+        if isinstance(dtype, pl.Datetime):
+            return pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S")
+        if dtype == pl.Date:
+            return pl.col(name).dt.strftime("%Y-%m-%d")
+        return pl.col(name).cast(pl.String)
+    return [f.with_columns(as_text(f, c) for c in text_somewhere) for f in frames]
 
 
 def read_table(path: str | Path, progress=None) -> ReadTable:

@@ -426,6 +426,11 @@ def render_load_result(result: LoadResult | None, lang: str) -> None:
     if result is None:
         return
     problems_config = column_config(["row", "column", "reason", "value"], lang)
+    if len(result.sheets) > 1:
+        st.caption(t("data.result.sheets", lang, sheets=", ".join(
+            t("data.result.sheet", lang, name=name, first=first, last=last) for name, first, last in result.sheets)))
+    if result.sheets_skipped:
+        st.caption(t("data.result.sheets_skipped", lang, names=", ".join(f"'{n}'" for n in result.sheets_skipped)))
     if not result.ok:
         st.error(t("data.result.rejected", lang, count=result.problem_count or len(result.problems)))
         if result.message:

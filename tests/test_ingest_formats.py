@@ -190,3 +190,58 @@ def test_empty_parquet_with_header_only_is_rejected(warehouse, tmp_path):
                          "quantity": pl.Int64, "unit_price": pl.Float64}).write_parquet(tmp_path / "e.parquet")
     result = ingest_file(warehouse, tmp_path / "e.parquet", seller_id="x", kind="orders")
     assert result.status == "rejected" and "no data rows" in result.message
+
+
+def _online_retail_ii_workbook(path: Path, bad_price_on_second_sheet: bool = False) -> Path:
+    """The UCI Online Retail II layout: one sheet per year with the same header, plus a notes sheet and an empty
+    one. Customer ID is numeric on the first sheet and text on the second; Description is empty on the second."""
+    import xlsxwriter
+
+    first = pl.DataFrame({
+        "Invoice": ["489434", "489434", "489435"], "StockCode": ["85048", "79323P", "22350"],
+        "Description": ["15CM CHRISTMAS GLASS BALL 20 LIGHTS", "PINK CHERRY LIGHTS", "CAT BOWL"],
+        "Quantity": [12, 12, 24],
+        "InvoiceDate": pl.Series(["2009-12-01 07:45:00", "2009-12-01 07:45:00", "2009-12-01 07:46:00"])
+        .str.to_datetime(),
+        "Price": [6.95, 6.75, 2.55], "Customer ID": [13085.0, 13085.0, 13086.0],
+        "Country": ["United Kingdom"] * 3})
+    second = pl.DataFrame({
+        "Invoice": ["536365", "536366"], "StockCode": ["85123A", "22633"], "Description": [None, None],
+        "Quantity": [6, 6],
+        "InvoiceDate": pl.Series(["2010-12-01 08:26:00", "2010-12-01 08:28:00"]).str.to_datetime(),
+        "Price": [2.55, -1.0 if bad_price_on_second_sheet else 1.85], "Customer ID": ["17850", "13085"],
+        "Country": ["United Kingdom", "France"]}).cast({"Description": pl.String})
+    with xlsxwriter.Workbook(path) as workbook:
+        first.write_excel(workbook, worksheet="Year 2009-2010")
+        workbook.add_worksheet("Empty")
+        second.write_excel(workbook, worksheet="Year 2010-2011")
+        pl.DataFrame({"note": ["exported by hand"]}).write_excel(workbook, worksheet="Notes")
+    return path
+
+
+def test_every_sheet_with_the_same_header_is_read(warehouse, tmp_path, capsys):
+    from data.__main__ import main as data_main
+
+    from data.warehouse import ensure_seller
+
+    with warehouse.transaction() as cur:
+        ensure_seller(cur, "uk", timezone_name="Europe/London", currency="GBP")   # UTC+0 in December
+    path = _online_retail_ii_workbook(tmp_path / "online_retail_II.xlsx")
+    result = ingest_file(warehouse, path, seller_id="uk", kind="orders")
+    assert result.status == "loaded" and result.format == "online_retail", result.problems
+    assert result.rows_read == 5 and result.rows_loaded == 5
+    assert result.sheets == [("Year 2009-2010", 1, 3), ("Year 2010-2011", 4, 5)]
+    assert result.sheets_skipped == ["Notes"]
+    orders = warehouse.sql("SELECT order_id, customer_id, ordered_at::VARCHAR t FROM orders ORDER BY 1").rows()
+    assert orders == [("489434", "13085", "2009-12-01 07:45:00"), ("489435", "13086", "2009-12-01 07:46:00"),
+                      ("536365", "17850", "2010-12-01 08:26:00"), ("536366", "13085", "2010-12-01 08:28:00")]
+    assert warehouse.scalar("SELECT product_name FROM order_items WHERE order_id = '536365'") == "85123A"
+    assert result.totals["gross_sales"] == pytest.approx(12 * 6.95 + 12 * 6.75 + 24 * 2.55 + 6 * 2.55 + 6 * 1.85)
+    # the command line says which rows came from which sheet
+    bad = _online_retail_ii_workbook(tmp_path / "bad.xlsx", bad_price_on_second_sheet=True)
+    assert data_main(["ingest", str(bad), "--seller", "uk", "--kind", "orders", "--db", str(tmp_path / "cli.duckdb"),
+                      "--timezone", "Europe/London"]) == 1
+    out = capsys.readouterr().out
+    assert "sheets read: 'Year 2009-2010' (rows 1-3), 'Year 2010-2011' (rows 4-5); not read (other columns): 'Notes'" \
+        in out
+    assert "row 5 [unit_price]" in out                  # the second sheet's second row

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from alerts import alert_text, email, store
 from alerts.chart_image import ChartImageError, figure_png
+from analytics.i18n import date_axis
 from analytics.sellers import seller_profile
 from data import settings
 from data.warehouse import Warehouse
@@ -34,6 +35,12 @@ class DeliveryReport:
 
 # ---------------------------------------------------------------- the chart
 
+def _hourly(dates: list) -> bool:
+    """Whether a chart's x values carry a time of day (hourly metrics: '2026-11-16T14:00:00' or datetimes)."""
+    return any(("T" in d or " " in d.strip()) if isinstance(d, str) else getattr(d, "hour", 0) or
+               getattr(d, "minute", 0) for d in dates)
+
+
 def plot_alert(alert: dict[str, Any], lang: str) -> go.Figure:
     """The alert's evidence chart: the metric's recent days with the expected range of the alerted day, or
     today's cumulative revenue against a usual day of this weekday (intraday)."""
@@ -52,10 +59,12 @@ def plot_alert(alert: dict[str, Any], lang: str) -> go.Figure:
         fig.add_scatter(x=chart["dates"], y=chart["on_hand"], name=stock, mode="lines", yaxis="y2",
                         line={"color": "#d64545", "width": 3}, connectgaps=False)
         fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero"})
+        fig.update_xaxes(**date_axis(lang, hourly=_hourly(chart["dates"])))
         metric = alert.get("details", {}).get("product_name") or metric
     elif chart.get("dates"):
         fig.add_scatter(x=chart["dates"], y=chart["values"], name=metric, mode="lines+markers",
                         line={"color": "#3e6fb0"})
+        fig.update_xaxes(**date_axis(lang, hourly=_hourly(chart["dates"])))
         if chart.get("expected") is not None:
             last = chart["dates"][-1]
             low, high = chart.get("lower"), chart.get("upper")

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics import result_cache
-from analytics.i18n import t
+from analytics.i18n import date_axis, t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
 from analytics.queries import run_sql
@@ -605,6 +605,7 @@ def plot_roas_trend(analysis: AdsAnalysis, campaign: str, lang: str) -> go.Figur
                       annotation_text=t("ads.chart.break_even", lang, value=_pct(be)))
     fig.update_layout(title=t("ads.chart.roas_trend", lang, campaign=campaign), xaxis_title=t("chart.date", lang),
                       yaxis_title="ROAS (%)", margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    fig.update_xaxes(**date_axis(lang))
     return fig
 
 

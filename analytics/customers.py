@@ -658,7 +658,8 @@ def plot_cohort_heatmap(cohorts: pl.DataFrame, lang: str) -> go.Figure:
                                hovertemplate="%{y} +%{x}: %{z:.1f}%<extra></extra>"))
     fig.update_layout(title=t("customers.section.cohorts", lang),
                       xaxis_title=t("customers.chart.months_since", lang),
-                      yaxis_title=t("customers.chart.cohort_month", lang), yaxis={"autorange": "reversed"},
+                      yaxis_title=t("customers.chart.cohort_month", lang),
+                      yaxis={"autorange": "reversed", "type": "category"},   # "2026-01" as written, not "Jan 2026"
                       margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig
 

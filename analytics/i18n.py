@@ -266,6 +266,28 @@ def korean_particles(text: str) -> str:
     return _PARTICLE.sub(pick, text)
 
 
+# Plotly writes dates on an axis in English ("Nov 16", "Jan 2026") whatever the page's language; a Korean chart
+# gets Korean tick and hover labels instead, chosen by the zoom level as Plotly's own multi-level labels are.
+_HOUR_MS, _DAY_MS, _WEEK_MS = 3_600_000, 86_400_000, 604_800_000
+_KO_DATE_TICKS = (
+    {"dtickrange": [None, _HOUR_MS], "value": "%H:%M"},
+    {"dtickrange": [_HOUR_MS, _DAY_MS], "value": "%-m월 %-d일 %H시"},
+    {"dtickrange": [_DAY_MS, "M1"], "value": "%-m월 %-d일"},
+    {"dtickrange": ["M1", "M12"], "value": "%Y년 %-m월"},
+    {"dtickrange": ["M12", None], "value": "%Y년"},
+)
+
+
+def date_axis(lang: str, *, hourly: bool = False) -> dict[str, object]:
+    """Layout settings for a date x axis in `lang` (pass to fig.update_xaxes): Korean tick labels (11월 16일,
+    2026년 1월) and hover dates (2026-11-16, with the time when `hourly`); English keeps Plotly's labels and shows
+    hover dates the same numeric way."""
+    hover = "%Y-%m-%d %H:%M" if hourly else "%Y-%m-%d"
+    if lang != "ko":
+        return {"type": "date", "hoverformat": hover}
+    return {"type": "date", "tickformatstops": [dict(stop) for stop in _KO_DATE_TICKS], "hoverformat": hover}
+
+
 def normalise_language(lang: str | None) -> str:
     """'ko' or 'en' from a setting or user value (e.g. 'KO', 'ko-KR'); unknown values become 'ko'."""
     code = (lang or "").strip().lower()[:2]

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics import result_cache
-from analytics.i18n import t
+from analytics.i18n import date_axis, t
 from analytics.metrics import KPI_METRICS, format_money
 from analytics.period import ReportPeriod
 from analytics.queries import load_sql, run_sql
@@ -155,6 +155,7 @@ def plot_revenue_by_day(frame: pl.DataFrame, lang: str, currency: str = "KRW") -
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         bargap=0.15,
     )
+    fig.update_xaxes(**date_axis(lang))
     return fig
 
 

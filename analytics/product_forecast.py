@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics import result_cache
-from analytics.i18n import t
+from analytics.i18n import date_axis, t
 from analytics.queries import run_sql
 from analytics.sellers import local_midnight_utc, local_today
 from data.warehouse import Warehouse
@@ -312,4 +312,5 @@ def plot_demand_forecast(history: pl.DataFrame, forecast: pl.DataFrame, title: s
                              name=t("products.chart.forecast", lang)))
     fig.update_layout(title=title, xaxis_title=t("chart.date", lang), yaxis_title=t("products.chart.units", lang),
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h"})
+    fig.update_xaxes(**date_axis(lang))
     return fig

@@ -130,6 +130,9 @@ def test_home_page_renders_kpis(server, browser_page):
     assert page.locator('[data-testid="stMetricLabel"]').count() >= 1
     assert crash_boxes(page) == []
     assert screenshot(page, "00_home").stat().st_size > 10_000
+    # the daily revenue chart's date axis speaks Korean (Plotly's own labels would read "Nov 16")
+    ticks = page.locator('[data-testid="stPlotlyChart"] .xaxislayer-above .xtick text').all_text_contents()
+    assert ticks and all(re.fullmatch(r"\d{1,2}월 \d{1,2}일|\d{4}년 \d{1,2}월", tick) for tick in ticks), ticks
 
 
 def test_every_page_in_the_navigation_renders_without_errors(server, browser_page):

@@ -9,6 +9,7 @@ import polars as pl
 
 from analytics.period import ReportError, report_period
 from analytics.reports import REPORTS, available_reports, jsonable, run_report, write_json
+from analytics.sellers import data_clock, latest_activity_utc
 from data import users
 from data.scope import Scope, ScopedWarehouse
 from data.warehouse import Warehouse, WarehouseError, default_path
@@ -23,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--from", dest="start", help="First local day (YYYY-MM-DD). Default: 30 days before --to.")
     parser.add_argument("--to", dest="end", help="Last local day (YYYY-MM-DD). Default: the day of --as-of.")
     parser.add_argument("--as-of", dest="as_of",
-                        help="The report's 'now': a date (end of that local day) or a local timestamp. Default: now.")
+                        help="The report's 'now': a date (end of that local day), a local timestamp, or 'latest' "
+                             "(just after the store's latest order or visit: for an archive). Default: now.")
     parser.add_argument("--horizon-days", type=int, default=365,
                         help="Prediction horizon for forecasts and customer value. Default 365.")
     parser.add_argument("--lang", default="en", choices=("ko", "en"), help="Language of texts in the report.")
@@ -52,6 +54,19 @@ def _print_summary(result: dict) -> None:
             print("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
 
 
+def _note_when_data_ended_before(wh, period) -> None:
+    """A hint on stderr when the store's data ended well before the report's window (an archive read as of now:
+    every window is empty)."""
+    latest = latest_activity_utc(wh, period.seller_id)
+    if latest is None or latest >= period.start_utc:
+        return
+    clock = data_clock(latest, period.timezone, period.as_of_utc)
+    if clock is not None and clock.stale:
+        print(f"note: the latest order or visit of {period.seller_id} is {latest:%Y-%m-%d %H:%M} UTC, "
+              f"{clock.days_behind:,} days before this report's as-of time, so its windows are empty; "
+              "--as-of latest reports as of the store's latest data", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.report not in available_reports():
@@ -68,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                                                            else Scope.sellers(user.sellers))
             period = report_period(view, args.seller, start=args.start, end=args.end, as_of=args.as_of)
             result = run_report(view, args.report, period, horizon_days=args.horizon_days, lang=args.lang)
+            _note_when_data_ended_before(view, period)
         finally:
             wh.close()
     except (ReportError, WarehouseError, PermissionError, users.UsersFileError) as exc:

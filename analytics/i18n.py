@@ -174,6 +174,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.result.loaded": {
         "ko": "적재 완료: {loaded:,}행 추가, 중복 {duplicate:,}행 건너뜀, 거부 {rejected:,}행 (읽은 행 {read:,}).",
         "en": "Loaded {loaded:,} rows; {duplicate:,} duplicates skipped, {rejected:,} rejected ({read:,} rows read)."},
+    "sidebar.view_as_of": {"ko": "기준 시각", "en": "View as of"},
+    "sidebar.view_as_of.data": {"ko": "마지막 데이터 ({when})", "en": "Latest data ({when})"},
+    "sidebar.view_as_of.now": {"ko": "지금", "en": "Now"},
+    "sidebar.view_as_of.help": {
+        "ko": "이 스토어의 마지막 주문·방문은 {when}입니다 ({days:,}일 전). '마지막 데이터'는 모든 화면을 그 직후 "
+              "기준으로 보여 줍니다: 그날이 '오늘'이고 기간은 그날까지입니다. '지금'은 실제 현재 시각 기준이라 최근 "
+              "기간이 비어 보일 수 있습니다.",
+        "en": "This store's latest order or visit is {when} ({days:,} days ago). 'Latest data' shows every page as "
+              "of just after it: that day is 'today' and windows end there. 'Now' uses the real time, so recent "
+              "windows may be empty."},
+    "sidebar.view_as_of.note": {"ko": "{days:,}일 동안 새 데이터가 없어 {when} 기준으로 보는 중입니다.",
+                                "en": "No new data for {days:,} days: viewing as of {when}."},
     "data.result.sheet": {"ko": "'{name}' ({first:,}–{last:,}행)", "en": "'{name}' (rows {first:,}–{last:,})"},
     "data.result.sheets": {"ko": "읽은 시트: {sheets}. 행 번호는 시트를 이어서 셉니다.",
                            "en": "Sheets read: {sheets}. Row numbers run on across the sheets."},

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from analytics.sellers import as_utc_naive, local_midnight_utc, local_today, seller_profile
+from analytics.sellers import (
+    as_utc_naive,
+    just_after,
+    latest_activity_utc,
+    local_midnight_utc,
+    local_today,
+    seller_profile,
+)
 from data.warehouse import Warehouse
 
 
@@ -72,7 +79,13 @@ def report_period(wh: Warehouse, seller_id: str, *, start: date | str | None = N
     profile = seller_profile(wh, seller_id)
     if profile is None:
         raise ReportError(f"Unknown seller {seller_id!r}. Known sellers: python -m data info")
-    as_of_utc = as_utc_naive(as_of) if isinstance(as_of, datetime) else parse_as_of(as_of, profile.timezone)
+    if isinstance(as_of, str) and as_of.strip().lower() == "latest":
+        latest = latest_activity_utc(wh, seller_id)
+        if latest is None:
+            raise ReportError(f"--as-of latest: store {seller_id!r} has no orders or visits yet")
+        as_of_utc = just_after(latest)
+    else:
+        as_of_utc = as_utc_naive(as_of) if isinstance(as_of, datetime) else parse_as_of(as_of, profile.timezone)
     try:
         end_date = date.fromisoformat(end) if isinstance(end, str) else end
         start_date = date.fromisoformat(start) if isinstance(start, str) else start

@@ -12,8 +12,7 @@ from analytics.queries import load_sql
 from data.warehouse import Warehouse
 
 DEFAULT_SELLER_ID = "petshop_kr"
-
-
+STALE_AFTER_DAYS = 7          # a store whose data ended longer ago than this is viewed as of its latest data
 
 
 @dataclass(frozen=True)
@@ -91,3 +90,40 @@ def default_date_range(tz: str, now_utc: datetime, days: int = 30) -> tuple[date
     """The last `days` local days ending today (inclusive) in zone `tz`."""
     today = local_today(tz, now_utc)
     return today - timedelta(days=days - 1), today
+
+
+def latest_activity_utc(wh: Warehouse, seller_id: str) -> datetime | None:
+    """The seller's latest order or visit (naive UTC); None when there is neither."""
+    return wh.scalar("SELECT greatest((SELECT max(ordered_at) FROM orders WHERE seller_id = $seller_id), "
+                     "(SELECT max(started_at) FROM sessions WHERE seller_id = $seller_id))", {"seller_id": seller_id})
+
+
+@dataclass(frozen=True)
+class DataClock:
+    """Where a store's data ends, for a store that is not current (an archive, a feed that stopped)."""
+    latest_utc: datetime          # the latest order or visit
+    as_of_utc: datetime           # the moment to view the store at: the next whole minute after latest_utc
+    days_behind: int              # local days from the latest data's day to today
+
+    @property
+    def stale(self) -> bool:
+        """Old enough that the app views the store as of its latest data unless the user asks for now."""
+        return self.days_behind > STALE_AFTER_DAYS
+
+
+def data_clock(latest_utc: datetime | None, tz: str, now_utc: datetime) -> DataClock | None:
+    """A DataClock when the store's latest order or visit is before yesterday (local), else None (current data:
+    pages look at now). Viewed at `as_of_utc`, the latest data's day is "today so far", ending with its last
+    order, and every window ends there."""
+    if latest_utc is None:
+        return None
+    behind = (local_today(tz, now_utc) - local_today(tz, latest_utc)).days
+    if behind < 2:
+        return None
+    return DataClock(latest_utc, just_after(latest_utc), behind)
+
+
+def just_after(latest_utc: datetime) -> datetime:
+    """The next whole minute after `latest_utc`: an as-of time that includes the latest data (pages work in
+    whole minutes)."""
+    return latest_utc.replace(second=0, microsecond=0) + timedelta(minutes=1)

@@ -33,6 +33,9 @@ LANG_KEY = "lang"
 SELLER_KEY = "seller_id"
 DATE_RANGE_KEY = "date_range"
 AS_OF_KEY = "as_of_utc"        # optional clock override (tests, demos): naive UTC datetime or ISO text
+VIEW_AS_OF_KEY = "view_as_of"   # "data" | "now": for a store whose data ended, view it as of its latest data?
+DATA_AS_OF_KEY = "_data_as_of"  # the clock render_filters chose from the store's data (naive UTC), or absent
+RANGE_ANCHOR_KEY = "_date_range_anchor"   # which data clock the date range was set for (None: the wall clock)
 FILTERS_KEY = "_filters"
 USER_KEY = "auth_user"          # the signed-in user name (set only by the login form; tests set it directly)
 
@@ -182,8 +185,8 @@ def current_language() -> str:
     return st.session_state[LANG_KEY]
 
 
-def now_utc() -> datetime:
-    """Now as naive UTC; `as_of_utc` in session state or `?as_of=` in the URL pins the clock (demos, tests)."""
+def pinned_clock() -> datetime | None:
+    """`as_of_utc` in session state or `?as_of=` in the URL (demos, tests) as naive UTC; None when not pinned."""
     pinned = st.session_state.get(AS_OF_KEY) or st.query_params.get("as_of")
     if pinned:
         try:
@@ -191,6 +194,18 @@ def now_utc() -> datetime:
             return sellers.as_utc_naive(moment)
         except ValueError:
             pass
+    return None
+
+
+def now_utc() -> datetime:
+    """The pages' "now" as naive UTC: a pinned clock (pinned_clock), else the end of the selected store's data
+    when the sidebar views it as of its latest data (render_filters), else the wall clock."""
+    pinned = pinned_clock()
+    if pinned is not None:
+        return pinned
+    data_as_of = st.session_state.get(DATA_AS_OF_KEY)
+    if isinstance(data_as_of, datetime):
+        return data_as_of
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -206,6 +221,11 @@ def local_clock_text(tz: str, moment_utc: datetime) -> str:
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def cached_sellers(ref: WarehouseRef) -> pl.DataFrame:
     return sellers.list_sellers(scoped(ref))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def cached_latest_activity(ref: WarehouseRef, seller_id: str) -> datetime | None:
+    return sellers.latest_activity_utc(scoped(ref), seller_id)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
@@ -251,6 +271,7 @@ def render_language_switch() -> str:
 def render_filters(lang: str) -> Filters:
     """Seller selector and date range in the sidebar; stores and returns the Filters for the pages."""
     db_path = warehouse_path()
+    st.session_state.pop(DATA_AS_OF_KEY, None)        # chosen again below for the store selected in this run
     clock = now_utc()
     user = signed_in_user()
     seller_frame = cached_sellers(warehouse_ref(db_path, user))   # only the stores this user may see
@@ -268,8 +289,13 @@ def render_filters(lang: str) -> Filters:
         st.sidebar.caption(t("sidebar.seller_facts", lang, tz=profile.timezone, currency=profile.currency))
 
     tz = profile.timezone if profile else settings.get("SI_TIMEZONE")
-    if not _valid_range(st.session_state.get(DATE_RANGE_KEY)):
+    anchor = None
+    if profile is not None and pinned_clock() is None:
+        clock, anchor = _data_clock_choice(warehouse_ref(db_path, user), profile, clock, lang)
+    if not _valid_range(st.session_state.get(DATE_RANGE_KEY)) or st.session_state.get(RANGE_ANCHOR_KEY) != anchor:
+        # a first run, or the clock moved to (or away from) a store's latest data: the last 30 days up to it
         st.session_state[DATE_RANGE_KEY] = sellers.default_date_range(tz, clock)
+    st.session_state[RANGE_ANCHOR_KEY] = anchor
     _keep(DATE_RANGE_KEY)
     picked = st.sidebar.date_input(t("sidebar.date_range", lang), key=DATE_RANGE_KEY,
                                    help=t("sidebar.date_range.help", lang))
@@ -280,6 +306,29 @@ def render_filters(lang: str) -> Filters:
         render_user_box(user, lang)
     st.session_state[FILTERS_KEY] = filters
     return filters
+
+
+def _data_clock_choice(ref: WarehouseRef, profile: sellers.SellerProfile, clock: datetime,
+                       lang: str) -> tuple[datetime, tuple[str, datetime] | None]:
+    """For a store whose data ended before yesterday (an archive, a feed that stopped): the sidebar's "view as of"
+    choice between its latest data and now (latest data by default once it is over STALE_AFTER_DAYS old), and a
+    note saying so. Returns the clock the pages use and the date range's anchor (None for the wall clock)."""
+    data = sellers.data_clock(cached_latest_activity(ref, profile.seller_id), profile.timezone, clock)
+    if data is None:
+        return clock, None
+    key = f"{VIEW_AS_OF_KEY}:{profile.seller_id}"
+    if st.session_state.get(key) not in ("data", "now"):
+        st.session_state[key] = "data" if data.stale else "now"
+    _keep(key)
+    when = local_clock_text(profile.timezone, data.latest_utc)
+    st.sidebar.radio(t("sidebar.view_as_of", lang), options=["data", "now"], key=key, horizontal=True,
+                     format_func=lambda option: t(f"sidebar.view_as_of.{option}", lang, when=when),
+                     help=t("sidebar.view_as_of.help", lang, when=when, days=data.days_behind))
+    if st.session_state[key] == "now":
+        return clock, None
+    st.session_state[DATA_AS_OF_KEY] = data.as_of_utc
+    st.sidebar.caption(t("sidebar.view_as_of.note", lang, when=when, days=data.days_behind))
+    return data.as_of_utc, (profile.seller_id, data.as_of_utc)
 
 
 def _valid_range(value: object) -> bool:

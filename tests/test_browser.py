@@ -131,7 +131,10 @@ def test_home_page_renders_kpis(server, browser_page):
     assert crash_boxes(page) == []
     assert screenshot(page, "00_home").stat().st_size > 10_000
     # the daily revenue chart's date axis speaks Korean (Plotly's own labels would read "Nov 16")
-    ticks = page.locator('[data-testid="stPlotlyChart"] .xaxislayer-above .xtick text').all_text_contents()
+    page.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
+    tick_texts = page.locator('[data-testid="stPlotlyChart"] .xaxislayer-above .xtick text')
+    tick_texts.first.wait_for(state="attached")          # Plotly draws after the page's script run ended
+    ticks = tick_texts.all_text_contents()
     assert ticks and all(re.fullmatch(r"\d{1,2}월 \d{1,2}일|\d{4}년 \d{1,2}월", tick) for tick in ticks), ticks
 
 

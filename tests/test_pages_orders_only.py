@@ -69,3 +69,63 @@ def test_every_report_runs_for_an_orders_only_shop(orders_only_db):
         assert "Traceback" not in proc.stderr, (report, proc.stderr)
         result = json.loads(proc.stdout)
         assert result["period"]["seller_id"] == "uk_gifts"
+
+
+def test_an_archive_is_viewed_as_of_its_latest_data_unless_now_is_asked_for(orders_only_db):
+    """A store whose data ended years ago (an Online Retail export loaded today): without a pinned clock the pages
+    open as of its latest order, so the seller sees its numbers, and say so; 'now' in the sidebar shows today."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["auth_user"] = "admin"
+    at.run()
+    at.selectbox(key="seller_id").set_value("uk_gifts").run()
+    at.radio(key="lang").set_value("en").run()
+    at.switch_page("pages/home.py").run()
+    assert not at.exception
+    view = at.radio(key="view_as_of:uk_gifts")
+    assert view.value == "data" and view.options == ["Latest data (2010-12-13 08:45)", "Now"], view.options
+    assert any("No new data for" in c.value and "2010-12-13 08:45" in c.value for c in at.sidebar.caption)
+    start, end = at.date_input(key="date_range").value
+    assert (start.isoformat(), end.isoformat()) == ("2010-11-14", "2010-12-13")
+    revenue_30_days = [m.value for m in at.metric][10]
+    assert revenue_30_days.startswith("£") and revenue_30_days != "£0.00", revenue_30_days
+
+    view.set_value("now").run()                      # the real clock: the last 30 days are empty
+    assert not at.exception
+    start, end = at.date_input(key="date_range").value
+    assert end.year >= 2026
+    assert [m.value for m in at.metric][10] == "£0.00"
+    assert not any("No new data for" in c.value for c in at.sidebar.caption)
+
+    at.radio(key="view_as_of:uk_gifts").set_value("data").run()
+    at.switch_page("pages/customers.py").run()      # every page follows the store's clock
+    assert not at.exception
+    assert any("2010-12-13" in c.value for c in at.caption), [c.value for c in at.caption][:3]
+
+
+def test_reports_say_when_the_store_s_data_ended_and_read_as_of_it_with_latest(orders_only_db):
+    proc = subprocess.run([sys.executable, "-m", "analytics", "kpis", "--seller", "uk_gifts", "--json", "--db",
+                           str(orders_only_db)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "latest order or visit of uk_gifts is 2010-12-13 08:45 UTC" in proc.stderr
+    assert "--as-of latest" in proc.stderr
+    latest = subprocess.run([sys.executable, "-m", "analytics", "kpis", "--seller", "uk_gifts", "--as-of", "latest",
+                             "--json", "--db", str(orders_only_db)], capture_output=True, text=True, cwd=ROOT)
+    assert latest.returncode == 0 and latest.stderr == "", latest.stderr
+    period = json.loads(latest.stdout)["period"]
+    assert period["as_of_utc"].startswith("2010-12-13 08:46") and period["to"] == "2010-12-13", period
+
+
+def test_the_data_clock_starts_the_day_before_yesterday_and_is_the_default_after_a_week():
+    from datetime import datetime
+
+    from analytics.sellers import STALE_AFTER_DAYS, data_clock
+
+    now = datetime(2026, 11, 22, 14, 0)                   # 23:00 in Seoul
+    seoul = "Asia/Seoul"
+    assert data_clock(None, seoul, now) is None            # no data at all: nothing to view it by
+    assert data_clock(datetime(2026, 11, 21, 1, 0), seoul, now) is None     # yesterday (local): current
+    two_days = data_clock(datetime(2026, 11, 20, 14, 59, 30), seoul, now)  # 23:59 on the 20th, Seoul
+    assert two_days.days_behind == 2 and not two_days.stale
+    assert two_days.as_of_utc == datetime(2026, 11, 20, 15, 0)            # includes the last order
+    week = data_clock(datetime(2026, 11, 22 - STALE_AFTER_DAYS - 1, 3, 0), seoul, now)
+    assert week.days_behind == STALE_AFTER_DAYS + 1 and week.stale

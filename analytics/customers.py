@@ -73,7 +73,7 @@ def rfm_summary(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> 
 
 
 def purchase_days(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> pl.DataFrame:
-    """daily_transactions' rows from one scan, in no particular order, spend also as exact hundredths.
+    """daily_transactions' rows from one scan, sorted by customer and day, spend also as exact hundredths.
     Columns: customer_id, order_date (local Date), order_count (Int64), revenue_cents (Int64), revenue (Float64,
     the same double as daily_transactions' revenue)."""
     frame = run_sql(wh, "customers_purchase_days", seller_id=seller_id, tz=tz, start_utc=EPOCH, end_utc=as_of_utc)
@@ -94,27 +94,64 @@ def rfm_summary_exact(days: pl.DataFrame, last_day: date) -> pl.DataFrame:
     rows = days.filter(pl.col("order_date") <= last_day) if days.height else days
     if rows.height == 0:
         return pl.DataFrame(schema=_SUMMARY_SCHEMA)
-    n = pl.len().cast(pl.Int64)
-    first, latest = pl.col("order_date").min(), pl.col("order_date").max()
-    first_cents = pl.col("revenue_cents").get(pl.col("order_date").arg_min())
-    per_customer = rows.group_by("customer_id").agg(
-        (n - 1).alias("frequency"),
-        first.alias("first_order_date"), latest.alias("last_order_date"),
-        (pl.col("revenue_cents").sum() - first_cents).alias("repeat_cents"),
-        pl.col("order_count").sum().alias("order_count"), pl.col("revenue_cents").sum().alias("revenue_cents")
-    ).sort("customer_id")
-    frequency = per_customer["frequency"].to_numpy()
-    repeat = _cents_to_double(per_customer["repeat_cents"])
+    runs = customer_runs(rows)
+    cents = runs.rows["revenue_cents"].to_numpy()
+    revenue_cents = np.add.reduceat(cents, runs.starts)
+    frequency = (runs.ends - runs.starts).astype(np.int64)
+    repeat = _cents_to_double(pl.Series(revenue_cents - cents[runs.starts]))
     monetary = np.where(frequency > 0, repeat / np.maximum(frequency, 1).astype(np.float64), 0.0)
-    first_day = pl.col("first_order_date").cast(pl.Int32).cast(pl.Int64)
-    return per_customer.select(
-        "customer_id", "frequency",
-        (pl.col("last_order_date") - pl.col("first_order_date")).dt.total_days().cast(pl.Int64).alias("recency_days"),
-        (pl.lit(last, pl.Int64) - first_day).alias("t_days"),
-        pl.Series("monetary_value", monetary, dtype=pl.Float64),
-        "first_order_date", "last_order_date", "order_count",
-        pl.Series("revenue", _cents_to_double(per_customer["revenue_cents"]), dtype=pl.Float64),
-    ).cast(_SUMMARY_SCHEMA)
+    first, latest = runs.day[runs.starts].astype(np.int64), runs.day[runs.ends].astype(np.int64)
+    return pl.DataFrame({
+        "customer_id": runs.customer_ids(), "frequency": frequency, "recency_days": latest - first,
+        "t_days": last - first, "monetary_value": monetary,
+        "first_order_date": pl.Series(first, dtype=pl.Int32).cast(pl.Date),
+        "last_order_date": pl.Series(latest, dtype=pl.Int32).cast(pl.Date),
+        "order_count": np.add.reduceat(runs.rows["order_count"].to_numpy().astype(np.int64), runs.starts),
+        "revenue": _cents_to_double(pl.Series(revenue_cents)),
+    }, schema=_SUMMARY_SCHEMA)
+
+
+@dataclass(frozen=True)
+class CustomerRuns:
+    """Purchase-day rows sorted by customer and day, and where each customer's run of rows starts and ends: every
+    per-customer figure is then a slice or a segment sum (numpy reduceat) instead of a hash group-by over
+    millions of text ids."""
+    rows: pl.DataFrame            # sorted by customer_id, then order_date
+    starts: np.ndarray            # row index of each customer's first (earliest) day, customers in id order
+    ends: np.ndarray              # row index of each customer's last day
+    day: np.ndarray               # order_date of every row, days since 1970-01-01 (int32)
+
+    def customer_ids(self) -> pl.Series:
+        return self.rows["customer_id"].gather(self.starts)
+
+    def run_of_each_row(self) -> np.ndarray:
+        """The customer number (0 .. customers - 1) of every row."""
+        return np.repeat(np.arange(len(self.starts)), self.ends - self.starts + 1)
+
+
+def customer_runs(days: pl.DataFrame) -> CustomerRuns:
+    """CustomerRuns of rows with customer_id and order_date (one row per customer and day; rows without a
+    customer are left out). purchase_days' rows come sorted from its SQL; other frames are sorted here."""
+    rows = days.filter(pl.col("customer_id").is_not_null()) if days["customer_id"].null_count() else days
+    same = _same_customer_as_previous(rows)
+    if rows.height > 1:
+        ids, dates = rows["customer_id"], rows["order_date"]
+        later = (ids.slice(1) > ids.slice(0, rows.height - 1)).to_numpy()
+        day_after = (dates.slice(1) > dates.slice(0, rows.height - 1)).to_numpy()
+        if not np.all(later | (same[1:] & day_after)):
+            rows = rows.sort("customer_id", "order_date")
+            same = _same_customer_as_previous(rows)
+    starts = np.flatnonzero(~same)
+    ends = np.append(starts[1:], rows.height) - 1
+    return CustomerRuns(rows, starts, ends, rows["order_date"].cast(pl.Int32).to_numpy())
+
+
+def _same_customer_as_previous(rows: pl.DataFrame) -> np.ndarray:
+    same = np.zeros(rows.height, dtype=bool)
+    if rows.height > 1:
+        ids = rows["customer_id"]
+        same[1:] = (ids.slice(1) == ids.slice(0, rows.height - 1)).to_numpy()
+    return same
 
 
 _SUMMARY_SCHEMA = {"customer_id": pl.String, "frequency": pl.Int64, "recency_days": pl.Int64, "t_days": pl.Int64,
@@ -211,14 +248,18 @@ def _rfm_summary_by_group_by(rows: pl.DataFrame, last: int) -> pl.DataFrame:
 def period_customer_totals(daily: pl.DataFrame, start_date: date, end_date: date) -> dict[str, float]:
     """customer_count, new_customers, returning_customers, repeat_rate (None without customers), customer_orders,
     customer_revenue in the period, and customers_to_date / repeat_customers_to_date (whole history)."""
-    per_customer = daily.group_by("customer_id").agg(pl.col("order_date").min().alias("first_order_date"),
-                                                     pl.len().alias("purchase_days"))
+    runs = customer_runs(daily) if daily.height else None
     in_period = daily.filter(pl.col("order_date").is_between(start_date, end_date))
-    buyers = (in_period.select("customer_id").unique()
-              .join(per_customer, on="customer_id", how="left"))
-    customers = buyers.height
-    new = buyers.filter(pl.col("first_order_date") >= start_date).height
-    repeaters = buyers.filter(pl.col("purchase_days") >= 2).height
+    customers = new = repeaters = to_date = repeat_to_date = 0
+    if runs is not None:
+        start, end = (start_date - date(1970, 1, 1)).days, (end_date - date(1970, 1, 1)).days
+        inside = (runs.day >= start) & (runs.day <= end)
+        buyer = np.add.reduceat(inside.astype(np.int64), runs.starts) > 0
+        purchase_days = runs.ends - runs.starts + 1
+        customers = int(buyer.sum())
+        new = int((buyer & (runs.day[runs.starts] >= start)).sum())
+        repeaters = int((buyer & (purchase_days >= 2)).sum())
+        to_date, repeat_to_date = len(runs.starts), int((purchase_days >= 2).sum())
     return {
         "customer_count": customers,
         "new_customers": new,
@@ -226,8 +267,8 @@ def period_customer_totals(daily: pl.DataFrame, start_date: date, end_date: date
         "repeat_rate": repeaters / customers if customers else None,
         "customer_orders": int(in_period["order_count"].sum()),
         "customer_revenue": float(in_period["revenue"].sum()),
-        "customers_to_date": per_customer.height,
-        "repeat_customers_to_date": per_customer.filter(pl.col("purchase_days") >= 2).height,
+        "customers_to_date": to_date,
+        "repeat_customers_to_date": repeat_to_date,
     }
 
 
@@ -240,20 +281,27 @@ def cohort_retention(daily: pl.DataFrame, months: int = COHORT_MONTHS) -> pl.Dat
               "cohort_size": pl.Int64, "retention": pl.Float64}
     if daily.height == 0:
         return pl.DataFrame(schema=schema)
-    month = pl.col("order_date").dt.truncate("1mo")
-    active = daily.select("customer_id", month.alias("active_month")).unique()
-    first = active.group_by("customer_id").agg(pl.col("active_month").min().alias("cohort_month"))
-    recent = first["cohort_month"].unique().sort().tail(months)
-    first = first.filter(pl.col("cohort_month").is_in(recent.implode()))
-    sizes = first.group_by("cohort_month").agg(pl.len().cast(pl.Int64).alias("cohort_size"))
-    k = ((pl.col("active_month").dt.year() - pl.col("cohort_month").dt.year()) * 12
-         + pl.col("active_month").dt.month().cast(pl.Int64) - pl.col("cohort_month").dt.month().cast(pl.Int64))
-    return (active.join(first, on="customer_id")
-            .with_columns(k.cast(pl.Int64).alias("months_since_first"))
-            .group_by("cohort_month", "months_since_first").agg(pl.len().cast(pl.Int64).alias("active_customers"))
-            .join(sizes, on="cohort_month")
-            .with_columns((pl.col("active_customers") / pl.col("cohort_size")).alias("retention"))
-            .sort("cohort_month", "months_since_first").select(list(schema)))
+    runs = customer_runs(daily)
+    dates = runs.rows["order_date"]
+    month = (dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month().cast(pl.Int64) - 1).to_numpy()
+    cohort_of_row = np.repeat(month[runs.starts], runs.ends - runs.starts + 1)   # days ascend within a customer
+    first_in_month = np.ones(len(month), dtype=bool)      # a customer's first purchase day in a calendar month
+    first_in_month[1:] = month[1:] != month[:-1]
+    first_in_month[runs.starts] = True
+    cohorts = np.unique(month[runs.starts])[-months:]
+    keep = first_in_month & (cohort_of_row >= cohorts[0])
+    cohort, k = cohort_of_row[keep], month[keep] - cohort_of_row[keep]
+    span = int(k.max()) + 1
+    cells, active = np.unique((cohort - cohorts[0]) * span + k, return_counts=True)
+    sizes = dict(zip(*np.unique(month[runs.starts][month[runs.starts] >= cohorts[0]], return_counts=True),
+                     strict=True))
+    cohort_month, since = cells // span + cohorts[0], cells % span
+    size = np.array([sizes[c] for c in cohort_month], dtype=np.int64)
+    return pl.DataFrame({
+        "cohort_month": pl.Series([date(int(c) // 12, int(c) % 12 + 1, 1) for c in cohort_month], dtype=pl.Date),
+        "months_since_first": since.astype(np.int64), "active_customers": active.astype(np.int64),
+        "cohort_size": size, "retention": active / size,
+    }, schema=schema)
 
 
 def _quintile(column: str, descending: bool = False) -> pl.Expr:

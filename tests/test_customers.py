@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -313,3 +313,68 @@ def test_cdnow_reader_takes_the_sample_and_the_full_cohort_layout(tmp_path):
     sample = tmp_path / "CDNOW_sample.txt"
     sample.write_text("   4    1 19970101  2  29.33\n")
     assert read_cdnow_sample(sample).rows() == [("4", 2, 29.33, date(1997, 1, 1))]
+
+
+def _random_purchase_days(seed: int, n_customers: int, n_rows: int) -> pl.DataFrame:
+    """purchase_days-shaped rows (one per customer and day) in random order, ids of varied length and case."""
+    rng = np.random.default_rng(seed)
+    cust = rng.integers(0, n_customers, n_rows)
+    day = rng.integers(0, 500, n_rows)
+    frame = pl.DataFrame({"customer_id": [f"{'Kim' if c % 3 else 'lee'}{c * 7919 % 10007}" for c in cust],
+                          "order_date": pl.Series(day + 19_000, dtype=pl.Int32).cast(pl.Date),
+                          "order_count": rng.integers(1, 4, n_rows),
+                          "revenue_cents": rng.integers(100, 500_000, n_rows)})
+    frame = frame.unique(["customer_id", "order_date"], keep="first").sample(fraction=1.0, shuffle=True, seed=seed)
+    return frame.with_columns(revenue=pl.col("revenue_cents").cast(pl.Float64) / 100)
+
+
+@pytest.mark.parametrize("seed, n_customers, n_rows", [(1, 1, 1), (2, 1, 40), (3, 50, 50), (4, 3_000, 20_000)])
+def test_customer_runs_give_the_group_by_answers_in_any_row_order(seed, n_customers, n_rows):
+    """The per-customer figures computed from runs of sorted rows equal plain Polars group-bys, whatever order the
+    rows come in (purchase_days sends them sorted; other callers may not)."""
+    days = _random_purchase_days(seed, n_customers, n_rows)
+    last_day, cut = date(2053, 1, 1), days["order_date"].sort()[days.height // 2]
+    for last in (last_day, cut):
+        rows = days.filter(pl.col("order_date") <= last)
+        got = customers.rfm_summary_exact(days, last)
+        per = rows.group_by("customer_id").agg(
+            (pl.len() - 1).alias("frequency"), pl.col("order_date").min().alias("first"),
+            pl.col("order_date").max().alias("latest"), pl.col("revenue_cents").sum().alias("cents"),
+            pl.col("revenue_cents").sort_by("order_date").first().alias("first_cents"),
+            pl.col("order_count").sum().alias("order_count")).sort("customer_id")
+        assert got["customer_id"].to_list() == per["customer_id"].to_list()
+        assert got["frequency"].to_list() == per["frequency"].to_list()
+        assert got["first_order_date"].to_list() == per["first"].to_list()
+        assert got["last_order_date"].to_list() == per["latest"].to_list()
+        assert got["order_count"].to_list() == per["order_count"].to_list()
+        assert got["revenue"].to_list() == (per["cents"].to_numpy().astype(np.float64) / 100).tolist()
+        repeat = (per["cents"] - per["first_cents"]).to_numpy().astype(np.float64) / 100
+        expected = np.where(per["frequency"] > 0, repeat / np.maximum(per["frequency"].to_numpy(), 1), 0.0)
+        assert got["monetary_value"].to_list() == expected.tolist()
+        assert got["t_days"].to_list() == [(last - first).days for first in per["first"]]
+
+    daily = days.drop("revenue_cents")
+    months = daily.select("customer_id", pl.col("order_date").dt.truncate("1mo").alias("m")).unique()
+    first = months.group_by("customer_id").agg(pl.col("m").min().alias("cohort"))
+    cells = (months.join(first, on="customer_id")
+             .with_columns(k=(pl.col("m").dt.year() - pl.col("cohort").dt.year()).cast(pl.Int64) * 12
+                           + pl.col("m").dt.month().cast(pl.Int64) - pl.col("cohort").dt.month().cast(pl.Int64))
+             .group_by("cohort", "k").agg(pl.len().alias("active")).sort("cohort", "k"))
+    recent = cells["cohort"].unique().sort().tail(customers.COHORT_MONTHS)
+    cells = cells.filter(pl.col("cohort").is_in(recent.implode()))
+    got = customers.cohort_retention(daily)
+    assert got.select("cohort_month", "months_since_first", "active_customers").rows() == cells.rows()
+    sizes = dict(cells.filter(pl.col("k") == 0).select("cohort", "active").rows())
+    assert got["cohort_size"].to_list() == [sizes[c] for c in got["cohort_month"]]
+
+    start, end = cut - timedelta(days=30), cut
+    totals = customers.period_customer_totals(daily, start, end)
+    per = daily.group_by("customer_id").agg(pl.col("order_date").min().alias("first"), pl.len().alias("n"))
+    buyers = daily.filter(pl.col("order_date").is_between(start, end))["customer_id"].unique()
+    bought = per.filter(pl.col("customer_id").is_in(buyers.implode()))
+    assert totals["customer_count"] == bought.height
+    assert totals["new_customers"] == bought.filter(pl.col("first") >= start).height
+    assert totals["repeat_rate"] == (bought.filter(pl.col("n") >= 2).height / bought.height if bought.height
+                                     else None)
+    assert totals["customers_to_date"] == per.height
+    assert totals["repeat_customers_to_date"] == per.filter(pl.col("n") >= 2).height

@@ -221,7 +221,6 @@ def _online_retail_ii_workbook(path: Path, bad_price_on_second_sheet: bool = Fal
 
 def test_every_sheet_with_the_same_header_is_read(warehouse, tmp_path, capsys):
     from data.__main__ import main as data_main
-
     from data.warehouse import ensure_seller
 
     with warehouse.transaction() as cur:

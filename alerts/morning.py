@@ -25,7 +25,7 @@ def digest_candidate(wh: Warehouse, seller_id: str, now_utc: datetime) -> store.
     period = report_period(wh, seller_id, as_of=now_utc)
     tz = period.timezone
     today = local_now(tz, now_utc).date()
-    found = digest.build_digest(wh, period)
+    found = digest.cached_digest(wh, period)
     since = local_midnight_utc(tz, today - timedelta(days=1))
     recent = store.alert_history(wh, seller_id).filter(
         (pl.col("detected_at") >= since) & (pl.col("rule_id") != RULE_ID)

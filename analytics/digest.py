@@ -39,6 +39,7 @@ from typing import Any
 
 import polars as pl
 
+from analytics import result_cache
 from analytics.clv import FitError
 from analytics.i18n import t
 from analytics.metrics import format_money
@@ -504,6 +505,14 @@ def build_digest(wh: Warehouse, period: ReportPeriod,
     return Digest(ctx, rank_insights(candidates, ctx), candidates, skipped, timings)
 
 
+def cached_digest(wh: Warehouse, period: ReportPeriod) -> Digest:
+    """build_digest with every area's collector, computed once per period and data version (analytics.result_cache):
+    the home page, `python -m analytics digest` and the morning email on unchanged data share one computation,
+    and any committed load makes the next call compute afresh. Callers must not change the returned Digest."""
+    key = (period.seller_id, period.timezone, period.start_date, period.end_date, period.as_of_utc)
+    return result_cache.remember(wh, "digest", key, lambda: build_digest(wh, period))
+
+
 def digest_rows(digest: Digest) -> pl.DataFrame:
     """The shown items: rank, kind, severity, money_at_stake, text_ko, text_en, page."""
     schema = {"rank": pl.Int64, "kind": pl.String, "severity": pl.String, "money_at_stake": pl.Float64,
@@ -531,7 +540,7 @@ def report(wh: Warehouse, period: ReportPeriod, lang: str = "en", **_options: ob
     """The digest at period.as_of: totals (candidates, money at stake), the shown rows, every candidate, skips."""
     from analytics.reports import definitions, jsonable, rows_of
 
-    digest = build_digest(wh, period)
+    digest = cached_digest(wh, period)
     ctx = digest.context
     lang = lang if lang in ("ko", "en") else "en"
     return {

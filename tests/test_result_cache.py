@@ -235,3 +235,26 @@ def test_period_analyses_are_shared_until_a_load_changes_them(demo_db):
         assert (row["sessions"], row["order_count"], row["revenue"]) == (1, 1, 21000)
     finally:
         wh.close()
+
+
+def test_the_digest_is_shared_until_a_load_changes_it(demo_db):
+    """The home page, the --json digest and the morning email share one digest per period and data version; a load
+    that changes what the digest says makes the next call compute it afresh."""
+    from analytics import digest
+    from analytics.reports import run_report
+
+    wh = Warehouse(demo_db)
+    try:
+        period = report_period(wh, "petshop_kr", as_of=AS_OF)
+        first = digest.cached_digest(wh, period)
+        assert digest.cached_digest(wh, period) is first
+        assert run_report(wh, "digest", period)["totals"]["candidates"] == len(first.candidates)
+        loaded = ingest_records(wh, [{"order_id": "cache-d1", "ordered_at": "2026-11-19T10:00:00+09:00",
+                                      "sku": "X1", "product_name": "x", "quantity": 1, "unit_price": 123456}],
+                                seller_id="petshop_kr", kind="orders")
+        assert loaded.ok, loaded.problems
+        after = digest.cached_digest(wh, period)
+        assert after is not first
+        assert after.context.store_revenue == pytest.approx(first.context.store_revenue + 123456)
+    finally:
+        wh.close()

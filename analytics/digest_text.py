@@ -48,7 +48,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Returns of '{name}' jumped to {claimed} of {units} units ({rate}) in the last {days} days against "
               "{baseline} usually: about {money} of excess returns. Check the product."},
     "digest.ad_waste": {
-        "ko": "광고 키워드 '{keyword}'({campaign})가 최근 {days}일 {money}를 썼지만(클릭 {clicks}회) 주문이 "
+        "ko": "광고 키워드 '{keyword}'({campaign}): 최근 {days}일 광고비 {money}, 클릭 {clicks}회에도 주문이 "
               "없습니다.",
         "en": "Ad keyword '{keyword}' ({campaign}) spent {money} in the last {days} days ({clicks} clicks) with "
               "no orders."},

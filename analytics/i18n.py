@@ -255,12 +255,13 @@ def t(key: str, lang: str, **values: object) -> str:
 
 # A Korean particle depends on whether the word before it ends in a consonant (batchim): 을/를, 이/가, 은/는,
 # 과/와, 으로/로 (로 also after ㄹ). Templates write both forms, e.g. "'{term}'을(를)"; once the word is known the
-# right one is kept. Digits are read the Korean way (1 일, 2 이, 3 삼 ...); after a Latin letter or another
+# right one is kept. Digits are read the Korean way (1 일, 2 이, 3 삼 ...), % as 퍼센트; after a Latin letter or another
 # symbol both forms stay, since the reading is unknown.
 _PARTICLES = {"을(를)": ("을", "를"), "이(가)": ("이", "가"), "은(는)": ("은", "는"), "과(와)": ("과", "와"),
               "와(과)": ("과", "와"), "(으)로": ("으로", "로")}
-_PARTICLE = re.compile(r"([가-힣0-9])([’”'\")\]]*)(을\(를\)|이\(가\)|은\(는\)|과\(와\)|와\(과\)|\(으\)로)")
-_DIGIT_FINAL = {"0": 21, "1": 8, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": 8, "8": 8, "9": 0}  # final jamo index
+_PARTICLE = re.compile(r"([가-힣0-9%])([’”'\")\]]*)(을\(를\)|이\(가\)|은\(는\)|과\(와\)|와\(과\)|\(으\)로)")
+_DIGIT_FINAL = {"0": 21, "1": 8, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": 8, "8": 8, "9": 0,  # final jamo
+                "%": 0}                                                                       # 퍼센트
 _RIEUL = 8
 
 
@@ -268,7 +269,7 @@ def korean_particles(text: str) -> str:
     """`text` with each two-form particle ("을(를)", "(으)로", ...) after a Hangul syllable or a digit resolved."""
     def pick(match: re.Match) -> str:
         char, closing, both = match.groups()
-        final = _DIGIT_FINAL[char] if char.isdigit() else (ord(char) - 0xAC00) % 28
+        final = _DIGIT_FINAL[char] if char in _DIGIT_FINAL else (ord(char) - 0xAC00) % 28
         with_final, without = _PARTICLES[both]
         if both == "(으)로":
             chosen = with_final if final not in (0, _RIEUL) else without

@@ -5,7 +5,7 @@ from __future__ import annotations
 from analytics.metric_model import Metric
 
 STRINGS: dict[str, dict[str, str]] = {
-    "products.caption": {"ko": "{name} · {start} ~ {end} · 이전 기간 {prev_start} ~ {prev_end}와 비교",
+    "products.caption": {"ko": "{name} · {start} ~ {end} · 이전 기간({prev_start} ~ {prev_end}) 대비",
                          "en": "{name} · {start} to {end} · compared with {prev_start} to {prev_end}"},
     "products.no_sales": {"ko": "선택한 기간에 팔린 상품이 없습니다. 기간을 바꿔 보세요.",
                           "en": "No product sold in the selected range. Try other dates."},
@@ -72,7 +72,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "products.rules.movers": {
         "ko": "상품의 두 기간 주문 수 중 이번 기간 비율을 스토어 주문의 이번 기간 비율과 비교하는 정확 이항검정(양측). 두 "
               "기간 합 {min_orders}건 이상인 상품만 검정하고, 검정한 상품 전체에 Benjamini–Hochberg 거짓 발견율 "
-              "{fdr}을 적용합니다. 스토어 주문 중 비중이 커지면 상승, 작아지면 하락(스토어 전체 증감은 제외).",
+              "기준 {fdr}(으)로 보정합니다. 스토어 주문 중 비중이 커지면 상승, 작아지면 하락(스토어 전체 증감은 제외).",
         "en": "Exact two-sided binomial test on the product's orders: of its orders in both periods, the share in "
               "this period against the store's share of orders in this period, for products with at least "
               "{min_orders} orders in the two periods. Significant at a false discovery rate of {fdr} "

@@ -23,7 +23,7 @@ STRINGS: dict[str, dict[str, str]] = {
               "midnight up to the same clock time (seller's time zone)."},
     "realtime.forecast.header": {"ko": "오늘 마감 예상", "en": "Where today will close"},
     "realtime.forecast.sentence": {
-        "ko": "오늘 매출은 {close}로 마감할 것으로 예상됩니다({level}% 구간 {lower}–{upper}). "
+        "ko": "오늘 예상 마감 매출은 {close}입니다({level}% 구간 {lower}–{upper}). "
               "평소 {weekday}({usual})보다 {delta}%입니다.",
         "en": "Today will close at {close} ({level}% interval {lower}–{upper}), "
               "{delta}% vs a usual {weekday} ({usual})."},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from analytics.metric_model import Metric
 
 STRINGS: dict[str, dict[str, str]] = {
-    "traffic.caption": {"ko": "{name} · {start} ~ {end} · 이전 기간 {prev_start} ~ {prev_end}과 비교",
+    "traffic.caption": {"ko": "{name} · {start} ~ {end} · 이전 기간({prev_start} ~ {prev_end}) 대비",
                         "en": "{name} · {start} to {end} · compared with {prev_start} to {prev_end}"},
     "traffic.tab.channels": {"ko": "채널", "en": "Channels"},
     "traffic.tab.keywords": {"ko": "검색 키워드", "en": "Search keywords"},

@@ -47,6 +47,7 @@ def test_t_formats_and_falls_back():
     ("'보류'(으)로", "'보류'로"), ("'일일'(으)로", "'일일'로"),           # none, ㄹ: 로
     ("3개은(는)", "3개는"), ("사과이(가)", "사과가"), ("'여름'과(와)", "'여름'과"),
     ("1(으)로", "1로"), ("3(으)로", "3으로"), ("2을(를)", "2를"),           # digits read 일, 삼, 이
+    ("10%(으)로", "10%로"),                                                  # 퍼센트
     ("'small pack'을(를)", "'small pack'을(를)"),                         # reading unknown: both kept
 ])
 def test_korean_particles_follow_the_word_before_them(text, expected):

@@ -290,6 +290,9 @@ def read_excel(path: Path, progress=None) -> ReadTable:
     frames: list[tuple[str, pl.DataFrame]] = []
     skipped: list[str] = []
     for name, sheet in workbook.items():
+        # columns without a header and without a value (cells formatted past the data) are not columns
+        sheet = sheet.drop([c for c in sheet.columns if c.startswith("__UNNAMED__")
+                            and sheet[c].null_count() == sheet.height])
         if not sheet.columns:
             continue                                       # an empty sheet
         sheet = _textify(sheet)

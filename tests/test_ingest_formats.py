@@ -244,3 +244,28 @@ def test_every_sheet_with_the_same_header_is_read(warehouse, tmp_path, capsys):
     assert "sheets read: 'Year 2009-2010' (rows 1-3), 'Year 2010-2011' (rows 4-5); not read (other columns): 'Notes'" \
         in out
     assert "row 5 [unit_price]" in out                  # the second sheet's second row
+
+
+def test_an_empty_column_without_a_header_is_not_a_column(tmp_path):
+    """A column emptied by hand in Excel (no header, no values) between real ones: not read as a column, so the
+    sheet keeps the header of the other sheets."""
+    import xlsxwriter
+
+    from data.readers import read_table
+
+    path = tmp_path / "blank_column.xlsx"
+    with xlsxwriter.Workbook(path) as workbook:
+        for name, order in (("Jan", "A1"), ("Feb", "B1")):
+            sheet = workbook.add_worksheet(name)
+            header = ["order_id", "ordered_at", "sku", "product_name", "quantity", "unit_price"]
+            if name == "Jan":
+                header.insert(2, "")                                      # the emptied column
+            sheet.write_row(0, 0, header)
+            row = [order, "2024-01-05 10:00", "S1", "사료", 1, 1000]
+            if name == "Jan":
+                row.insert(2, None)
+            sheet.write_row(1, 0, row)
+    table = read_table(path)
+    assert [c for c in table.frame.columns if not c.startswith("__row")] == [
+        "order_id", "ordered_at", "sku", "product_name", "quantity", "unit_price"]
+    assert table.sheets == [("Jan", 1, 1), ("Feb", 2, 2)] and table.sheets_skipped == []

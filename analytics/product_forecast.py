@@ -6,7 +6,8 @@ import math
 import threading
 import warnings
 from collections import OrderedDict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 import polars as pl
@@ -38,10 +39,28 @@ def reorder_rule_text(lang: str = "en") -> str:
 
 def products_units_by_day(wh: Warehouse, seller_id: str, tz: str, start_utc: datetime,
                           end_utc: datetime) -> pl.DataFrame:
-    """Units per sku and local order_date for orders not cancelled in [start_utc, end_utc): sku, order_date, units."""
-    frame = run_sql(wh, "products_units_by_day", seller_id=seller_id, tz=tz, start_utc=start_utc, end_utc=end_utc)
+    """Units per sku and local order_date for orders not cancelled in [start_utc, end_utc): sku, order_date, units.
+    Read from the hourly sales rollup when every UTC hour of the window lies within one local day (the zone's
+    offset is a whole number of hours throughout), else from the order lines."""
+    name = "products_units_by_day_hourly" if whole_hour_offsets(tz, start_utc, end_utc) else "products_units_by_day"
+    frame = run_sql(wh, name, seller_id=seller_id, tz=tz, start_utc=start_utc, end_utc=end_utc)
     schema = {"sku": pl.String, "order_date": pl.Date, "units": pl.Int64}
     return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
+
+
+def whole_hour_offsets(tz: str, start_utc: datetime, end_utc: datetime) -> bool:
+    """Whether zone `tz` is a whole number of hours from UTC at every moment of [start_utc, end_utc) (Seoul, New
+    York across DST: yes; Kolkata +05:30, Lord Howe's half-hour DST: no). Offsets change only at transitions, which
+    for such zones fall on whole UTC hours, so checking each hour of the window is exact."""
+    zone = ZoneInfo(tz)
+    moment = start_utc.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
+    end = end_utc.replace(tzinfo=UTC)
+    while moment < end:
+        offset = moment.astimezone(zone).utcoffset()
+        if offset is None or offset.total_seconds() % 3600:
+            return False
+        moment += timedelta(hours=1)
+    return True
 
 
 def products_stock_by_day(wh: Warehouse, seller_id: str, start_date: date, end_date: date) -> pl.DataFrame:

@@ -16,6 +16,7 @@ from polars.testing import assert_frame_equal
 from analytics import customers, realtime
 from analytics.keywords import keywords_period_counts
 from analytics.kpis import kpi_totals
+from analytics.product_forecast import products_units_by_day, whole_hour_offsets
 from analytics.products import products_ad_landing_revenue, products_order_totals, products_sales_by_sku
 from analytics.traffic import traffic_period_session_counts
 from data import rollups
@@ -190,7 +191,8 @@ def test_migration_5_fills_the_rollups_of_an_older_warehouse(tmp_path):
         wh.close()
 
 
-def _numbers(wh: Warehouse, seller_id: str, start: datetime, end: datetime) -> dict[str, pl.DataFrame]:
+def _numbers(wh: Warehouse, seller_id: str, start: datetime, end: datetime,
+             timezone: str = "Asia/Seoul") -> dict[str, pl.DataFrame]:
     previous_start = start - (end - start)
     traffic = traffic_period_session_counts(wh, seller_id, start, end, previous_start, start, end)
     keywords = keywords_period_counts(wh, seller_id, start, end, previous_start, start, end)
@@ -204,6 +206,7 @@ def _numbers(wh: Warehouse, seller_id: str, start: datetime, end: datetime) -> d
                                              end.date(), end),
             "ad_landing": products_ad_landing_revenue(wh, seller_id, start, end, end),
             "order_totals": pl.DataFrame([products_order_totals(wh, seller_id, start, end)]),
+            "units_by_day": products_units_by_day(wh, seller_id, timezone, start, end),
             "kpi_totals": pl.DataFrame([kpi_totals(wh, seller_id, start, end),
                                         kpi_totals(wh, seller_id, previous_start, start)])}
 
@@ -220,13 +223,13 @@ def test_reports_read_the_same_numbers_from_rollups_as_from_the_raw_rows(demo_db
         used = [rollups.covered_body(wh.cursor(), name, sid, start, end)
                 for name in rollups.ROLLUP_TABLES for sid in sellers]
         assert all(body[0] > start and body[1] < end for body in used)    # the rollups are really read
-        with_rollups = {sid: _numbers(wh, sid, start, end) for sid in sellers}
+        with_rollups = {sid: _numbers(wh, sid, start, end, timezone) for sid in sellers}
         with wh.transaction() as cur:                          # now every window falls back to the raw rows
             for name in rollups.ROLLUP_TABLES:
                 cur.execute(f"DELETE FROM {name}")
         assert rollups.covered_body(wh.cursor(), "rollup_sales_hourly", sellers[0], start, end) == (start, start)
         for sid in sellers:
-            raw = _numbers(wh, sid, start, end)
+            raw = _numbers(wh, sid, start, end, timezone)
             for key, frame in with_rollups[sid].items():
                 assert frame.height > 0, (sid, key)
                 assert_frame_equal(frame, raw[key], check_exact=False, rel_tol=1e-9)
@@ -272,3 +275,34 @@ def test_a_failing_rollup_query_leaves_the_cursor_usable(warehouse):
                         unknown=1)
     current, _ = traffic_period_session_counts(warehouse, "s1", start, end, start, start, end)
     assert current["sessions"].sum() == 1
+
+
+@pytest.mark.parametrize("timezone", ["Asia/Seoul", "America/New_York", "Europe/London"])
+def test_units_by_day_from_the_hourly_rollup_equal_the_order_lines(demo_db, timezone):
+    """Whole-hour zones read units per local day from rollup_sales_hourly: the same as the raw order lines, across
+    a DST change (New York and London on 2026-10-25 / 11-01) and with partial hours at both window edges."""
+    from analytics.queries import run_sql
+
+    wh = Warehouse(demo_db)
+    try:
+        end = datetime(2026, 11, 19, 20, 37)
+        start = datetime(2026, 10, 20, 3, 15)
+        assert whole_hour_offsets(timezone, start, end)
+        used = rollups.covered_body(wh.cursor(), "rollup_sales_hourly", "petshop_kr", start, end)
+        assert used[0] > start and used[1] < end                        # the rollup is really read
+        params = {"seller_id": "petshop_kr", "tz": timezone, "start_utc": start, "end_utc": end}
+        hourly = run_sql(wh, "products_units_by_day_hourly", **params)
+        raw = run_sql(wh, "products_units_by_day", **params)
+        assert hourly.height > 100
+        assert_frame_equal(hourly, raw)
+        assert_frame_equal(products_units_by_day(wh, "petshop_kr", timezone, start, end), raw.cast({"units": pl.Int64}))
+    finally:
+        wh.close()
+
+
+def test_half_hour_zones_read_units_by_day_from_the_order_lines():
+    start, end = datetime(2026, 10, 1), datetime(2026, 11, 20)
+    assert not whole_hour_offsets("Asia/Kolkata", start, end)             # +05:30
+    assert not whole_hour_offsets("Australia/Lord_Howe", start, end)      # +10:30 / +11 (half-hour DST)
+    assert whole_hour_offsets("America/New_York", start, end)             # -4 / -5 across DST
+    assert whole_hour_offsets("UTC", start, end)

@@ -6,8 +6,7 @@ import math
 import threading
 import warnings
 from collections import OrderedDict
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import plotly.graph_objects as go
 import polars as pl
@@ -15,7 +14,7 @@ import polars as pl
 from analytics import result_cache
 from analytics.i18n import date_axis, t
 from analytics.queries import run_sql
-from analytics.sellers import local_midnight_utc, local_today
+from analytics.sellers import local_midnight_utc, local_today, whole_hour_offsets
 from data.warehouse import Warehouse
 
 HISTORY_DAYS = 56             # full local days of sales history the forecast learns from (8 weeks)
@@ -46,21 +45,6 @@ def products_units_by_day(wh: Warehouse, seller_id: str, tz: str, start_utc: dat
     frame = run_sql(wh, name, seller_id=seller_id, tz=tz, start_utc=start_utc, end_utc=end_utc)
     schema = {"sku": pl.String, "order_date": pl.Date, "units": pl.Int64}
     return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
-
-
-def whole_hour_offsets(tz: str, start_utc: datetime, end_utc: datetime) -> bool:
-    """Whether zone `tz` is a whole number of hours from UTC at every moment of [start_utc, end_utc) (Seoul, New
-    York across DST: yes; Kolkata +05:30, Lord Howe's half-hour DST: no). Offsets change only at transitions, which
-    for such zones fall on whole UTC hours, so checking each hour of the window is exact."""
-    zone = ZoneInfo(tz)
-    moment = start_utc.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
-    end = end_utc.replace(tzinfo=UTC)
-    while moment < end:
-        offset = moment.astimezone(zone).utcoffset()
-        if offset is None or offset.total_seconds() % 3600:
-            return False
-        moment += timedelta(hours=1)
-    return True
 
 
 def products_stock_by_day(wh: Warehouse, seller_id: str, start_date: date, end_date: date) -> pl.DataFrame:

@@ -17,7 +17,7 @@ from analytics.kpis import kpi_values
 from analytics.metrics import KPI_METRICS, format_metric_value, format_money, metric_label
 from analytics.period import ReportPeriod
 from analytics.queries import run_sql
-from analytics.sellers import as_utc_naive, local_midnight_utc, local_now, seller_profile
+from analytics.sellers import as_utc_naive, local_midnight_utc, local_now, seller_profile, whole_hour_offsets
 from data.warehouse import Warehouse
 
 HISTORY_DAYS = 112          # 16 weeks: 8 same weekdays for a usual day, and a usual day for each training day
@@ -121,8 +121,10 @@ def hourly_by_day(wh: Warehouse, seller_id: str, tz: str, first_day: date, last_
     if last_day < first_day:
         return pl.DataFrame(schema=HOURLY_SCHEMA)
     day_end = local_midnight_utc(tz, last_day + timedelta(days=1))
-    found = run_sql(wh, "realtime_hourly", seller_id=seller_id, tz=tz, start_utc=local_midnight_utc(tz, first_day),
-                    end_utc=min(day_end, end_utc) if end_utc else day_end)
+    start, end = local_midnight_utc(tz, first_day), min(day_end, end_utc) if end_utc else day_end
+    # whole-hour zones sum the hourly rollups; others (Kolkata +05:30) group the rows per minute
+    name = "realtime_hourly_whole_hours" if whole_hour_offsets(tz, start, end) else "realtime_hourly"
+    found = run_sql(wh, name, seller_id=seller_id, tz=tz, start_utc=start, end_utc=end)
     grid = (pl.DataFrame({"local_date": pl.date_range(first_day, last_day, interval="1d", eager=True)})
             .join(pl.DataFrame({"local_hour": pl.Series(range(HOURS), dtype=pl.Int32)}), how="cross"))
     return (grid.join(found.cast({k: v for k, v in HOURLY_SCHEMA.items()}), on=["local_date", "local_hour"],

@@ -127,3 +127,18 @@ def just_after(latest_utc: datetime) -> datetime:
     """The next whole minute after `latest_utc`: an as-of time that includes the latest data (pages work in
     whole minutes)."""
     return latest_utc.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+def whole_hour_offsets(tz: str, start_utc: datetime, end_utc: datetime) -> bool:
+    """Whether zone `tz` is a whole number of hours from UTC at every moment of [start_utc, end_utc) (Seoul, New
+    York across DST: yes; Kolkata +05:30, Lord Howe's half-hour DST: no). Offsets change only at transitions, which
+    for such zones fall on whole UTC hours, so checking each hour of the window is exact."""
+    zone = ZoneInfo(tz)
+    moment = start_utc.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
+    end = end_utc.replace(tzinfo=UTC)
+    while moment < end:
+        offset = moment.astimezone(zone).utcoffset()
+        if offset is None or offset.total_seconds() % 3600:
+            return False
+        moment += timedelta(hours=1)
+    return True

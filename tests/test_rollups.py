@@ -16,8 +16,9 @@ from polars.testing import assert_frame_equal
 from analytics import customers, realtime
 from analytics.keywords import keywords_period_counts
 from analytics.kpis import kpi_totals
-from analytics.product_forecast import products_units_by_day, whole_hour_offsets
+from analytics.product_forecast import products_units_by_day
 from analytics.products import products_ad_landing_revenue, products_order_totals, products_sales_by_sku
+from analytics.sellers import whole_hour_offsets
 from analytics.traffic import traffic_period_session_counts
 from data import rollups
 from data.ingest import ingest_records
@@ -306,3 +307,22 @@ def test_half_hour_zones_read_units_by_day_from_the_order_lines():
     assert not whole_hour_offsets("Australia/Lord_Howe", start, end)      # +10:30 / +11 (half-hour DST)
     assert whole_hour_offsets("America/New_York", start, end)             # -4 / -5 across DST
     assert whole_hour_offsets("UTC", start, end)
+
+
+@pytest.mark.parametrize("timezone", ["Asia/Seoul", "America/New_York", "Europe/London"])
+def test_realtime_hours_from_the_hourly_rollups_equal_the_per_minute_rows(demo_db, timezone):
+    """Whole-hour zones read the realtime history from the hourly rollups: the same numbers as grouping the
+    orders and visits per minute (realtime_hourly), across a DST change and with a window ending mid-hour."""
+    from analytics.queries import run_sql
+
+    wh = Warehouse(demo_db)
+    try:
+        start, end = datetime(2026, 10, 18, 4, 0), datetime(2026, 11, 19, 20, 37)
+        assert whole_hour_offsets(timezone, start, end)
+        params = {"seller_id": "petshop_kr", "tz": timezone, "start_utc": start, "end_utc": end}
+        hourly = run_sql(wh, "realtime_hourly_whole_hours", **params)
+        per_minute = run_sql(wh, "realtime_hourly", **params)
+        assert hourly.height > 500 and hourly["session_count"].sum() > 0
+        assert_frame_equal(hourly, per_minute, check_exact=False, rel_tol=1e-12)
+    finally:
+        wh.close()

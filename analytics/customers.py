@@ -95,6 +95,8 @@ def rfm_summary_exact(days: pl.DataFrame, last_day: date) -> pl.DataFrame:
     if rows.height == 0:
         return pl.DataFrame(schema=_SUMMARY_SCHEMA)
     runs = customer_runs(rows)
+    if len(runs.starts) == 0:                            # only rows without a customer
+        return pl.DataFrame(schema=_SUMMARY_SCHEMA)
     cents = runs.rows["revenue_cents"].to_numpy()
     revenue_cents = np.add.reduceat(cents, runs.starts)
     frequency = (runs.ends - runs.starts).astype(np.int64)
@@ -124,10 +126,6 @@ class CustomerRuns:
     def customer_ids(self) -> pl.Series:
         return self.rows["customer_id"].gather(self.starts)
 
-    def run_of_each_row(self) -> np.ndarray:
-        """The customer number (0 .. customers - 1) of every row."""
-        return np.repeat(np.arange(len(self.starts)), self.ends - self.starts + 1)
-
 
 def customer_runs(days: pl.DataFrame) -> CustomerRuns:
     """CustomerRuns of rows with customer_id and order_date (one row per customer and day; rows without a
@@ -142,7 +140,7 @@ def customer_runs(days: pl.DataFrame) -> CustomerRuns:
             rows = rows.sort("customer_id", "order_date")
             same = _same_customer_as_previous(rows)
     starts = np.flatnonzero(~same)
-    ends = np.append(starts[1:], rows.height) - 1
+    ends = np.append(starts[1:], rows.height) - 1 if len(starts) else starts
     return CustomerRuns(rows, starts, ends, rows["order_date"].cast(pl.Int32).to_numpy())
 
 
@@ -249,6 +247,7 @@ def period_customer_totals(daily: pl.DataFrame, start_date: date, end_date: date
     """customer_count, new_customers, returning_customers, repeat_rate (None without customers), customer_orders,
     customer_revenue in the period, and customers_to_date / repeat_customers_to_date (whole history)."""
     runs = customer_runs(daily) if daily.height else None
+    runs = runs if runs is not None and len(runs.starts) else None
     in_period = daily.filter(pl.col("order_date").is_between(start_date, end_date))
     customers = new = repeaters = to_date = repeat_to_date = 0
     if runs is not None:
@@ -282,6 +281,8 @@ def cohort_retention(daily: pl.DataFrame, months: int = COHORT_MONTHS) -> pl.Dat
     if daily.height == 0:
         return pl.DataFrame(schema=schema)
     runs = customer_runs(daily)
+    if len(runs.starts) == 0:
+        return pl.DataFrame(schema=schema)
     dates = runs.rows["order_date"]
     month = (dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month().cast(pl.Int64) - 1).to_numpy()
     cohort_of_row = np.repeat(month[runs.starts], runs.ends - runs.starts + 1)   # days ascend within a customer

@@ -378,3 +378,21 @@ def test_customer_runs_give_the_group_by_answers_in_any_row_order(seed, n_custom
                                      else None)
     assert totals["customers_to_date"] == per.height
     assert totals["repeat_customers_to_date"] == per.filter(pl.col("n") >= 2).height
+
+
+def test_rows_without_a_customer_are_left_out_of_every_per_customer_figure():
+    days = pl.DataFrame({"customer_id": [None, "b", None, "a"],
+                         "order_date": [date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3), date(2026, 2, 1)],
+                         "order_count": [1, 1, 1, 2], "revenue_cents": [100, 200, 300, 400]},
+                        schema_overrides={"customer_id": pl.String})
+    summary = customers.rfm_summary_exact(days, date(2026, 3, 1))
+    assert summary.select("customer_id", "order_count").rows() == [("a", 2), ("b", 1)]
+    daily = days.drop("revenue_cents").with_columns(revenue=pl.col("order_count") * 1.0)
+    assert customers.period_customer_totals(daily, date(2026, 1, 1), date(2026, 3, 1))["customer_count"] == 2
+    assert customers.cohort_retention(daily)["cohort_size"].sum() == 2
+    nobody = days.filter(pl.col("customer_id").is_null())
+    assert customers.rfm_summary_exact(nobody, date(2026, 3, 1)).height == 0
+    assert customers.cohort_retention(nobody.drop("revenue_cents")).height == 0
+    totals = customers.period_customer_totals(nobody.drop("revenue_cents").with_columns(revenue=pl.lit(1.0)),
+                                              date(2026, 1, 1), date(2026, 3, 1))
+    assert totals["customer_count"] == 0 and totals["repeat_rate"] is None and totals["customers_to_date"] == 0

@@ -88,10 +88,17 @@ def _choose_formats(sample: pl.Series) -> list[str]:
 
 
 def _to_utc_naive(expr: pl.Expr, fmt: str, tz: str) -> pl.Expr:
+    """Local wall time in zone `tz` to naive UTC. When clocks go back, a repeated time is the earlier one; a time
+    that does not exist because clocks went forward (01:30 on the last Sunday of March in London) is read with the
+    offset before the change, as a clock not yet moved shows it (01:30 GMT): one hour earlier exists, so that
+    moment plus the hour. Gaps longer than an hour (a zone that skipped a day) stay unreadable."""
     if fmt.endswith("%z"):
         return expr.dt.replace_time_zone(None)
-    return (expr.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
-            .dt.convert_time_zone("UTC").dt.replace_time_zone(None))
+
+    def utc(local: pl.Expr) -> pl.Expr:
+        return (local.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+                .dt.convert_time_zone("UTC").dt.replace_time_zone(None))
+    return pl.coalesce(utc(expr), utc(expr - pl.duration(hours=1)) + pl.duration(hours=1))
 
 
 def timestamp_expr(frame: pl.DataFrame, name: str, tz: str | None) -> pl.Expr:

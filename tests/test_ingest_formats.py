@@ -269,3 +269,21 @@ def test_an_empty_column_without_a_header_is_not_a_column(tmp_path):
     assert [c for c in table.frame.columns if not c.startswith("__row")] == [
         "order_id", "ordered_at", "sku", "product_name", "quantity", "unit_price"]
     assert table.sheets == [("Jan", 1, 1), ("Feb", 2, 2)] and table.sheets_skipped == []
+
+
+def test_local_times_around_daylight_saving_changes(warehouse, tmp_path):
+    """London: 01:26 on 2010-03-28 does not exist (clocks went forward at 01:00): read with the offset before the
+    change (01:26 GMT) instead of rejecting the file; 01:30 on 2010-10-31 happens twice: the earlier one (BST)."""
+    from data.warehouse import ensure_seller
+
+    with warehouse.transaction() as cur:
+        ensure_seller(cur, "uk", timezone_name="Europe/London", currency="GBP")
+    rows = ["order_id,ordered_at,sku,product_name,quantity,unit_price",
+            "G1,2010-03-28 00:59,S1,a,1,10", "G2,2010-03-28 01:26,S1,a,1,10", "G3,2010-03-28 02:00,S1,a,1,10",
+            "G4,2010-10-31 01:30,S1,a,1,10", "G5,2010-07-01 12:00,S1,a,1,10"]
+    result = ingest_file(warehouse, write(tmp_path, "dst.csv", "\n".join(rows).encode()), seller_id="uk",
+                         kind="orders")
+    assert result.status == "loaded", result.problems
+    stored = warehouse.sql("SELECT order_id, ordered_at::VARCHAR t FROM orders ORDER BY 1").rows()
+    assert stored == [("G1", "2010-03-28 00:59:00"), ("G2", "2010-03-28 01:26:00"), ("G3", "2010-03-28 01:00:00"),
+                      ("G4", "2010-10-31 00:30:00"), ("G5", "2010-07-01 11:00:00")]

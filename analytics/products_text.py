@@ -103,7 +103,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "products.rules.reorder": {
         "ko": "최근 {history}일(어제까지) 판매로 일수요를 학습하고, 재고 0이면서 판매가 없는 날은 제외(품절로 수요가 "
               "가려짐). 하루 {ets_mean}개 이상, 재고 있는 날 {ets_days}일 이상, 품절일 없음: statsmodels ETS(가법 오차, "
-              "추세 없음, 주간 계절성)와 {interval} 예측 구간. 그 밖: 최근 재고 있는 28일 평균과 포아송/음이항 {interval} "
+              "추세 없음, 주간 계절성)와 {interval} 예측 구간(스토어당 최대 {ets_max}개 상품: 재고 데이터가 있는 상품, "
+              "그다음 판매 수량 순). 그 밖: 최근 재고 있는 28일 평균과 포아송/음이항 {interval} "
               "구간. 재고 소진까지 = 현재 재고 ÷ 예측 일수요. 추천 발주량 = (리드타임 + {review}일 검토 주기) 예측 수요 × "
               "(1 − 반품률: 이력 기간 반품 수량 ÷ 판매 수량, 최대 {max_return}) + 안전재고 z × σ × √리드타임(서비스 수준 "
               "{service}) − 현재 재고 − 입고 예정, 올림, 최소 0. 리드타임이 없으면 {lead}일. 품절: 현재 재고 0이고 일수요 "
@@ -111,7 +112,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Daily demand is learnt from the last {history} full local days; days with no stock (snapshot on_hand "
               "0 and no sales) are left out as censored. Products selling at least {ets_mean} unit a day with "
               "{ets_days}+ in-stock days and no censored day use statsmodels ETS (additive error, no trend, additive "
-              "weekly seasonality) with its {interval} prediction interval; the others use the mean of the last 28 "
+              "weekly seasonality) with its {interval} prediction interval (at most {ets_max} products per store: those with "
+              "stock data first, then by units sold); the others use the mean of the last 28 "
               "in-stock days with a Poisson / negative-binomial {interval} interval. Days of cover = latest on_hand "
               "÷ forecast daily demand. Reorder = forecast demand over (lead time + {review}-day review) × (1 − "
               "return rate of the history window, returned units ÷ units sold, capped at {max_return}) + safety "
@@ -265,9 +267,10 @@ METRICS: tuple[Metric, ...] = (
                   "tests, Benjamini–Hochberg false discovery rate 5%), with at least 10 units sold and 3 claimed."},
            _RECENT14, {"ko": "반품 행의 SKU.", "en": "The SKU on the return row."}),
     Metric("product_demand_forecast", "count", {"ko": "예측 일수요", "en": "Daily demand forecast"},
-           {"ko": "판매 많은 상품(재고 있는 날 하루 1개 이상, 품절일 없음): statsmodels ETS(주간 계절성) 80% 예측 구간. "
-                  "그 밖: 최근 재고 있는 28일 평균, 포아송/음이항 80% 구간. 품절일은 제외.",
-            "en": "Busy products (≥ 1 unit per in-stock day, no stock-out day): statsmodels ETS with weekly "
+           {"ko": "판매 많은 상품(재고 있는 날 하루 1개 이상, 품절일 없음; 스토어당 최대 60개, 재고 데이터가 있는 "
+                  "상품 먼저): statsmodels ETS(주간 계절성) 80% 예측 구간. 그 밖: 최근 재고 있는 28일 평균, 포아송/음이항 80% 구간. 품절일은 제외.",
+            "en": "Busy products (≥ 1 unit per in-stock day, no stock-out day; up to 60 per store, those with "
+                  "stock data first): statsmodels ETS with weekly "
                   "seasonality and its 80% interval; others: mean of the last 28 in-stock days with a "
                   "Poisson/negative-binomial 80% interval. Stock-out days are left out."},
            _HISTORY, {"ko": "주문 시각(현지) 기준 일별 판매 수량.", "en": "Units by local order date."}),

@@ -8,6 +8,7 @@ import warnings
 from collections import OrderedDict
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
@@ -85,6 +86,25 @@ def demand_history(units: pl.DataFrame, stock: pl.DataFrame, skus: list[str], fi
 
 
 # ---------------------------------------------------------------- forecasting
+
+def _count_intervals(means: np.ndarray, variances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """_count_interval of many (mean, variance) pairs at once (the same scipy quantiles, element by element)."""
+    from scipy.stats import nbinom, poisson
+
+    tail = (1 - INTERVAL) / 2
+    lo, hi = np.zeros(len(means)), np.zeros(len(means))
+    counted = means > 0
+    plain = counted & (variances <= means * 1.0001)
+    spread = counted & ~plain
+    if plain.any():
+        lo[plain], hi[plain] = poisson.ppf(tail, means[plain]), poisson.ppf(1 - tail, means[plain])
+    if spread.any():
+        m, v = means[spread], variances[spread]
+        size = m * m / (v - m)
+        prob = size / (size + m)
+        lo[spread], hi[spread] = nbinom.ppf(tail, size, prob), nbinom.ppf(1 - tail, size, prob)
+    return lo, hi
+
 
 def _count_interval(mean: float, variance: float) -> tuple[float, float]:
     """The central INTERVAL of a Poisson (variance ≤ mean) or negative binomial count with these moments."""
@@ -196,6 +216,24 @@ def forecast_demand(history: pl.DataFrame, start: date, horizon_days: int,
     return frame, fit
 
 
+def recent_mean_forecasts(history: pl.DataFrame) -> dict[str, tuple[str, float, float, float, float]]:
+    """forecast_demand's result for every product of a demand_history grid when the seasonal model is not used,
+    in one pass: sku -> (method 'mean' | 'none', daily forecast, lower, upper, daily sigma). The recent mean is
+    over the last 28 in-stock days (all of them when fewer), as in forecast_demand."""
+    recent = (history.filter(pl.col("in_stock")).sort("sku", "order_date")
+              .group_by("sku", maintain_order=True).tail(28)
+              .group_by("sku").agg(pl.col("units").cast(pl.Float64).mean().alias("mean"),
+                                   pl.col("units").cast(pl.Float64).var().alias("var"), pl.len().alias("n")))
+    skus = recent["sku"].to_list()
+    means = recent["mean"].to_numpy().astype(np.float64)
+    variances = np.where(recent["n"].to_numpy() > 1, recent["var"].fill_null(0.0).to_numpy(), means)
+    lows, highs = _count_intervals(means, variances)
+    sigmas = np.sqrt(np.maximum(variances, means))
+    found = {sku: ("mean", float(m), float(lo), float(hi), float(sd))
+             for sku, m, lo, hi, sd in zip(skus, means, lows, highs, sigmas, strict=True)}
+    return {sku: found.get(sku, ("none", 0.0, 0.0, 0.0, 0.0)) for sku in history["sku"].unique().to_list()}
+
+
 def history_window(tz: str, as_of_utc: datetime) -> tuple[date, date, date]:
     """(first_day, last_day, today): the HISTORY_DAYS full local days before today, and today (forecasts start)."""
     today = local_today(tz, as_of_utc)
@@ -257,20 +295,26 @@ def _reorder_advice(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime)
     latest_by_sku = {r["sku"]: r for r in latest.iter_rows(named=True)}
     names = dict(catalog.select("sku", "product_name").iter_rows())
     z = float(norm.ppf(SERVICE_LEVEL))
-    groups = {key[0]: frame for key, frame in history.group_by("sku")}
+    groups = history.partition_by("sku", as_dict=True, include_key=True)
     seasonal = seasonal_model_products(units, stock)
+    simple = recent_mean_forecasts(history)                 # every product not given the seasonal model
     rows = []
     for sku in skus:
-        h = groups[sku].sort("order_date")
+        h = groups[(sku,)].sort("order_date")
         snap = latest_by_sku.get(sku)
         lead = int(snap["lead_time_days"]) if snap and snap["lead_time_days"] is not None else DEFAULT_LEAD_TIME_DAYS
         cover_days = lead + REVIEW_DAYS
-        fc, fit = forecast_demand(h, today, cover_days, seasonal=sku in seasonal)
-        daily = float(fc["forecast"].mean())
+        fc, fit = forecast_demand(h, today, cover_days, seasonal=True) if sku in seasonal else (None, None)
+        if fit is None or fit["method"] != "ets":             # the recent in-stock mean, from the bulk pass
+            method, daily, low, high, sigma = simple[sku]
+            fit = {"method": method, "daily_sigma": sigma}
+            demand = daily * cover_days
+        else:
+            daily, low, high = float(fc["forecast"].mean()), float(fc["lower"].mean()), float(fc["upper"].mean())
+            demand = float(fc["forecast"].sum())
         on_hand = int(snap["on_hand"]) if snap else None
         inbound = int(snap["inbound"]) if snap else 0
         r = float(return_rate.get(sku) or 0.0)
-        demand = float(fc["forecast"].sum())
         safety = z * float(fit["daily_sigma"]) * math.sqrt(lead)
         need = demand * (1 - r) + safety - (on_hand or 0) - inbound
         reorder_qty = max(0, math.ceil(need - 1e-9)) if daily > 0 else 0
@@ -291,7 +335,7 @@ def _reorder_advice(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime)
         rows.append({"sku": sku, "product_name": names.get(sku, sku), "status": status, "on_hand": on_hand,
                      "inbound": inbound, "snapshot_date": snap["snapshot_date"] if snap else None,
                      "lead_time_days": lead, "forecast_daily_demand": daily,
-                     "forecast_lower": float(fc["lower"].mean()), "forecast_upper": float(fc["upper"].mean()),
+                     "forecast_lower": low, "forecast_upper": high,
                      "forecast_method": fit["method"],
                      "days_of_cover": (on_hand / daily) if on_hand is not None and daily > 0 else None,
                      "demand_over_cover_period": demand, "return_rate": r, "safety_stock": safety,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -437,3 +437,27 @@ def test_the_seasonal_model_goes_to_stocked_products_then_best_sellers_up_to_a_l
     from analytics.products_text import METRICS
     definition = next(m for m in METRICS if m.name == "product_demand_forecast")
     assert f"up to {pf.ETS_MAX_PRODUCTS} per store" in str(definition)
+
+
+def test_the_bulk_recent_mean_forecasts_equal_the_one_product_forecast():
+    """The reorder table computes the recent in-stock mean of every product in one pass; each equals what
+    forecast_demand gives that product alone (stock-out days left out, last 28 in-stock days, count interval)."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    first, last = date(2026, 9, 1), date(2026, 10, 26)
+    skus = [f"S{i}" for i in range(40)]
+    units = pl.DataFrame({"sku": rng.choice(skus, 900), "order_date": [first + timedelta(
+        days=int(d)) for d in rng.integers(0, 56, 900)], "units": rng.integers(1, 6, 900)}).group_by(
+        "sku", "order_date").agg(pl.col("units").sum())
+    stock = pl.DataFrame({"sku": ["S1", "S2", "S3"] * 10, "snapshot_date": [first + timedelta(
+        days=3 * i) for i in range(30)], "on_hand": [0] * 30, "inbound": [0] * 30, "lead_time_days": [7] * 30})
+    history = pf.demand_history(units, stock, skus + ["NEVER"], first, last)
+    bulk = pf.recent_mean_forecasts(history)
+    for sku in skus + ["NEVER"]:
+        frame, fit = pf.forecast_demand(history.filter(pl.col("sku") == sku), last, 10, seasonal=False)
+        method, daily, low, high, sigma = bulk[sku]
+        assert method == fit["method"], sku
+        assert daily == pytest.approx(float(frame["forecast"].mean()), rel=1e-12, abs=1e-12)
+        assert (low, high) == (float(frame["lower"].mean()), float(frame["upper"].mean()))
+        assert sigma == pytest.approx(float(fit["daily_sigma"]), rel=1e-12, abs=1e-12)

@@ -1,4 +1,5 @@
-"""File layouts (canonical, Shopify, UCI Online Retail, mapped): target columns, detection, mapping to targets."""
+"""File layouts (canonical, Shopify, UCI Online Retail, Naver Smart Store, mapped): target columns, detection,
+mapping to targets."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from data import validate
 from data.readers import ROW
 
 # (name, dtype, required, help) per kind; dtype: text | integer | decimal | timestamp | date
@@ -119,7 +121,9 @@ STATUS_ALIASES = {"paid": "paid", "pending": "pending", "cancelled": "cancelled"
                   "refunded": "refunded", "partially_refunded": "partially_refunded", "결제완료": "paid",
                   "입금대기": "pending", "취소": "cancelled", "주문취소": "cancelled", "환불": "refunded",
                   "환불완료": "refunded", "부분환불": "partially_refunded", "구매확정": "paid", "배송완료": "paid",
-                  "배송중": "paid", "배송준비": "paid", **SHOPIFY_STATUS}
+                  "배송중": "paid", "배송준비": "paid", "신규주문": "paid", "발주확인": "paid", "발송대기": "paid",
+                  "취소완료": "cancelled", "미결제취소": "cancelled", "반품": "refunded", "반품완료": "refunded",
+                  "교환": "paid", "교환완료": "paid", **SHOPIFY_STATUS}
 
 
 def norm_header(name: str) -> str:
@@ -154,6 +158,22 @@ def _header_set(columns: list[str]) -> dict[str, str]:
 
 SHOPIFY_KEYS = ("name", "created_at", "lineitem_name", "lineitem_quantity", "lineitem_price")
 RETAIL_KEYS = ("stockcode", "invoicedate", "quantity")
+# Naver Smart Store order export (주문통합검색 / 발주발송관리, Excel or CSV): one row per product order (상품주문번호),
+# several per order (주문번호); status per row. Keys are norm_header spellings ("배송비 합계" -> "배송비_합계").
+SMARTSTORE_KEYS = ("상품주문번호", "주문번호", "상품명", "수량")
+SMARTSTORE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "order_id": ("주문번호",), "ordered_at": ("주문일시", "결제일", "결제일시"), "sku": ("상품번호",),
+    "product_name": ("상품명",), "quantity": ("수량",), "unit_price": ("상품가격", "판매가"),
+    "customer_id": ("구매자id",), "status": ("주문상태",),
+    "line_discount": ("최종_상품별_할인액", "상품별_할인액"), "shipping_fee": ("배송비_합계", "배송비"),
+    "_line_id": ("상품주문번호",), "_detail": ("주문세부상태",), "_option_price": ("옵션가격",),
+    "_seller_sku": ("판매자_상품코드",), "_bundle": ("배송비_묶음번호",),
+    "_line_total": ("최종_상품별_총_주문금액", "상품별_총_주문금액")}
+# what a Smart Store row's status (주문상태, or a final 주문세부상태) means for that product order
+SMARTSTORE_LINE_STATES = {
+    "cancel": ("취소", "취소완료", "미결제취소"), "return": ("반품", "반품완료"), "exchange": ("교환", "교환완료"),
+    "pending": ("결제대기", "입금대기"),
+    "paid": ("결제완료", "신규주문", "발주확인", "발송대기", "배송준비", "배송중", "배송완료", "구매확정")}
 
 
 def detect_format(columns: list[str], kind: str) -> str | None:
@@ -162,6 +182,8 @@ def detect_format(columns: list[str], kind: str) -> str | None:
         return "shopify"
     if all(k in headers for k in RETAIL_KEYS) and ("invoiceno" in headers or "invoice" in headers):
         return "online_retail"
+    if all(k in headers for k in SMARTSTORE_KEYS):
+        return "smartstore"
     mapping = canonical_mapping(columns, kind)
     if all(r in mapping for r in required_names(kind)):
         return "canonical"
@@ -186,9 +208,10 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
             missing = [r for r in required_names(kind) if r not in canonical_mapping(cols, kind)]
             return Layout("auto", {}, f"Unrecognised {kind} layout: required columns {', '.join(missing)} not found. "
                           f"Columns found: {', '.join(cols[:40]) or '(none)'}. Map them with "
-                          f"--map {missing[0] if missing else 'target'}=<your column>,... (or --format shopify / online_retail).")
+                          f"--map {missing[0] if missing else 'target'}=<your column>,... "
+                          "(or --format shopify / online_retail / smartstore).")
         fmt = detected
-    if fmt in ("shopify", "online_retail") and kind != "orders":
+    if fmt in ("shopify", "online_retail", "smartstore") and kind != "orders":
         return Layout(fmt, {}, f"A {fmt} export holds orders: load it with --kind orders.")
     if fmt == "shopify":
         return _named_layout(cols, "shopify", {
@@ -205,6 +228,10 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
             "quantity": ("quantity",), "ordered_at": ("invoicedate",), "unit_price": ("unitprice", "price"),
             "customer_id": ("customerid", "customer_id"), "country": ("country",)},
             required=("order_id", "sku", "quantity", "ordered_at", "unit_price"))
+    if fmt == "smartstore":
+        return _named_layout(cols, "smartstore", SMARTSTORE_COLUMNS,
+                             required=("order_id", "_line_id", "ordered_at", "sku", "product_name", "quantity",
+                                       "unit_price"))
     if fmt == "canonical":
         found = canonical_mapping(cols, kind)
         missing = [r for r in required_names(kind) if r not in found]
@@ -237,7 +264,8 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
             return Layout("mapped", resolved, f"Required columns not mapped: {', '.join(missing)}. "
                           f"Columns found: {', '.join(cols[:40])}.")
         return Layout("mapped", resolved)
-    return Layout(fmt, {}, f"Unknown format '{fmt}'. Formats: auto, canonical, shopify, online_retail, mapped.")
+    return Layout(fmt, {}, f"Unknown format '{fmt}'. Formats: auto, canonical, shopify, online_retail, smartstore, "
+                  "mapped.")
 
 
 def _named_layout(cols: list[str], fmt: str, wanted: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> Layout:
@@ -275,7 +303,73 @@ def to_target_frame(frame: pl.DataFrame, layout: Layout, kind: str) -> pl.DataFr
             pl.coalesce(_text("sku"), _text("product_name")).alias("sku"))
     if layout.fmt == "online_retail":
         out = out.with_columns(pl.coalesce(_text("product_name"), _text("sku")).alias("product_name"))
+    if layout.fmt == "smartstore":
+        out = _smartstore_rows(frame, out, layout.mapping)
     return out
+
+
+def _smartstore_rows(frame: pl.DataFrame, out: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
+    """A Smart Store export's rows in target terms. Its status is per product order (row); ours is per order:
+    every row cancelled -> cancelled, every row cancelled or returned (some returned) -> refunded, some ->
+    partially_refunded with those rows' money as refunded_amount, every row awaiting payment -> pending, else paid.
+    Cancelled, returned and exchanged rows also become claims (carried as __x_claim_* columns for the loader):
+    claim id = 상품주문번호, money = the row's final amount (최종 상품별 총 주문금액, else price x quantity -
+    discount; 0 for an exchange), claim time = the order time. Unit price = 상품가격 + 옵션가격; SKU = the product's
+    판매자 상품코드 where any of its rows (same 상품번호) gives one, else 상품번호;
+    shipping = the sum of 배송비 합계 over the order's shipping bundles (repeated on each row of a bundle).
+    Values that do not parse are left as they were, so validation names them."""
+    extras = [k for k in ("_detail", "_option_price", "_seller_sku", "_bundle", "_line_total", "_line_id")
+              if k in mapping]
+    sources = frame.select(pl.col(mapping[k]).alias(f"__s{k}") for k in extras)
+    out = out.hstack(sources.select(validate.text_expr(sources, c) for c in sources.columns))
+    out = out.with_columns(pl.lit(None, dtype=pl.String).alias(f"__s{k}") for k in SMARTSTORE_COLUMNS
+                           if k.startswith("_") and k not in extras)
+
+    def src(key: str) -> pl.Expr:
+        return pl.col(f"__s{key}")
+
+    def num(expr: pl.Expr) -> pl.Expr:
+        return validate._number_text(expr.cast(pl.String, strict=False)).cast(pl.Float64, strict=False)
+
+    status = _text("status")
+    detail = src("_detail")
+    state = pl.lit(None, dtype=pl.String)
+    for name, spellings in reversed(SMARTSTORE_LINE_STATES.items()):   # first listed wins
+        hit = status.is_in(list(spellings))
+        if name in ("cancel", "return", "exchange"):
+            hit = hit | detail.is_in([s for s in spellings if s.endswith("완료")])
+        state = pl.when(hit).then(pl.lit(name)).otherwise(state)
+    order = pl.col("order_id")
+    price, option = num(pl.col("unit_price")), num(src("_option_price")).fill_null(0.0)
+    qty, discount = num(pl.col("quantity")), num(pl.col("line_discount")).fill_null(0.0)
+    net = pl.coalesce(num(src("_line_total")), (price + option) * qty - discount)
+    gone = pl.col("__state").is_in(["cancel", "return"])
+    fee = num(pl.col("shipping_fee"))
+    first_in_bundle = (pl.struct(order, src("_bundle")).is_first_distinct() if "_bundle" in mapping
+                       else pl.int_range(pl.len()).over(order) == 0)
+    order_status = (pl.when((pl.col("__state") == "cancel").all().over(order)).then(pl.lit("cancelled"))
+                    .when(gone.all().over(order)).then(pl.lit("refunded"))
+                    .when(gone.any().over(order)).then(pl.lit("partially_refunded"))
+                    .when((pl.col("__state") == "pending").all().over(order)).then(pl.lit("pending"))
+                    .otherwise(pl.lit("paid")))
+    claim = pl.col("__state").is_in(["cancel", "return", "exchange"])
+    out = out.with_columns(state.alias("__state"), net.alias("__net"), fee.alias("__fee"))
+    return out.with_columns(
+        pl.when(price.is_not_null()).then((price + option).cast(pl.String)).otherwise(pl.col("unit_price"))
+        .alias("unit_price"),
+        pl.coalesce(src("_seller_sku").drop_nulls().first().over(pl.col("sku")), pl.col("sku")).alias("sku"),
+        pl.when(pl.col("__state").is_null()).then(pl.col("status")).otherwise(order_status).alias("status"),
+        (pl.col("__net") * gone).sum().over(order).cast(pl.String).alias("refunded_amount"),
+        pl.when(_text("shipping_fee").is_not_null() & pl.col("__fee").is_null()).then(pl.col("shipping_fee"))
+        .otherwise((pl.col("__fee").fill_null(0.0) * first_in_bundle).sum().over(order).cast(pl.String))
+        .alias("shipping_fee"),
+        pl.lit("smartstore").alias("channel"), pl.lit("KRW").alias("currency"), pl.lit("KR").alias("country"),
+        pl.when(claim).then(pl.col("__state")).alias("__x_claim_type"),
+        pl.when(claim).then(src("_line_id")).alias("__x_claim_id"),
+        pl.when(claim).then(pl.when(pl.col("__state") == "exchange").then(0.0).otherwise(pl.col("__net")))
+        .alias("__x_claim_amount"),
+        pl.lit(None, dtype=pl.String).alias("__x_claim_reason"),   # the export has the state, not a reason
+    ).drop("__state", "__net", "__fee", *[f"__s{k}" for k in SMARTSTORE_COLUMNS if k.startswith("_")])
 
 
 def _text(name: str) -> pl.Expr:

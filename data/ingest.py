@@ -3,7 +3,7 @@
 CONTRACT (other modules code against these names; keep them stable):
 
     KINDS = ("orders", "returns", "sessions", "ad_stats", "inventory", "products")
-    FORMATS = ("auto", "canonical", "shopify", "online_retail", "mapped")
+    FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "mapped")
 
     ingest_file(wh, path, *, seller_id, kind, fmt="auto", mapping=None, skip_invalid=False,
                 progress=None, source_name=None, rejects_dir=None) -> LoadResult
@@ -36,7 +36,7 @@ from data.readers import ROW, ReadError, ReadTable, frame_from_records, read_tab
 from data.warehouse import Warehouse, WarehouseError, ensure_seller
 
 KINDS = ("orders", "returns", "sessions", "ad_stats", "inventory", "products")
-FORMATS = ("auto", "canonical", "shopify", "online_retail", "mapped")
+FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "mapped")
 MAX_PROBLEMS = 50
 MAX_REJECT_ROWS = 1000
 
@@ -254,7 +254,8 @@ def _parse(staged: pl.DataFrame, kind: str, tz: str, fmt: str) -> tuple[pl.DataF
     """Typed target frame + row problems (row, column, reason, value). Vectorised: one select per frame."""
     specs = formats.TARGETS[kind]
     facts = validate.column_facts(staged, {name: dtype for name, dtype, *_ in specs})
-    exprs: list[pl.Expr] = [pl.col(ROW)]
+    carried = [c for c in staged.columns if c.startswith("__x_")]   # a layout's extra fields for the loader
+    exprs: list[pl.Expr] = [pl.col(ROW), *[pl.col(c) for c in carried]]
     for name, dtype, _req, _help in specs:
         if dtype == "text":
             exprs.append(validate.text_expr(staged, name, facts.get(name)).alias(name))
@@ -315,7 +316,7 @@ def _parse(staged: pl.DataFrame, kind: str, tz: str, fmt: str) -> tuple[pl.DataF
             "line_type", "unknown line type (product, shipping, fee, adjustment)")
     if kind == "ad_stats":
         add((pl.col("stat_hour") < 0) | (pl.col("stat_hour") > 23), "stat_hour", "hour must be 0-23")
-    typed = both[[ROW] + [name for name, *_ in specs]]   # (an eager select would re-chunk: copy all text)
+    typed = both[[ROW] + [name for name, *_ in specs] + carried]   # (an eager select would re-chunk: copy all text)
     problems = pl.concat(checks).collect() if checks else validate.empty_problems()
     return typed, problems
 
@@ -600,6 +601,20 @@ def _load_orders(cur: Any, valid: pl.DataFrame, seller_id: str, load_id: int, fm
     n_orders, n_lines, units, gross, line_disc = stats
     loaded, duplicate = int(n_lines), n_file_lines - int(n_lines)
     returns_amount, return_rows = float(order_money[1]), 0
+    if fmt == "smartstore" and "__x_claim_type" in lines.columns:
+        # the export's cancelled, returned and exchanged product orders, as claims (see formats._smartstore_rows)
+        claims = lines.filter(pl.col("__x_claim_type").is_not_null())
+        if claims.height:
+            ret_loaded, ret_dup, ret_amount = _insert_returns(cur, claims.select(
+                pl.col("__x_claim_id").alias("return_id"), pl.lit(1, dtype=pl.Int32).alias("line_no"), "order_id",
+                "customer_id", "sku", pl.col("ordered_at").alias("returned_at"), "quantity",
+                pl.col("__x_claim_amount").alias("amount"), pl.col("__x_claim_type").alias("claim_type"),
+                pl.col("__x_claim_reason").alias("reason"),
+                validate.line_type_expr(pl.col("sku"), pl.col("product_name")).alias("line_type")),
+                seller_id, load_id)
+            loaded += ret_loaded
+            duplicate += ret_dup
+            return_rows = ret_loaded
     if returns is not None and returns.height:
         ret = returns.with_columns(
             pl.col("order_id").alias("return_id"),

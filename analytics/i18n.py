@@ -143,6 +143,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.upload.kind": {"ko": "데이터 종류", "en": "Kind of data"},
     "data.upload.format": {"ko": "파일 형식", "en": "File format"},
     "data.upload.new_seller": {"ko": "새 스토어 ID", "en": "New store id"},
+    "data.upload.password": {"ko": "엑셀 파일 비밀번호", "en": "Excel file password"},
+    "data.upload.password.help": {
+        "ko": "이 엑셀 파일은 비밀번호로 보호되어 있습니다 (스마트스토어 주문 다운로드 등). "
+              "다운로드할 때 정한 비밀번호를 입력하세요. 비밀번호는 저장하지 않습니다.",
+        "en": "This Excel file is password-protected (e.g. a Smart Store order download). "
+              "Enter the password you set when downloading it; it is not stored."},
     "data.upload.skip_invalid": {"ko": "잘못된 행은 건너뛰고 나머지를 적재", "en": "Skip invalid rows and load the rest"},
     "data.upload.skip_invalid.help": {
         "ko": "끄면 문제가 하나라도 있을 때 파일 전체를 적재하지 않습니다.",

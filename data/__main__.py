@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="Column mapping TARGET=SOURCE,... (implies --format mapped unless given).")
     ing.add_argument("--skip-invalid", action="store_true",
                      help="Load the valid rows and set invalid ones aside (rejects file + load log).")
+    ing.add_argument("--password", nargs="?", const="", default=None, metavar="PASSWORD",
+                     help="Password of a password-protected .xlsx (e.g. a Smart Store order download). Without a "
+                          "value it is asked for (not echoed, and not left in the shell history).")
     ing.add_argument("--json", action="store_true", help="Print the load results as JSON.")
     ing.add_argument("--timezone", help="Time zone of a NEW seller (IANA name, e.g. Europe/London; default "
                                         "SI_TIMEZONE). Times without an offset in the file are read in it.")

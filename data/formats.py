@@ -119,7 +119,7 @@ SHOPIFY_STATUS = {"paid": "paid", "pending": "pending", "authorized": "pending",
                   "expired": "cancelled"}
 STATUS_ALIASES = {"paid": "paid", "pending": "pending", "cancelled": "cancelled", "canceled": "cancelled",
                   "refunded": "refunded", "partially_refunded": "partially_refunded", "결제완료": "paid",
-                  "입금대기": "pending", "취소": "cancelled", "주문취소": "cancelled", "환불": "refunded",
+                  "입금대기": "pending", "결제대기": "pending", "취소": "cancelled", "주문취소": "cancelled", "환불": "refunded",
                   "환불완료": "refunded", "부분환불": "partially_refunded", "구매확정": "paid", "배송완료": "paid",
                   "배송중": "paid", "배송준비": "paid", "신규주문": "paid", "발주확인": "paid", "발송대기": "paid",
                   "취소완료": "cancelled", "미결제취소": "cancelled", "반품": "refunded", "반품완료": "refunded",

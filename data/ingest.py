@@ -5,7 +5,7 @@ CONTRACT (other modules code against these names; keep them stable):
     KINDS = ("orders", "returns", "sessions", "ad_stats", "inventory", "products")
     FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "mapped")
 
-    ingest_file(wh, path, *, seller_id, kind, fmt="auto", mapping=None, skip_invalid=False,
+    ingest_file(wh, path, *, seller_id, kind, fmt="auto", mapping=None, skip_invalid=False, password=None,
                 progress=None, source_name=None, rejects_dir=None) -> LoadResult
     ingest_bytes(wh, data, *, filename, seller_id, kind, ...same options...) -> LoadResult
     ingest_records(wh, records: list[dict], *, seller_id, kind, source="api") -> LoadResult
@@ -104,14 +104,15 @@ def target_columns(kind: str) -> list[ColumnSpec]:
 def ingest_file(wh: Warehouse, path: str | Path, *, seller_id: str, kind: str, fmt: str = "auto",
                 mapping: dict[str, str] | None = None, skip_invalid: bool = False,
                 progress: ProgressFn | None = None, source_name: str | None = None,
-                rejects_dir: str | Path | None = None) -> LoadResult:
-    """Load one file (CSV/Parquet/xlsx) of `kind` for `seller_id`; user problems come back as status 'rejected'."""
+                rejects_dir: str | Path | None = None, password: str | None = None) -> LoadResult:
+    """Load one file (CSV/Parquet/xlsx) of `kind` for `seller_id`; user problems come back as status 'rejected'.
+    `password` opens a password-protected .xlsx."""
     source = source_name or Path(path).name
     early = _check_arguments(seller_id, kind, fmt, source)
     if early is not None:
         return early
     try:
-        table = read_table(path, progress)
+        table = read_table(path, progress, password=password)
     except ReadError as exc:
         return _rejected(seller_id, kind, source, fmt, [RowProblem(None, None, str(exc))], 1, 0)
     except (OSError, MemoryError) as exc:
@@ -124,7 +125,8 @@ def ingest_file(wh: Warehouse, path: str | Path, *, seller_id: str, kind: str, f
 
 def ingest_bytes(wh: Warehouse, data: bytes, *, filename: str, seller_id: str, kind: str, fmt: str = "auto",
                  mapping: dict[str, str] | None = None, skip_invalid: bool = False,
-                 progress: ProgressFn | None = None, rejects_dir: str | Path | None = None) -> LoadResult:
+                 progress: ProgressFn | None = None, rejects_dir: str | Path | None = None,
+                 password: str | None = None) -> LoadResult:
     """Load an upload or a CSV request body (bytes) as if it were the file `filename`."""
     suffix = Path(filename).suffix or ".csv"
     fd, tmp = tempfile.mkstemp(suffix=suffix, prefix="si-upload-")
@@ -133,7 +135,7 @@ def ingest_bytes(wh: Warehouse, data: bytes, *, filename: str, seller_id: str, k
             fh.write(data)
         return ingest_file(wh, tmp, seller_id=seller_id, kind=kind, fmt=fmt, mapping=mapping,
                            skip_invalid=skip_invalid, progress=progress, source_name=filename,
-                           rejects_dir=rejects_dir)
+                           rejects_dir=rejects_dir, password=password)
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -160,7 +162,8 @@ def ingest_records(wh: Warehouse, records: list[dict], *, seller_id: str, kind: 
 
 
 def preview_file(data_or_path: bytes | str | Path, *, filename: str | None = None, kind: str, fmt: str = "auto",
-                 mapping: dict[str, str] | None = None, n: int = 20, timezone_name: str | None = None) -> Preview:
+                 mapping: dict[str, str] | None = None, n: int = 20, timezone_name: str | None = None,
+                 password: str | None = None) -> Preview:
     """What the upload page shows before loading: detected layout, source columns, suggested mapping,
     the first `n` rows mapped and parsed, and the problems found in the whole file."""
     targets = target_columns(kind) if kind in KINDS else []
@@ -177,7 +180,7 @@ def preview_file(data_or_path: bytes | str | Path, *, filename: str | None = Non
             return Preview("unknown", [], {}, [], pl.DataFrame(),
                            [RowProblem(None, None, f"Unknown kind '{kind}'. Kinds: {', '.join(KINDS)}.")])
         try:
-            table = read_table(path)
+            table = read_table(path, password=password)
         except ReadError as exc:
             return Preview("unknown", [], {t.name: None for t in targets}, targets, pl.DataFrame(),
                            [RowProblem(None, None, str(exc))])

@@ -102,6 +102,10 @@ def run_ingest_command(args) -> int:
     fmt = args.fmt
     if mapping and fmt == "auto":
         fmt = "mapped"
+    password = getattr(args, "password", None)
+    if password == "":                      # --password without a value: ask, without echo
+        import getpass
+        password = getpass.getpass("Excel file password: ")
     wh = open_warehouse(args.db)
     problem = _prepare_seller(wh, args)
     if problem:
@@ -111,7 +115,7 @@ def run_ingest_command(args) -> int:
     for name in args.files:
         progress = _Progress(Path(name).name)
         result = ingest.ingest_file(wh, name, seller_id=args.seller, kind=args.kind, fmt=fmt, mapping=mapping,
-                                    skip_invalid=args.skip_invalid, progress=progress)
+                                    skip_invalid=args.skip_invalid, progress=progress, password=password)
         progress.finish()
         results.append(result)
         if not args.json:

@@ -9,6 +9,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -335,8 +336,9 @@ def _common_types(frames: list[pl.DataFrame]) -> list[pl.DataFrame]:
     return [f.with_columns(as_text(f, c) for c in text_somewhere) for f in frames]
 
 
-def read_table(path: str | Path, progress=None) -> ReadTable:
-    """Read any supported file; raises ReadError with a user message for anything unreadable."""
+def read_table(path: str | Path, progress=None, password: str | None = None) -> ReadTable:
+    """Read any supported file; raises ReadError with a user message for anything unreadable. `password` opens a
+    password-protected .xlsx (Smart Store and other seller centres protect their order downloads)."""
     path = Path(path)
     if not path.is_file():
         raise ReadError(f"No such file: {path}")
@@ -344,12 +346,65 @@ def read_table(path: str | Path, progress=None) -> ReadTable:
         head = fh.read(8)
     kind = sniff_file_type(head, path.name)
     if kind == "xls":
-        raise ReadError("Old Excel .xls files are not supported: save as .xlsx or CSV UTF-8.")
+        with _decrypted_workbook(path, password) as plain:
+            if plain is None:
+                raise ReadError("Old Excel .xls files are not supported: save as .xlsx or CSV UTF-8.")
+            return read_excel(plain, progress)
     if kind == "parquet":
         return read_parquet(path, progress)
     if kind == "xlsx":
         return read_excel(path, progress)
     return read_csv(path, progress)
+
+
+def is_encrypted_excel(data: bytes) -> bool:
+    """True for a password-protected .xlsx (the upload page asks for its password)."""
+    if not data.startswith(b"\xd0\xcf\x11\xe0"):
+        return False
+    import io
+
+    import msoffcrypto
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        return office.format == "ooxml" and office.is_encrypted()
+    except Exception:   # (any unreadable OLE file is simply not one we can open)
+        return False
+
+
+@contextmanager
+def _decrypted_workbook(path: Path, password: str | None):
+    """An encrypted .xlsx (an OLE container holding the encrypted workbook) decrypted into a temporary file; None
+    for any other OLE file (an old .xls). The temporary file is removed afterwards."""
+    import msoffcrypto
+    from msoffcrypto.exceptions import DecryptionError, FileFormatError, InvalidKeyError
+
+    with path.open("rb") as fh:
+        try:
+            office = msoffcrypto.OfficeFile(fh)
+            encrypted = office.is_encrypted() and office.format == "ooxml"
+        except (FileFormatError, OSError, ValueError):
+            encrypted = False
+        if not encrypted:
+            yield None
+            return
+        if not password:
+            raise ReadError("This Excel file is password-protected (seller centres such as Smart Store protect their "
+                            "order downloads). Give its password (--password, or the password box on the upload "
+                            "page), or save a copy without a password.")
+        fd, tmp = tempfile.mkstemp(suffix=".xlsx", prefix="si-decrypted-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                try:
+                    office.load_key(password=password)
+                    office.decrypt(out)
+                except (InvalidKeyError, DecryptionError):
+                    raise ReadError("The password does not open this Excel file.") from None
+            with Path(tmp).open("rb") as check:
+                if check.read(4) != b"PK\x03\x04":
+                    raise ReadError("The decrypted file is not an .xlsx workbook: save it as .xlsx or CSV UTF-8.")
+            yield Path(tmp)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def frame_from_records(records: list[dict]) -> pl.DataFrame:

@@ -322,7 +322,8 @@ async def ingest(request: Request) -> JSONResponse:
             filename = Path(filename).name or f"{kind}.csv"  # a name, never a path
             wh = await run_in_threadpool(open_warehouse)
             result = await run_in_threadpool(ingest_bytes, wh, body, filename=filename, seller_id=seller_id,
-                                             kind=kind, fmt=fmt)
+                                             kind=kind, fmt=fmt,
+                                             password=request.headers.get("x-file-password") or None)
         else:
             raise ApiError(415, f"Unsupported Content-Type {content_type or '(none)'!r}: send application/json, "
                                 "text/csv, or application/octet-stream with ?filename=.")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analytics.i18n import t
 from data.ingest import FORMATS, KINDS, ingest_bytes, preview_file
+from data.readers import is_encrypted_excel
 from data.warehouse import WarehouseError
 from pages import _ui
 
@@ -31,11 +32,17 @@ if upload is not None:
     content = upload.getvalue()
     timezone_name = filters.seller.timezone if filters.seller else None
     mapping = None
+    password = (st.text_input(t("data.upload.password", lang), type="password", key="data_file_password",
+                              help=t("data.upload.password.help", lang)) or None) if is_encrypted_excel(content) else None
     try:
-        suggested = preview_file(content, filename=upload.name, kind=kind, fmt=fmt, timezone_name=timezone_name)
+        suggested = preview_file(content, filename=upload.name, kind=kind, fmt=fmt, timezone_name=timezone_name,
+                                 password=password)
     except Exception as exc:  # an unreadable file is a user mistake: a message, never a traceback
         suggested = None
         st.error(t("data.preview.failed", lang, error=exc))
+    if suggested is not None and not suggested.source_columns:   # unreadable (e.g. its password is missing)
+        st.error(t("data.preview.failed", lang, error=suggested.problems[0].reason if suggested.problems else "?"))
+        suggested = None
     if suggested is not None:
         with st.expander(t("data.mapper.header", lang), expanded=fmt == "mapped" or bool(suggested.problems)):
             st.caption(t("data.mapper.detected", lang, fmt=suggested.detected_format))
@@ -62,7 +69,7 @@ if upload is not None:
         if mapping is not None:
             try:
                 shown = preview_file(content, filename=upload.name, kind=kind, fmt=load_format, mapping=mapping,
-                                     timezone_name=timezone_name)
+                                     timezone_name=timezone_name, password=password)
             except Exception as exc:
                 st.error(t("data.preview.failed", lang, error=exc))
         st.subheader(t("data.preview.header", lang, n=20))
@@ -79,7 +86,7 @@ if upload is not None:
             try:
                 result = ingest_bytes(_ui.warehouse(filters, seller_id), content, filename=upload.name, seller_id=seller_id,
                                       kind=kind, fmt=load_format, mapping=mapping, skip_invalid=skip_invalid,
-                                      progress=_ui.progress_reporter(bar, lang))
+                                      progress=_ui.progress_reporter(bar, lang), password=password)
             except WarehouseError as exc:
                 st.session_state[RESULT_KEY] = None
                 st.error(t("data.result.failed", lang, error=exc))

@@ -204,6 +204,20 @@ def test_a_csv_body_is_loaded(server):
     assert response.json()["rows_loaded"] == 0
 
 
+def test_password_protected_smart_store_workbook_with_its_password_header(server, tmp_path):
+    from test_ingest_smartstore import encrypted_export
+
+    body = encrypted_export(tmp_path, "header-pw").read_bytes()
+    seller = f"ss_{uuid.uuid4().hex[:6]}"
+    kwargs = {"seller": seller, "filename": "주문.xlsx", "content": body}
+    response = post(server, "orders", headers={"Content-Type": "application/octet-stream"}, **kwargs)
+    assert response.status_code == 422 and "password-protected" in response.text
+    response = post(server, "orders", headers={"Content-Type": "application/octet-stream",
+                                               "X-File-Password": "header-pw"}, **kwargs)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "loaded" and response.json()["format"] == "smartstore"
+
+
 # ------------------------------------------------------------------------------------------------------ bad pushes
 
 def test_invalid_json_is_a_400_naming_the_problem(server):

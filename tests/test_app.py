@@ -201,6 +201,30 @@ def test_upload_with_problems_is_rejected_with_a_table(at):
     assert _row_count(at, "orders") == orders_before + 1
 
 
+def test_password_protected_workbook_asks_for_its_password(at, tmp_path):
+    from test_ingest_smartstore import encrypted_export
+
+    body = encrypted_export(tmp_path, "page-pw").read_bytes()
+    at.radio(key="lang").set_value("en").run()
+    at.switch_page("pages/data.py").run()
+    orders_before = _row_count(at, "orders")
+    at.file_uploader(key="data_file").set_value(("주문.xlsx", body, "application/octet-stream")).run()
+    assert not at.exception
+    box = at.text_input(key="data_file_password")
+    assert box.label == "Excel file password"
+    assert at.error and "password-protected" in at.error[0].value          # no mapper for an unreadable file
+    assert not [s for s in at.selectbox if (s.key or "").startswith("data_map_")]
+    box.input("wrong").run()
+    assert at.error and "password does not open" in at.error[0].value
+    box.input("page-pw").run()
+    assert not at.exception
+    assert any("smartstore" in c.value or "Smart Store" in c.value for c in at.caption)    # detected format
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert at.success and "Loaded 11 rows" in at.success[0].value
+    assert _row_count(at, "orders") == orders_before + 6
+
+
 def test_column_mapper_maps_unknown_headers(at):
     at.switch_page("pages/data.py").run()
     orders_before = _row_count(at, "orders")

@@ -108,6 +108,54 @@ def test_cp949_csv_and_xlsx_exports_give_the_same_warehouse(tmp_path, warehouse)
     assert warehouse.sql(claims, {"s": "ss"}).equals(warehouse.sql(claims, {"s": "ss_xlsx"}))
 
 
+def encrypted_export(folder: Path, password: str) -> Path:
+    """The fixture as a password-protected .xlsx, encrypted the way Excel does (ECMA-376 agile encryption)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = folder / "plain.xlsx"
+    pl.read_csv(EXPORT, infer_schema=False).write_excel(plain)
+    path = folder / "스마트스토어_주문_암호.xlsx"
+    with plain.open("rb") as src, path.open("wb") as out:
+        OOXMLFile(src).encrypt(password, out)
+    assert path.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"        # an OLE container, not a zip
+    return path
+
+
+def test_password_protected_workbook_needs_its_password(tmp_path, warehouse):
+    from data.readers import is_encrypted_excel
+
+    path = encrypted_export(tmp_path, "smart-1234")
+    assert is_encrypted_excel(path.read_bytes()) and not is_encrypted_excel(EXPORT.read_bytes())
+    missing = ingest_file(warehouse, path, seller_id="ss", kind="orders")
+    assert missing.status == "rejected" and "password-protected" in missing.problems[0].reason
+    wrong = ingest_file(warehouse, path, seller_id="ss", kind="orders", password="nope")
+    assert wrong.status == "rejected" and "password does not open" in wrong.problems[0].reason
+    assert warehouse.scalar("SELECT count(*) FROM orders") == 0
+
+    right = ingest_file(warehouse, path, seller_id="ss", kind="orders", password="smart-1234")
+    assert right.status == "loaded" and right.format == "smartstore", right.problems
+    assert right.totals["orders"] == 6 and right.totals["returns"] == 3
+    # the same workbook encrypted again (new salt, other bytes) is recognised as already loaded
+    (tmp_path / "again").mkdir()
+    again = encrypted_export(tmp_path / "again", "smart-1234")
+    assert again.read_bytes() != path.read_bytes()
+    assert ingest_file(warehouse, again, seller_id="ss", kind="orders", password="smart-1234").rows_loaded == 0
+    # nothing left behind: the decrypted copy is a temporary file
+    import tempfile
+    assert not list(Path(tempfile.gettempdir()).glob("si-decrypted-*"))
+
+
+def test_password_from_the_command_line(tmp_path):
+    path = encrypted_export(tmp_path, "pw-5678")
+    db = tmp_path / "w.duckdb"
+    base = [sys.executable, "-m", "data", "ingest", str(path), "--seller", "ss", "--kind", "orders", "--db", str(db)]
+    proc = subprocess.run(base, capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1 and "--password" in proc.stdout + proc.stderr
+    proc = subprocess.run([*base, "--password", "pw-5678"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "pw-5678" not in proc.stdout + proc.stderr
+
+
 def test_an_unknown_status_is_rejected_with_its_row_and_nothing_is_loaded(tmp_path, warehouse):
     lines = EXPORT.read_text(encoding="utf-8").splitlines()
     lines[4] = lines[4].replace(",배송완료,", ",배송보류,")            # row 4 (header is row 0)

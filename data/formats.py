@@ -169,6 +169,14 @@ SMARTSTORE_COLUMNS: dict[str, tuple[str, ...]] = {
     "_line_id": ("상품주문번호",), "_detail": ("주문세부상태",), "_option_price": ("옵션가격",),
     "_seller_sku": ("판매자_상품코드",), "_bundle": ("배송비_묶음번호",),
     "_line_total": ("최종_상품별_총_주문금액", "상품별_총_주문금액")}
+# Naver search ads (searchad.naver.com) report download, CSV: 보고서 > 다차원 보고서 with 일별 rows; a title line
+# above the header is skipped by the reader. Cost is 총비용 (VAT included: what the seller pays).
+NAVER_SEARCHAD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "stat_date": ("일별", "날짜", "일자"), "campaign": ("캠페인", "캠페인명"), "ad_group": ("광고그룹", "광고그룹명"),
+    "keyword": ("키워드",), "impressions": ("노출수",), "clicks": ("클릭수",),
+    "cost": ("총비용(vat포함,원)", "총비용"), "conversions": ("전환수", "총_전환수"),
+    "conversion_revenue": ("전환매출액(원)", "총_전환매출액(원)", "전환매출액")}
+SUMMARY_ROW_LABELS = ("합계", "총계", "전체", "total", "sum")
 # what a Smart Store row's status (주문상태, or a final 주문세부상태) means for that product order
 SMARTSTORE_LINE_STATES = {
     "cancel": ("취소", "취소완료", "미결제취소"), "return": ("반품", "반품완료"), "exchange": ("교환", "교환완료"),
@@ -184,6 +192,9 @@ def detect_format(columns: list[str], kind: str) -> str | None:
         return "online_retail"
     if all(k in headers for k in SMARTSTORE_KEYS):
         return "smartstore"
+    if kind == "ad_stats" and "캠페인" in headers and "노출수" in headers and any(h.startswith("총비용")
+                                                                              for h in headers):
+        return "naver_searchad"
     mapping = canonical_mapping(columns, kind)
     if all(r in mapping for r in required_names(kind)):
         return "canonical"
@@ -213,6 +224,15 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
         fmt = detected
     if fmt in ("shopify", "online_retail", "smartstore") and kind != "orders":
         return Layout(fmt, {}, f"A {fmt} export holds orders: load it with --kind orders.")
+    if fmt == "naver_searchad" and kind != "ad_stats":
+        return Layout(fmt, {}, "A Naver search ads report holds ad statistics: load it with --kind ad_stats.")
+    if fmt == "naver_searchad":
+        layout = _named_layout(cols, "naver_searchad", NAVER_SEARCHAD_COLUMNS, required=("campaign", "cost"))
+        if layout.problem is None and "stat_date" not in layout.mapping:
+            layout.problem = ("This Naver search ads report has no day column: make the report by day (add 일별 "
+                              "in 보고서 > 다차원 보고서) and download it again. Columns found: "
+                              f"{', '.join(cols[:40])}.")
+        return layout
     if fmt == "shopify":
         return _named_layout(cols, "shopify", {
             "order_id": ("name",), "ordered_at": ("created_at",), "product_name": ("lineitem_name",),
@@ -265,7 +285,7 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
                           f"Columns found: {', '.join(cols[:40])}.")
         return Layout("mapped", resolved)
     return Layout(fmt, {}, f"Unknown format '{fmt}'. Formats: auto, canonical, shopify, online_retail, smartstore, "
-                  "mapped.")
+                  "naver_searchad, mapped.")
 
 
 def _named_layout(cols: list[str], fmt: str, wanted: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> Layout:
@@ -305,6 +325,11 @@ def to_target_frame(frame: pl.DataFrame, layout: Layout, kind: str) -> pl.DataFr
         out = out.with_columns(pl.coalesce(_text("product_name"), _text("sku")).alias("product_name"))
     if layout.fmt == "smartstore":
         out = _smartstore_rows(frame, out, layout.mapping)
+    if layout.fmt == "naver_searchad":
+        # the report's total line is not a day; '-' stands for "no ad group / keyword" (e.g. shopping ads)
+        out = out.filter(~_text("stat_date").str.to_lowercase().is_in(list(SUMMARY_ROW_LABELS)).fill_null(False))
+        out = out.with_columns(pl.lit("naver_searchad").alias("platform"),
+                               *[pl.when(_text(c) != "-").then(pl.col(c)).alias(c) for c in ("ad_group", "keyword")])
     return out
 
 

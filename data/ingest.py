@@ -3,7 +3,7 @@
 CONTRACT (other modules code against these names; keep them stable):
 
     KINDS = ("orders", "returns", "sessions", "ad_stats", "inventory", "products")
-    FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "mapped")
+    FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "naver_searchad", "mapped")
 
     ingest_file(wh, path, *, seller_id, kind, fmt="auto", mapping=None, skip_invalid=False, password=None,
                 progress=None, source_name=None, rejects_dir=None) -> LoadResult
@@ -36,7 +36,7 @@ from data.readers import ROW, ReadError, ReadTable, frame_from_records, read_tab
 from data.warehouse import Warehouse, WarehouseError, ensure_seller
 
 KINDS = ("orders", "returns", "sessions", "ad_stats", "inventory", "products")
-FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "mapped")
+FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "naver_searchad", "mapped")
 MAX_PROBLEMS = 50
 MAX_REJECT_ROWS = 1000
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import itertools
 import os
 import tempfile
 from collections.abc import Callable
@@ -116,20 +117,41 @@ def transcode_to_utf8(path: Path, encoding: str) -> Path:
 
 
 def _sniff_separator(path: Path, encoding: str) -> str:
+    """The separator the header line uses most; the header may sit below report title lines, so the first
+    lines are looked at and the busiest one decides."""
     with path.open("r", encoding="utf-8-sig" if encoding.startswith("utf-8") else encoding, errors="replace") as fh:
-        first = fh.readline()
-    counts = {sep: first.count(sep) for sep in (",", "\t", ";", "|")}
+        lines = [fh.readline() for _ in range(MAX_TITLE_LINES + 1)]
+    counts = {sep: max(line.count(sep) for line in lines) for sep in (",", "\t", ";", "|")}
     best = max(counts, key=lambda k: counts[k])
     return best if counts[best] > 0 else ","
 
 
-def _ragged_rows(path: Path, separator: str, n_columns: int) -> dict[int, str]:
+MAX_TITLE_LINES = 3
+
+
+def _title_lines(path: Path, separator: str) -> int:
+    """Report title lines above the header, e.g. Naver search ads downloads start with '키워드 보고서,(2026.11.01.~
+    2026.11.30.)': up to MAX_TITLE_LINES lines of at most 2 fields above a header of 3 or more fields that the
+    next lines match. 0 for an ordinary file (a header on its first line)."""
+    with path.open("r", encoding="utf-8-sig", newline="", errors="replace") as fh:
+        records = list(itertools.islice(csv.reader(fh, delimiter=separator), MAX_TITLE_LINES + 4))
+    widths = [len(rec) for rec in records]
+    for k in range(1, min(MAX_TITLE_LINES, len(widths) - 1) + 1):
+        header = widths[k]
+        if (header >= 3 and all(w <= 2 for w in widths[:k])
+                and all(w == header for w in widths[k + 1:k + 3])):
+            return k
+    return 0
+
+
+def _ragged_rows(path: Path, separator: str, n_columns: int, skip: int = 0) -> dict[int, str]:
     """Rows with more fields than the header (only called when Polars refused the file)."""
     found: dict[int, str] = {}
     csv.field_size_limit(1 << 30)
     with path.open("r", encoding="utf-8-sig", newline="", errors="replace") as fh:
         reader = csv.reader(fh, delimiter=separator)
-        next(reader, None)
+        for _ in range(skip + 1):
+            next(reader, None)
         for i, rec in enumerate(reader, start=1):
             if len(rec) > n_columns:
                 found[i] = f"{len(rec)} fields but the header has {n_columns}"
@@ -170,16 +192,18 @@ def _read_csv_text(path: Path, encoding: str, progress) -> tuple[pl.DataFrame, d
         source = tmp
     try:
         separator = _sniff_separator(source, "utf-8")
+        titles = _title_lines(source, separator)
         ragged: dict[int, str] = {}
         try:
-            frame = _scan_csv_batches(source, separator, progress, truncate=False)
+            frame = _scan_csv_batches(source, separator, progress, truncate=False, skip=titles)
         except pl.exceptions.ComputeError as exc:
             if "more fields" not in str(exc):
                 raise ReadError(f"Cannot read the file as CSV: {str(exc).splitlines()[0]}") from None
             try:
-                header = pl.read_csv(source, n_rows=0, infer_schema=False, separator=separator).columns
-                ragged = _ragged_rows(source, separator, len(header))
-                frame = _scan_csv_batches(source, separator, progress, truncate=True)
+                header = pl.read_csv(source, n_rows=0, infer_schema=False, separator=separator,
+                                     skip_rows=titles).columns
+                ragged = _ragged_rows(source, separator, len(header), skip=titles)
+                frame = _scan_csv_batches(source, separator, progress, truncate=True, skip=titles)
             except (pl.exceptions.PolarsError, OSError) as retry_exc:  # e.g. a stray quote: malformed CSV
                 raise ReadError(f"Cannot read the file as CSV: {str(retry_exc).splitlines()[0]}") from None
         except pl.exceptions.NoDataError:
@@ -194,9 +218,9 @@ def _read_csv_text(path: Path, encoding: str, progress) -> tuple[pl.DataFrame, d
     return frame, ragged
 
 
-def _scan_csv_batches(path: Path, separator: str, progress, *, truncate: bool) -> pl.DataFrame:
+def _scan_csv_batches(path: Path, separator: str, progress, *, truncate: bool, skip: int = 0) -> pl.DataFrame:
     lf = pl.scan_csv(path, infer_schema=False, separator=separator, truncate_ragged_lines=truncate,
-                     raise_if_empty=True,
+                     raise_if_empty=True, skip_rows=skip,
                      row_index_name=ROW, row_index_offset=1)
     batches, done = [], 0
     for batch in lf.collect_batches(chunk_size=BATCH_ROWS):
@@ -205,7 +229,7 @@ def _scan_csv_batches(path: Path, separator: str, progress, *, truncate: bool) -
         if progress is not None:
             progress(done, None)
     if not batches:
-        header = pl.read_csv(path, n_rows=0, infer_schema=False, separator=separator)
+        header = pl.read_csv(path, n_rows=0, infer_schema=False, separator=separator, skip_rows=skip)
         frame = header.with_row_index(ROW, offset=1)
     else:
         frame = pl.concat(batches, rechunk=False) if len(batches) > 1 else batches[0]

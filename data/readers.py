@@ -302,6 +302,29 @@ def read_parquet(path: Path, progress=None) -> ReadTable:
                      "parquet", None, checksum)
 
 
+def _excel_title_rows(sheet: pl.DataFrame) -> int:
+    """Rows of a report title above a sheet's header, as the CSV reader's title lines: a first row with at most 2
+    cells over a row of 3 or more text cells (within the first MAX_TITLE_LINES rows). 0 when the header is the
+    first row."""
+    named = [c for c in sheet.columns if not c.startswith("__UNNAMED__")]
+    if sheet.width < 3 or len(named) > 2:
+        return 0
+    for k in range(min(MAX_TITLE_LINES, sheet.height)):
+        cells = [str(v).strip() for v in sheet.row(k) if v is not None and str(v).strip() != ""]
+        if len(cells) >= 3:
+            # a header is text; a data row under headerless columns has numbers: not a title then
+            return k + 1 if not any(_is_number(c) for c in cells) else 0
+    return 0
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
 def read_excel(path: Path, progress=None) -> ReadTable:
     """Every sheet whose header is the first data sheet's (e.g. UCI Online Retail II: one sheet per year), stacked
     in workbook order; row numbers count data rows across them (ReadTable.sheets says which rows each sheet holds).
@@ -315,6 +338,10 @@ def read_excel(path: Path, progress=None) -> ReadTable:
     frames: list[tuple[str, pl.DataFrame]] = []
     skipped: list[str] = []
     for name, sheet in workbook.items():
+        header_row = _excel_title_rows(sheet)
+        if header_row:                                     # the header sits below a report title
+            sheet = pl.read_excel(path, engine="calamine", sheet_name=name, raise_if_empty=False,
+                                  drop_empty_cols=False, read_options={"header_row": header_row})
         # columns without a header and without a value (cells formatted past the data) are not columns
         sheet = sheet.drop([c for c in sheet.columns if c.startswith("__UNNAMED__")
                             and sheet[c].null_count() == sheet.height])

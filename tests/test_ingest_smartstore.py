@@ -189,3 +189,20 @@ def test_command_line_load_and_the_reports_read_it(tmp_path):
     assert report["totals"]["orders"] == 5
     trouble = {r["sku"]: r for r in report["trouble"]}
     assert trouble["CAT-SAND-10L"]["claimed_units"] == 3 and trouble["CAT-SAND-10L"]["units"] == 3
+
+
+def test_workbook_with_a_title_row_above_the_header(tmp_path, warehouse):
+    import xlsxwriter
+
+    frame = pl.read_csv(EXPORT, infer_schema=False)
+    path = tmp_path / "주문내역.xlsx"
+    with xlsxwriter.Workbook(path) as workbook:
+        sheet = workbook.add_worksheet("주문내역")
+        sheet.write(0, 0, "스마트스토어 주문내역 (2026.11.01 ~ 2026.11.05)")          # a report title in A1
+        sheet.write_row(1, 0, frame.columns)
+        for i, row in enumerate(frame.iter_rows(), start=2):
+            sheet.write_row(i, 0, row)
+    result = ingest_file(warehouse, path, seller_id="ss", kind="orders")
+    assert result.status == "loaded" and result.format == "smartstore", result.problems
+    assert result.totals["orders"] == 6 and result.totals["lines"] == 8
+    assert result.sheets == [("주문내역", 1, 8)]            # row numbers count data rows, as without a title

@@ -149,6 +149,12 @@ STRINGS: dict[str, dict[str, str]] = {
               "다운로드할 때 정한 비밀번호를 입력하세요. 비밀번호는 저장하지 않습니다.",
         "en": "This Excel file is password-protected (e.g. a Smart Store order download). "
               "Enter the password you set when downloading it; it is not stored."},
+    "data.upload.password.needed": {
+        "ko": "비밀번호로 보호된 엑셀 파일입니다. 위에 비밀번호를 입력하면 미리보기가 나옵니다.",
+        "en": "This Excel file is password-protected. Enter its password above to preview it."},
+    "data.upload.password.wrong": {
+        "ko": "이 비밀번호로는 파일을 열 수 없습니다. 다운로드할 때 정한 비밀번호를 확인하세요.",
+        "en": "The password does not open this file. Check the password you set when downloading it."},
     "data.upload.skip_invalid": {"ko": "잘못된 행은 건너뛰고 나머지를 적재", "en": "Skip invalid rows and load the rest"},
     "data.upload.skip_invalid.help": {
         "ko": "끄면 문제가 하나라도 있을 때 파일 전체를 적재하지 않습니다.",

@@ -32,16 +32,20 @@ if upload is not None:
     content = upload.getvalue()
     timezone_name = filters.seller.timezone if filters.seller else None
     mapping = None
+    encrypted = is_encrypted_excel(content)
     password = (st.text_input(t("data.upload.password", lang), type="password", key="data_file_password",
-                              help=t("data.upload.password.help", lang)) or None) if is_encrypted_excel(content) else None
+                              help=t("data.upload.password.help", lang)) or None) if encrypted else None
     try:
         suggested = preview_file(content, filename=upload.name, kind=kind, fmt=fmt, timezone_name=timezone_name,
                                  password=password)
     except Exception as exc:  # an unreadable file is a user mistake: a message, never a traceback
         suggested = None
         st.error(t("data.preview.failed", lang, error=exc))
-    if suggested is not None and not suggested.source_columns:   # unreadable (e.g. its password is missing)
-        st.error(t("data.preview.failed", lang, error=suggested.problems[0].reason if suggested.problems else "?"))
+    if suggested is not None and not suggested.source_columns:   # unreadable: no mapper, no load button
+        if encrypted:
+            st.info(t("data.upload.password.wrong" if password else "data.upload.password.needed", lang))
+        else:
+            st.error(t("data.preview.failed", lang, error=suggested.problems[0].reason if suggested.problems else "?"))
         suggested = None
     if suggested is not None:
         with st.expander(t("data.mapper.header", lang), expanded=fmt == "mapped" or bool(suggested.problems)):

@@ -234,3 +234,28 @@ def test_a_seller_and_an_analyst_sign_in_and_see_only_their_stores(server, tmp_p
         wait_until_rendered(page, heading="로그인")
     finally:
         context.close()
+
+
+def test_a_password_protected_smart_store_download_is_uploaded_and_loaded(server, browser_page, tmp_path):
+    """The data page in a real browser: the encrypted workbook asks for its password, then previews as a Smart
+    Store export and loads (runs last in this module: it adds orders to the demo store)."""
+    from test_ingest_smartstore import encrypted_export
+
+    path = encrypted_export(tmp_path, "browser-pw")
+    page = browser_page
+    page.goto(server.base_url + "/data", wait_until="domcontentloaded")
+    wait_until_rendered(page, heading="데이터")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    password = page.get_by_label("엑셀 파일 비밀번호", exact=True)
+    password.wait_for(state="visible")
+    main = page.locator('[data-testid="stMain"]')
+    page.get_by_text("비밀번호로 보호된 엑셀 파일입니다").first.wait_for(state="visible")   # says what to do
+    password.fill("browser-pw")
+    password.press("Enter")
+    page.get_by_text("smartstore").first.wait_for(state="visible")           # detected layout in the preview
+    wait_until_rendered(page, heading="데이터")
+    page.get_by_role("button", name="적재", exact=True).click()
+    page.wait_for_selector('[data-testid="stAlertContentSuccess"]', state="visible")
+    assert "11행 추가" in main.inner_text()
+    assert crash_boxes(page) == []
+    screenshot(page, "70_data_password_upload")

@@ -201,7 +201,11 @@ def preview_file(data_or_path: bytes | str | Path, *, filename: str | None = Non
             tz = timezone_name or settings.get("SI_TIMEZONE")
             staged = formats.to_target_frame(table.frame, layout, kind)
             parsed, found = _parse(staged, kind, tz, layout.fmt)
-            head = parsed.head(n).drop(ROW)
+            # shown as the seller reads them: times in the store's zone (stored as UTC), no loader-only columns
+            head = parsed.head(n).drop(ROW, *[c for c in parsed.columns if c.startswith("__x_")])
+            head = head.with_columns(pl.col(c).dt.replace_time_zone("UTC").dt.convert_time_zone(tz)
+                                     .dt.replace_time_zone(None) for c, dtype in head.schema.items()
+                                     if isinstance(dtype, pl.Datetime))
             problems = _to_problems(found.sort(ROW).head(MAX_PROBLEMS))
         return Preview(layout.fmt if layout.problem is None else detected, columns, suggested, targets, head, problems)
     finally:

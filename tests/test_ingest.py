@@ -179,7 +179,7 @@ def test_preview_suggests_mapping_and_parses_head():
     assert preview.suggested_mapping["order_id"] == "주문번호"
     assert preview.suggested_mapping["customer_id"] is None
     assert preview.head["unit_price"].to_list() == [1000.0]
-    assert str(preview.head["ordered_at"][0]) == "2024-01-15 01:32:00"
+    assert str(preview.head["ordered_at"][0]) == "2024-01-15 10:32:00"     # the seller's (Seoul) time, as written
     assert [c.name for c in target_columns("orders")][:2] == ["order_id", "ordered_at"]
     unknown = preview_file(b"a,b\n1,2\n", filename="x.csv", kind="orders")
     assert unknown.problems and "--map" in unknown.problems[0].reason

@@ -206,3 +206,13 @@ def test_workbook_with_a_title_row_above_the_header(tmp_path, warehouse):
     assert result.status == "loaded" and result.format == "smartstore", result.problems
     assert result.totals["orders"] == 6 and result.totals["lines"] == 8
     assert result.sheets == [("주문내역", 1, 8)]            # row numbers count data rows, as without a title
+
+
+def test_preview_shows_local_times_and_no_loader_columns():
+    from data.ingest import preview_file
+
+    preview = preview_file(EXPORT, kind="orders", timezone_name="Asia/Seoul")
+    assert preview.detected_format == "smartstore" and not preview.problems
+    assert str(preview.head["ordered_at"][0]) == "2026-11-01 09:15:30"          # as the export says (KST)
+    assert not [c for c in preview.head.columns if c.startswith("__")]
+    assert preview.head["status"].to_list()[:3] == ["paid", "paid", "partially_refunded"]

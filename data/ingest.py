@@ -644,7 +644,32 @@ def _load_orders(cur: Any, valid: pl.DataFrame, seller_id: str, load_id: int, fm
     totals = {"orders": int(n_orders), "lines": int(n_lines), "units": int(units), "gross_sales": float(gross),
               "discounts": discounts, "shipping": float(order_money[2]), "returns": return_rows,
               "returns_amount": returns_amount, "net_sales": float(gross) - discounts - returns_amount}
+    if fmt == "smartstore":
+        updated = _update_smartstore_statuses(cur, lines, orders, seller_id, load_id)
+        totals["orders_updated"] = updated
+        loaded += updated
     return loaded, duplicate, totals
+
+
+def _update_smartstore_statuses(cur: Any, lines: pl.DataFrame, orders: pl.DataFrame, seller_id: str,
+                                load_id: int) -> int:
+    """A later Smart Store export carries today's status of earlier orders (paid, then cancelled or returned):
+    orders loaded before get this file's status and refunded amount, when the file holds all of the order's lines
+    (an export filtered to returns only must not call a whole order returned). The updated orders take this
+    load's id, so the rollup refresh after the load recomputes their hours. Returns the number updated."""
+    if "status" not in orders.columns:
+        return 0
+    _register(cur, "si_status", orders.select("order_id", "status", pl.col("refunded_amount").fill_null(0.0))
+              .join(lines.group_by("order_id").agg(pl.len().alias("n_lines")), on="order_id"))
+    updated = _run(cur, """
+        UPDATE orders AS o SET status = n.status, refunded_amount = n.refunded_amount::DECIMAL(18, 2), load_id = $l
+        FROM si_status AS n
+        WHERE o.seller_id = $s AND o.order_id = n.order_id AND o.load_id <> $l
+          AND (o.status IS DISTINCT FROM n.status OR o.refunded_amount <> n.refunded_amount::DECIMAL(18, 2))
+          AND n.n_lines = (SELECT count(*) FROM order_items AS i WHERE i.seller_id = $s AND i.order_id = n.order_id)""",
+        {"s": seller_id, "l": load_id})
+    cur.unregister("si_status")
+    return int(updated[0][0]) if updated else 0
 
 
 def _insert_returns(cur: Any, ret: pl.DataFrame, seller_id: str, load_id: int) -> tuple[int, int, float]:

@@ -83,9 +83,53 @@ def test_reloading_adds_nothing_and_a_later_export_adds_the_new_claim(tmp_path, 
     path = tmp_path / "later.csv"
     path.write_text(later, encoding="utf-8")
     result = ingest_file(warehouse, path, seller_id="ss", kind="orders")
-    assert result.status == "loaded" and result.rows_loaded == 1 and result.totals["returns"] == 1
+    # written: the new claim, and the order's status and refunded amount as the export now says
+    assert result.status == "loaded" and result.rows_loaded == 2
+    assert result.totals["returns"] == 1 and result.totals["orders_updated"] == 1
     assert warehouse.scalar("SELECT amount FROM returns WHERE return_id = '2026110112345602'") == Decimal("7000.00")
     assert warehouse.scalar("SELECT count(*) FROM order_items WHERE seller_id = 'ss'") == 8
+    assert _orders(warehouse)["2026110187654301"][:3] == ("partially_refunded", Decimal("3000.00"),
+                                                          Decimal("7000.00"))
+    assert ingest_file(warehouse, path, seller_id="ss", kind="orders").status == "nothing_new"
+
+
+def test_a_later_cancellation_takes_the_order_out_of_revenue_and_the_rollups(tmp_path, warehouse):
+    from data import rollups
+
+    assert ingest_file(warehouse, EXPORT, seller_id="ss", kind="orders").status == "loaded"
+    warehouse.wait_for_background()
+    order = "2026110587654306"                                   # 신규주문 on 11-05, cancelled the next day
+    text = EXPORT.read_text(encoding="utf-8")
+    later = text.replace("김*수,mung****,김*수,신규주문,,", "김*수,mung****,김*수,취소,취소완료,")
+    assert later.count("취소완료") == text.count("취소완료") + 1
+    path = tmp_path / "later.csv"
+    path.write_text(later, encoding="utf-8")
+    result = ingest_file(warehouse, path, seller_id="ss", kind="orders")
+    assert result.totals["orders_updated"] == 1 and result.totals["returns"] == 1     # + its cancel claim
+    assert _orders(warehouse)[order][:3] == ("cancelled", Decimal("0.00"), Decimal("25900.00"))
+    warehouse.wait_for_background()                              # the rollup refresh of the updated hours
+    tables = [r[0] for r in warehouse.sql("SELECT table_name FROM duckdb_tables() "
+                                          "WHERE table_name LIKE 'rollup_%' ORDER BY 1").rows()]
+    assert "rollup_order_totals" in tables
+    refreshed = {t: warehouse.sql(f"SELECT * FROM {t} WHERE seller_id = 'ss' ORDER BY ALL") for t in tables}
+    assert refreshed["rollup_order_totals"].filter(pl.col("order_id") == order)["status"].to_list() == ["cancelled"]
+    with warehouse.transaction(changes_data=False) as cur:      # the same as recomputing every hour afresh
+        rollups.rebuild(cur, "ss")
+    for t in tables:
+        assert refreshed[t].equals(warehouse.sql(f"SELECT * FROM {t} WHERE seller_id = 'ss' ORDER BY ALL")), t
+
+
+def test_an_export_holding_only_some_lines_of_an_order_does_not_restate_it(tmp_path, warehouse):
+    assert ingest_file(warehouse, EXPORT, seller_id="ss", kind="orders").status == "loaded"
+    lines = EXPORT.read_text(encoding="utf-8").splitlines()
+    # an export filtered to claims: only the first order's second row, now returned
+    returned = lines[2].replace(",구매확정,,", ",반품,반품완료,")
+    assert returned != lines[2]
+    path = tmp_path / "returns_only.csv"
+    path.write_text("\n".join([lines[0], returned]) + "\n", encoding="utf-8")
+    result = ingest_file(warehouse, path, seller_id="ss", kind="orders")
+    assert result.totals["orders_updated"] == 0 and result.totals["returns"] == 1
+    assert _orders(warehouse)["2026110187654301"][0] == "paid"     # its other row was delivered: not 'refunded'
 
 
 def test_cp949_csv_and_xlsx_exports_give_the_same_warehouse(tmp_path, warehouse):

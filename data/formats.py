@@ -167,7 +167,7 @@ SMARTSTORE_COLUMNS: dict[str, tuple[str, ...]] = {
     "customer_id": ("구매자id",), "status": ("주문상태",),
     "line_discount": ("최종_상품별_할인액", "상품별_할인액"), "shipping_fee": ("배송비_합계", "배송비"),
     "_line_id": ("상품주문번호",), "_detail": ("주문세부상태",), "_option_price": ("옵션가격",),
-    "_seller_sku": ("판매자_상품코드",), "_bundle": ("배송비_묶음번호",),
+    "_seller_sku": ("판매자_상품코드",), "_bundle": ("배송비_묶음번호",), "_paid_at": ("결제일", "결제일시"),
     "_line_total": ("최종_상품별_총_주문금액", "상품별_총_주문금액")}
 # Naver search ads (searchad.naver.com) report download, CSV: 보고서 > 다차원 보고서 with 일별 rows; a title line
 # above the header is skipped by the reader. Cost is 총비용 (VAT included: what the seller pays).
@@ -342,9 +342,10 @@ def _smartstore_rows(frame: pl.DataFrame, out: pl.DataFrame, mapping: dict[str, 
     discount; 0 for an exchange), claim time = the order time. Unit price = 상품가격 + 옵션가격; SKU = the product's
     판매자 상품코드 where any of its rows (same 상품번호) gives one, else 상품번호;
     shipping = the sum of 배송비 합계 over the order's shipping bundles (repeated on each row of a bundle).
-    Values that do not parse are left as they were, so validation names them."""
-    extras = [k for k in ("_detail", "_option_price", "_seller_sku", "_bundle", "_line_total", "_line_id")
-              if k in mapping]
+    Order time = 주문일시, else (an export without it, or an empty cell) 결제일. Values that do not parse are left
+    as they were, so validation names them."""
+    extras = [k for k in ("_detail", "_option_price", "_seller_sku", "_bundle", "_line_total", "_line_id",
+                          "_paid_at") if k in mapping and mapping[k] != mapping.get("ordered_at")]
     sources = frame.select(pl.col(mapping[k]).alias(f"__s{k}") for k in extras)
     out = out.hstack(sources.select(validate.text_expr(sources, c) for c in sources.columns))
     out = out.with_columns(pl.lit(None, dtype=pl.String).alias(f"__s{k}") for k in SMARTSTORE_COLUMNS
@@ -383,6 +384,8 @@ def _smartstore_rows(frame: pl.DataFrame, out: pl.DataFrame, mapping: dict[str, 
         pl.when(price.is_not_null()).then((price + option).cast(pl.String)).otherwise(pl.col("unit_price"))
         .alias("unit_price"),
         pl.coalesce(src("_seller_sku").drop_nulls().first().over(pl.col("sku")), pl.col("sku")).alias("sku"),
+        pl.when(_text("ordered_at").is_null()).then(src("_paid_at")).otherwise(pl.col("ordered_at"))
+        .alias("ordered_at"),
         pl.when(pl.col("__state").is_null()).then(pl.col("status")).otherwise(order_status).alias("status"),
         (pl.col("__net") * gone).sum().over(order).cast(pl.String).alias("refunded_amount"),
         pl.when(_text("shipping_fee").is_not_null() & pl.col("__fee").is_null()).then(pl.col("shipping_fee"))

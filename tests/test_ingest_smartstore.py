@@ -260,3 +260,22 @@ def test_preview_shows_local_times_and_no_loader_columns():
     assert str(preview.head["ordered_at"][0]) == "2026-11-01 09:15:30"          # as the export says (KST)
     assert not [c for c in preview.head.columns if c.startswith("__")]
     assert preview.head["status"].to_list()[:3] == ["paid", "paid", "partially_refunded"]
+
+
+def test_order_time_falls_back_to_the_payment_time(tmp_path, warehouse):
+    frame = pl.read_csv(EXPORT, infer_schema=False)
+    # an export without 주문일시 (the payment time instead) and one with an empty 주문일시 cell
+    no_order_time = frame.drop("주문일시").with_columns(
+        pl.when(pl.col("주문상태") == "결제대기").then(pl.lit("2026.11.03 13:30:00")).otherwise(pl.col("결제일"))
+        .alias("결제일"))
+    no_order_time.write_csv(tmp_path / "a.csv")
+    result = ingest_file(warehouse, tmp_path / "a.csv", seller_id="a", kind="orders")
+    assert result.status == "loaded", result.problems
+    paid = warehouse.scalar("SELECT ordered_at FROM orders WHERE seller_id = 'a' AND order_id = '2026110187654301'")
+    assert (paid.hour, paid.minute, paid.second) == (0, 15, 40)          # 결제일 09:15:40 KST
+    frame.with_columns(pl.when(pl.col("상품주문번호") == "2026110112345601").then(None).otherwise(pl.col("주문일시"))
+                       .alias("주문일시")).write_csv(tmp_path / "b.csv")
+    result = ingest_file(warehouse, tmp_path / "b.csv", seller_id="b", kind="orders")
+    assert result.status == "loaded", result.problems
+    first = warehouse.scalar("SELECT ordered_at FROM orders WHERE seller_id = 'b' AND order_id = '2026110187654301'")
+    assert (first.hour, first.minute, first.second) == (0, 15, 40)        # its row's 결제일: the first given

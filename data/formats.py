@@ -1,5 +1,5 @@
-"""File layouts (canonical, Shopify, UCI Online Retail, Naver Smart Store, mapped): target columns, detection,
-mapping to targets."""
+"""File layouts (canonical, Shopify, UCI Online Retail, Naver Smart Store, Naver search ads, mapped): target
+columns, detection, mapping to targets."""
 
 from __future__ import annotations
 

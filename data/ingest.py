@@ -657,9 +657,9 @@ def _update_smartstore_statuses(cur: Any, lines: pl.DataFrame, orders: pl.DataFr
     orders loaded before get this file's status and refunded amount, when the file holds all of the order's lines
     (an export filtered to returns only must not call a whole order returned). The updated orders take this
     load's id, so the rollup refresh after the load recomputes their hours. Returns the number updated."""
-    if "status" not in orders.columns:
-        return 0
-    _register(cur, "si_status", orders.select("order_id", "status", pl.col("refunded_amount").fill_null(0.0))
+    # (an export without 주문상태 has no status to carry over)
+    _register(cur, "si_status", orders.filter(pl.col("status").is_not_null())
+              .select("order_id", "status", pl.col("refunded_amount").fill_null(0.0))
               .join(lines.group_by("order_id").agg(pl.len().alias("n_lines")), on="order_id"))
     updated = _run(cur, """
         UPDATE orders AS o SET status = n.status, refunded_amount = n.refunded_amount::DECIMAL(18, 2), load_id = $l

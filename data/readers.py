@@ -117,11 +117,14 @@ def transcode_to_utf8(path: Path, encoding: str) -> Path:
 
 
 def _sniff_separator(path: Path, encoding: str) -> str:
-    """The separator the header line uses most; the header may sit below report title lines, so the first
-    lines are looked at and the busiest one decides."""
+    """The separator the first line uses most; when it has at most one of any (perhaps a report title above the
+    header), the busiest of the first lines decides."""
     with path.open("r", encoding="utf-8-sig" if encoding.startswith("utf-8") else encoding, errors="replace") as fh:
         lines = [fh.readline() for _ in range(MAX_TITLE_LINES + 1)]
-    counts = {sep: max(line.count(sep) for line in lines) for sep in (",", "\t", ";", "|")}
+    separators = (",", "\t", ";", "|")
+    counts = {sep: lines[0].count(sep) for sep in separators}
+    if max(counts.values()) <= 1:
+        counts = {sep: max(line.count(sep) for line in lines) for sep in separators}
     best = max(counts, key=lambda k: counts[k])
     return best if counts[best] > 0 else ","
 
@@ -408,34 +411,32 @@ def read_table(path: str | Path, progress=None, password: str | None = None) -> 
     return read_csv(path, progress)
 
 
-def is_encrypted_excel(data: bytes) -> bool:
-    """True for a password-protected .xlsx (the upload page asks for its password)."""
-    if not data.startswith(b"\xd0\xcf\x11\xe0"):
-        return False
-    import io
-
+def _encrypted_workbook(fh):
+    """The msoffcrypto handle of a password-protected .xlsx (an OLE container holding the encrypted workbook) open
+    in `fh`; None for any other file (an old .xls, anything unreadable)."""
     import msoffcrypto
     try:
-        office = msoffcrypto.OfficeFile(io.BytesIO(data))
-        return office.format == "ooxml" and office.is_encrypted()
+        office = msoffcrypto.OfficeFile(fh)
+        return office if office.format == "ooxml" and office.is_encrypted() else None
     except Exception:   # (any unreadable OLE file is simply not one we can open)
-        return False
+        return None
+
+
+def is_encrypted_excel(data: bytes) -> bool:
+    """True for a password-protected .xlsx (the upload page asks for its password)."""
+    import io
+    return data.startswith(b"\xd0\xcf\x11\xe0") and _encrypted_workbook(io.BytesIO(data)) is not None
 
 
 @contextmanager
 def _decrypted_workbook(path: Path, password: str | None):
-    """An encrypted .xlsx (an OLE container holding the encrypted workbook) decrypted into a temporary file; None
-    for any other OLE file (an old .xls). The temporary file is removed afterwards."""
-    import msoffcrypto
-    from msoffcrypto.exceptions import DecryptionError, FileFormatError, InvalidKeyError
+    """An encrypted .xlsx decrypted into a temporary file; None for any other OLE file (an old .xls). The
+    temporary file is removed afterwards."""
+    from msoffcrypto.exceptions import DecryptionError, InvalidKeyError
 
     with path.open("rb") as fh:
-        try:
-            office = msoffcrypto.OfficeFile(fh)
-            encrypted = office.is_encrypted() and office.format == "ooxml"
-        except (FileFormatError, OSError, ValueError):
-            encrypted = False
-        if not encrypted:
+        office = _encrypted_workbook(fh)
+        if office is None:
             yield None
             return
         if not password:

@@ -99,3 +99,11 @@ def test_ads_report_reads_the_spend_and_the_waste(tmp_path):
     assert all(r["전환수"] == "0" for r in wasted)
     assert report["waste"]["spend"] == pytest.approx(_sum(wasted, "총비용(VAT포함,원)"))
     assert [w["keyword"] for w in report["waste"]["keyword"]] == ["소포장 사료"]
+
+
+def test_the_header_line_still_decides_the_separator(tmp_path):
+    path = tmp_path / "products.csv"
+    path.write_text('sku,name,attributes\nA1,"사료 2kg","size=S;flavour=chicken;age=adult;pack=1"\n', encoding="utf-8")
+    table = read_table(path)
+    assert table.frame.columns[1:] == ["sku", "name", "attributes"]
+    assert table.frame["attributes"][0] == "size=S;flavour=chicken;age=adult;pack=1"

@@ -279,3 +279,12 @@ def test_order_time_falls_back_to_the_payment_time(tmp_path, warehouse):
     assert result.status == "loaded", result.problems
     first = warehouse.scalar("SELECT ordered_at FROM orders WHERE seller_id = 'b' AND order_id = '2026110187654301'")
     assert (first.hour, first.minute, first.second) == (0, 15, 40)        # its row's 결제일: the first given
+
+
+def test_an_export_without_statuses_reloads_without_touching_the_orders(tmp_path, warehouse):
+    path = tmp_path / "no_status.csv"
+    pl.read_csv(EXPORT, infer_schema=False).drop("주문상태", "주문세부상태").write_csv(path)
+    assert ingest_file(warehouse, path, seller_id="ss", kind="orders").status == "loaded"
+    assert set(_orders(warehouse).values()) and {v[0] for v in _orders(warehouse).values()} == {"paid"}
+    again = ingest_file(warehouse, path, seller_id="ss", kind="orders")
+    assert again.status == "nothing_new" and again.totals["orders_updated"] == 0

@@ -327,9 +327,35 @@ def to_target_frame(frame: pl.DataFrame, layout: Layout, kind: str) -> pl.DataFr
         out = _smartstore_rows(frame, out, layout.mapping)
     if layout.fmt == "naver_searchad":
         # the report's total line is not a day; '-' stands for "no ad group / keyword" (e.g. shopping ads)
+        by = breakdown_columns(frame, layout)
+        if by:      # carried for the loader: rows that differ only here are summed into the day's row
+            out = out.with_columns(pl.concat_str([frame.get_column(c).cast(pl.String).fill_null("") for c in by],
+                                                 separator="\x1f").alias(BREAKDOWN))
         out = out.filter(~_text("stat_date").str.to_lowercase().is_in(list(SUMMARY_ROW_LABELS)).fill_null(False))
         out = out.with_columns(pl.lit("naver_searchad").alias("platform"),
                                *[pl.when(_text(c) != "-").then(pl.col(c)).alias(c) for c in ("ad_group", "keyword")])
+    return out
+
+
+BREAKDOWN = "__x_breakdown"
+_NUMBER_LIKE = r"^\s*(?:[-+]?[\d,]*\.?\d+\s*%?|-)?\s*$"
+
+
+def breakdown_columns(frame: pl.DataFrame, layout: Layout) -> list[str]:
+    """A Naver search ads report's extra dimensions: columns the layout does not map whose values are not all
+    numbers, e.g. PC/모바일 매체 (PC, 모바일), 매체이름, 요일, 시간대 or 지역 when the seller added them to the report.
+    Their rows are parts of one day's figures for a keyword, and the loader sums them. Unmapped number columns
+    (클릭률, 평균클릭비용, 광고수익률) are rates derived from the sums and are not read."""
+    if layout.fmt != "naver_searchad":
+        return []
+    mapped = set(layout.mapping.values())
+    out = []
+    for col in frame.columns:
+        if col == ROW or col in mapped:
+            continue
+        values = frame.get_column(col).cast(pl.String)
+        if not values.drop_nulls().str.contains(_NUMBER_LIKE).all():
+            out.append(col)
     return out
 
 

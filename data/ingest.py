@@ -346,8 +346,9 @@ def _exact_duplicates(raw: pl.DataFrame) -> pl.DataFrame:
 
 
 def _duplicate_problems(raw: pl.DataFrame, typed: pl.DataFrame, kind: str,
-                        exact: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Exact duplicate lines (all source values equal) and repeated natural keys within the file."""
+                        exact: pl.DataFrame | None = None, by: list[str] | None = None) -> pl.DataFrame:
+    """Exact duplicate lines (all source values equal) and repeated natural keys within the file (the key
+    includes a report's breakdown columns `by`, when it has them)."""
     cols = [c for c in raw.columns if c != ROW]
     if not cols or raw.height < 2:
         return validate.empty_problems()
@@ -357,12 +358,16 @@ def _duplicate_problems(raw: pl.DataFrame, typed: pl.DataFrame, kind: str,
         keys = ("order_id" if kind == "orders" else "return_id", "line_no")
     if not keys:
         return exact
+    names = list(keys)
+    if formats.BREAKDOWN in typed.columns:       # rows of one key that differ in a report's breakdown are parts
+        keys += (formats.BREAKDOWN,)
+        names += by or []
     remaining = typed.join(exact.select(ROW), on=ROW, how="anti")
     keyed = remaining.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys[:1]])).select(
         pl.col(ROW), pl.col(ROW).min().over(list(keys), order_by=None).alias("__first"))
     same_key = keyed.filter(pl.col(ROW) != pl.col("__first")).select(
-        pl.col(ROW), pl.lit(", ".join(keys)).alias("column"),
-        pl.format("same {} as row {}".replace("{}", ", ".join(keys), 1), pl.col("__first")).alias("reason"),
+        pl.col(ROW), pl.lit(", ".join(names)).alias("column"),
+        pl.format("same {} as row {}".replace("{}", ", ".join(names), 1), pl.col("__first")).alias("reason"),
         pl.lit(None, dtype=pl.String).alias("value"))
     return pl.concat([exact, same_key])
 
@@ -393,7 +398,7 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
                              [RowProblem(None, None, f"Cannot interpret the file: {str(exc).splitlines()[0]}")], 1,
                              rows_read)
         exact = exact_job.result()
-    extra = [problems, _duplicate_problems(raw, typed, kind, exact)]
+    extra = [problems, _duplicate_problems(raw, typed, kind, exact, formats.breakdown_columns(raw, layout))]
     if table.ragged_rows:
         extra.append(pl.DataFrame({ROW: list(table.ragged_rows), "column": [None] * len(table.ragged_rows),
                                    "reason": [f"ragged line: {v}" for v in table.ragged_rows.values()],
@@ -425,6 +430,10 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
         return _rejected(seller_id, kind, source, fmt_name, _to_problems(problems.head(MAX_PROBLEMS)), problem_count,
                          rows_read, f"No valid rows in {source}: all {rows_read} rows have problems; nothing was loaded.",
                          rows_rejected)
+    combined = 0
+    if formats.BREAKDOWN in valid.columns:
+        summed = _sum_breakdown(valid)
+        combined, valid = valid.height - summed.height, summed
     loader = _LOADERS[kind]
     with wh.transaction() as cur:
         ensure_seller(cur, seller_id, timezone_name=settings.get("SI_TIMEZONE"),
@@ -432,6 +441,8 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
         load_id = int(cur.execute("SELECT nextval('load_id_seq')").fetchall()[0][0])
         try:
             loaded, duplicate, totals = loader(cur, valid, seller_id, load_id, fmt_name)
+            if combined:
+                totals["rows_combined"] = combined
         except Exception as exc:
             if _is_duckdb_error(exc):
                 raise WarehouseError(f"Loading {source} failed in the warehouse: {exc}") from None
@@ -462,6 +473,17 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
                       rows_duplicate=duplicate, rows_rejected=rows_rejected, load_id=load_id,
                       problems=_to_problems(problems.head(MAX_PROBLEMS)), problem_count=problem_count,
                       rejects_path=rejects_path, totals=totals, message=message)
+
+
+def _sum_breakdown(valid: pl.DataFrame) -> pl.DataFrame:
+    """One row per ad statistics key: the rows of a report broken down by device, medium, region or hour
+    (formats.breakdown_columns) summed; the first row's number stands for the sum in messages."""
+    keys = list(_KEYS["ad_stats"])
+    sums = ("impressions", "clicks", "cost", "conversions", "conversion_revenue")
+    others = [c for c in valid.columns if c not in (*keys, *sums, ROW, formats.BREAKDOWN)]
+    return valid.group_by(keys, maintain_order=True).agg(
+        pl.col(ROW).min(), *[pl.col(c).sum() for c in sums], *[pl.col(c).first() for c in others]
+    ).select([c for c in valid.columns if c != formats.BREAKDOWN])
 
 
 def _is_duckdb_error(exc: Exception) -> bool:
@@ -718,11 +740,35 @@ def _load_simple(table: str, key: tuple[str, ...], columns: tuple[str, ...]):
             SELECT $s, {", ".join("n." + c for c in columns)}, $l FROM si_stage n
             WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE x.seller_id = $s AND {match})""",
                     {"s": seller_id, "l": load_id})
-        cur.unregister("si_stage")
         n = int(_run(cur, f"SELECT count(*) FROM {table} WHERE seller_id = $s AND load_id = $l",
                             {"s": seller_id, "l": load_id})[0][0])
+        if table == "ad_stats":
+            updated = _restate_ad_stats(cur, seller_id, load_id, match)
+            cur.unregister("si_stage")
+            return n + updated, frame.height - n - updated, {"rows": n, "rows_updated": updated}
+        cur.unregister("si_stage")
         return n, frame.height - n, {"rows": n}
     return load
+
+
+_AD_METRICS = ("impressions", "clicks", "cost", "conversions", "conversion_revenue")
+
+
+def _restate_ad_stats(cur: Any, seller_id: str, load_id: int, match: str) -> int:
+    """A later report restates days loaded before: platforms keep counting a day's conversions for their
+    attribution window (Naver 15 days, Google 30) and today's row is partial, so the seller downloads the last
+    weeks again. Rows whose key is stored with other figures take this file's figures (and this load's id);
+    rows with the same figures are left as they were (re-loading a file changes nothing). Returns the count."""
+    metrics = ", ".join(f"{m} = n.{m}" for m in _AD_METRICS)
+    types = {"cost": "DECIMAL(18, 2)", "conversion_revenue": "DECIMAL(18, 2)"}     # as stored
+    differs = " OR ".join(f"x.{m} IS DISTINCT FROM CAST(n.{m} AS {types.get(m, 'BIGINT')})" for m in _AD_METRICS)
+    rows = _run(cur, f"""
+        UPDATE ad_stats AS x SET {metrics},
+            attribution_window_days = coalesce(n.attribution_window_days, x.attribution_window_days), load_id = $l
+        FROM si_stage n
+        WHERE x.seller_id = $s AND x.load_id IS DISTINCT FROM $l AND {match} AND ({differs})""",
+                {"s": seller_id, "l": load_id})
+    return int(rows[0][0]) if rows else 0
 
 
 def _load_products(cur: Any, valid: pl.DataFrame, seller_id: str, load_id: int, fmt: str):

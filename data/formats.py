@@ -176,6 +176,32 @@ NAVER_SEARCHAD_COLUMNS: dict[str, tuple[str, ...]] = {
     "keyword": ("키워드",), "impressions": ("노출수",), "clicks": ("클릭수",),
     "cost": ("총비용(vat포함,원)", "총비용"), "conversions": ("전환수", "총_전환수"),
     "conversion_revenue": ("전환매출액(원)", "총_전환매출액(원)", "전환매출액")}
+# Google Ads report download (Reports or a table's download button; CSV, or "CSV for Excel", which is UTF-16 with
+# tabs), segmented by day: two title lines (report name, date range) above the header, '--' for no value, "Total:"
+# lines at the end; English or Korean UI headers.
+GOOGLE_ADS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "stat_date": ("day", "date", "일", "날짜", "일자"), "campaign": ("campaign", "캠페인"),
+    "ad_group": ("ad_group", "광고그룹", "광고_그룹"), "keyword": ("search_keyword", "keyword", "키워드", "검색_키워드"),
+    "impressions": ("impr", "impressions", "노출수"), "clicks": ("clicks", "클릭수"), "cost": ("cost", "비용"),
+    "conversions": ("conversions", "전환수", "전환"), "conversion_revenue": ("conv_value", "conversion_value", "전환_가치")}
+# Meta (Facebook / Instagram) Ads Manager export (Reports > Export table data, CSV or .xlsx) broken down by day;
+# "Amount spent (KRW)" carries the account currency in its header (a trailing * matches a header's start).
+META_ADS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "stat_date": ("day", "일", "reporting_starts", "보고_시작"), "_ends": ("reporting_ends", "보고_종료"),
+    "campaign": ("campaign_name", "캠페인_이름"), "ad_group": ("ad_set_name", "광고_세트_이름"),
+    "impressions": ("impressions", "노출"), "clicks": ("link_clicks", "링크_클릭", "clicks_(all)", "클릭(전체)"),
+    "cost": ("amount_spent*", "지출_금액*"),
+    "conversions": ("purchases", "website_purchases", "구매", "웹사이트_구매"),
+    "conversion_revenue": ("purchases_conversion_value", "website_purchases_conversion_value", "구매_전환값",
+                           "웹사이트_구매_전환값")}
+# ad report formats: columns, what the file is called, how to get days into it
+AD_REPORTS: dict[str, tuple[dict[str, tuple[str, ...]], str, str]] = {
+    "naver_searchad": (NAVER_SEARCHAD_COLUMNS, "Naver search ads report",
+                       "make the report by day (add 일별 in 보고서 > 다차원 보고서)"),
+    "google_ads": (GOOGLE_ADS_COLUMNS, "Google Ads report", "segment the report by day (Segment > Time > Day)"),
+    "meta_ads": (META_ADS_COLUMNS, "Meta Ads Manager export", "break the report down by day "
+                 "(Breakdown > By time > Day)"),
+}
 SUMMARY_ROW_LABELS = ("합계", "총계", "전체", "total", "sum")
 # what a Smart Store row's status (주문상태, or a final 주문세부상태) means for that product order
 SMARTSTORE_LINE_STATES = {
@@ -195,6 +221,12 @@ def detect_format(columns: list[str], kind: str) -> str | None:
     if kind == "ad_stats" and "캠페인" in headers and "노출수" in headers and any(h.startswith("총비용")
                                                                               for h in headers):
         return "naver_searchad"
+    if kind == "ad_stats" and ("campaign" in headers or "캠페인" in headers) and (
+            "impr" in headers or "currency_code" in headers or "통화_코드" in headers):
+        return "google_ads"
+    if kind == "ad_stats" and ("campaign_name" in headers or "캠페인_이름" in headers) and any(
+            h.startswith(("amount_spent", "지출_금액")) for h in headers):
+        return "meta_ads"
     mapping = canonical_mapping(columns, kind)
     if all(r in mapping for r in required_names(kind)):
         return "canonical"
@@ -224,13 +256,13 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
         fmt = detected
     if fmt in ("shopify", "online_retail", "smartstore") and kind != "orders":
         return Layout(fmt, {}, f"A {fmt} export holds orders: load it with --kind orders.")
-    if fmt == "naver_searchad" and kind != "ad_stats":
-        return Layout(fmt, {}, "A Naver search ads report holds ad statistics: load it with --kind ad_stats.")
-    if fmt == "naver_searchad":
-        layout = _named_layout(cols, "naver_searchad", NAVER_SEARCHAD_COLUMNS, required=("campaign", "cost"))
+    if fmt in AD_REPORTS:
+        columns, name, by_day = AD_REPORTS[fmt]
+        if kind != "ad_stats":
+            return Layout(fmt, {}, f"A {name} holds ad statistics: load it with --kind ad_stats.")
+        layout = _named_layout(cols, fmt, columns, required=("campaign", "cost"))
         if layout.problem is None and "stat_date" not in layout.mapping:
-            layout.problem = ("This Naver search ads report has no day column: make the report by day (add 일별 "
-                              "in 보고서 > 다차원 보고서) and download it again. Columns found: "
+            layout.problem = (f"This {name} has no day column: {by_day} and download it again. Columns found: "
                               f"{', '.join(cols[:40])}.")
         return layout
     if fmt == "shopify":
@@ -285,7 +317,7 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
                           f"Columns found: {', '.join(cols[:40])}.")
         return Layout("mapped", resolved)
     return Layout(fmt, {}, f"Unknown format '{fmt}'. Formats: auto, canonical, shopify, online_retail, smartstore, "
-                  "naver_searchad, mapped.")
+                  "naver_searchad, google_ads, meta_ads, mapped.")
 
 
 def _named_layout(cols: list[str], fmt: str, wanted: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> Layout:
@@ -293,6 +325,8 @@ def _named_layout(cols: list[str], fmt: str, wanted: dict[str, tuple[str, ...]],
     mapping: dict[str, str] = {}
     for target, keys in wanted.items():
         for key in keys:
+            if key.endswith("*"):         # a header starting so, e.g. "Amount spent (KRW)"
+                key = next((h for h in headers if h.startswith(key[:-1])), key)
             if key in headers:
                 mapping[target] = headers[key]
                 break
@@ -325,28 +359,58 @@ def to_target_frame(frame: pl.DataFrame, layout: Layout, kind: str) -> pl.DataFr
         out = out.with_columns(pl.coalesce(_text("product_name"), _text("sku")).alias("product_name"))
     if layout.fmt == "smartstore":
         out = _smartstore_rows(frame, out, layout.mapping)
-    if layout.fmt == "naver_searchad":
-        # the report's total line is not a day; '-' stands for "no ad group / keyword" (e.g. shopping ads)
-        by = breakdown_columns(frame, layout)
-        if by:      # carried for the loader: rows that differ only here are summed into the day's row
-            out = out.with_columns(pl.concat_str([frame.get_column(c).cast(pl.String).fill_null("") for c in by],
-                                                 separator="\x1f").alias(BREAKDOWN))
-        out = out.filter(~_text("stat_date").str.to_lowercase().is_in(list(SUMMARY_ROW_LABELS)).fill_null(False))
-        out = out.with_columns(pl.lit("naver_searchad").alias("platform"),
-                               *[pl.when(_text(c) != "-").then(pl.col(c)).alias(c) for c in ("ad_group", "keyword")])
+    if layout.fmt in AD_REPORTS:
+        out = _ad_report_rows(frame, out, layout)
+    return out
+
+
+def _ad_report_rows(frame: pl.DataFrame, out: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+    """An ad platform's report in target terms: platform = the format; '-' or '--' = no value (Naver writes '-'
+    for "no keyword" on shopping ads, Google '--' for an empty cell); summary lines (합계, "Total: Account") left
+    out; breakdown columns carried for the loader, which sums the rows they split (breakdown_columns).
+    Google's conversions can be fractional (data-driven attribution) and are stored whole: rounded so that each
+    campaign / ad group / keyword's running total over the file stays within 0.5 of the report's. A Meta export
+    without a Day column has a row per reporting period: its end is carried so the loader can reject a row that
+    covers more than one day."""
+    by = breakdown_columns(frame, layout)
+    if by:
+        out = out.with_columns(pl.concat_str([frame.get_column(c).cast(pl.String).fill_null("") for c in by],
+                                             separator="\x1f").alias(BREAKDOWN))
+    ends, day = layout.mapping.get("_ends"), layout.mapping.get("stat_date")
+    if ends is not None and day is not None and norm_header(day) in ("reporting_starts", "보고_시작"):
+        out = out.with_columns(frame.get_column(ends).cast(pl.String).alias(PERIOD_END))
+    first = frame.get_column(next(c for c in frame.columns if c != ROW)).cast(pl.String).str.strip_chars()
+    labelled = first.str.contains(r"(?i)^(?:total|합계|총계)\s*:").fill_null(False)     # Google: "Total: Account"
+    out = out.filter(~(_text("stat_date").str.to_lowercase().is_in(list(SUMMARY_ROW_LABELS)).fill_null(False)
+                       | pl.lit(labelled)))
+    empty = ("-", "--")
+    targets = [c for c in out.columns if c != ROW and not c.startswith("__x_")]
+    out = out.with_columns(pl.lit(layout.fmt).alias("platform"),
+                           *[pl.when(~_text(c).is_in(empty)).then(pl.col(c)).alias(c)
+                             for c in targets if c != "platform"])
+    if layout.fmt == "google_ads" and "conversions" in layout.mapping:
+        value = _text("conversions").str.replace_all(",", "").cast(pl.Float64, strict=False)
+        if bool(out.select((value != value.floor()).any()).item()):
+            # floor(x + 0.5) moves by exactly k when x moves by a whole k: whole rows keep their value
+            running = value.fill_null(0).cum_sum().over("campaign", "ad_group", "keyword", order_by=ROW)
+            whole = (running + 0.5).floor() - (running - value.fill_null(0) + 0.5).floor()
+            out = out.with_columns(pl.when(value.is_not_null()).then(whole.cast(pl.Int64).cast(pl.String))
+                                   .otherwise(pl.col("conversions")).alias("conversions"))
     return out
 
 
 BREAKDOWN = "__x_breakdown"
-_NUMBER_LIKE = r"^\s*(?:[-+]?[\d,]*\.?\d+\s*%?|-)?\s*$"
+PERIOD_END = "__x_period_end"
+_NUMBER_LIKE = r"^\s*(?:[-+]?[\d,]*\.?\d+\s*%?|--?)?\s*$"
 
 
 def breakdown_columns(frame: pl.DataFrame, layout: Layout) -> list[str]:
-    """A Naver search ads report's extra dimensions: columns the layout does not map whose values are not all
-    numbers, e.g. PC/모바일 매체 (PC, 모바일), 매체이름, 요일, 시간대 or 지역 when the seller added them to the report.
-    Their rows are parts of one day's figures for a keyword, and the loader sums them. Unmapped number columns
-    (클릭률, 평균클릭비용, 광고수익률) are rates derived from the sums and are not read."""
-    if layout.fmt != "naver_searchad":
+    """An ad report's extra dimensions: columns the layout does not map whose values are not all numbers, e.g.
+    Naver's PC/모바일 매체 (PC, 모바일), 매체이름, 요일, 시간대 or 지역 when the seller added them to the report,
+    Google's Device or Match type, Meta's Age, Gender, Placement or Ad name. Their rows are parts of one day's
+    figures for a campaign / ad group / keyword, and the loader sums them. Unmapped number columns (클릭률, Avg. CPC,
+    CTR) are rates derived from the sums and are not read."""
+    if layout.fmt not in AD_REPORTS:
         return []
     mapped = set(layout.mapping.values())
     out = []

@@ -3,7 +3,8 @@
 CONTRACT (other modules code against these names; keep them stable):
 
     KINDS = ("orders", "returns", "sessions", "ad_stats", "inventory", "products")
-    FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "naver_searchad", "mapped")
+    FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "naver_searchad", "google_ads",
+               "meta_ads", "mapped")
 
     ingest_file(wh, path, *, seller_id, kind, fmt="auto", mapping=None, skip_invalid=False, password=None,
                 progress=None, source_name=None, rejects_dir=None) -> LoadResult
@@ -36,7 +37,8 @@ from data.readers import ROW, ReadError, ReadTable, frame_from_records, read_tab
 from data.warehouse import Warehouse, WarehouseError, ensure_seller
 
 KINDS = ("orders", "returns", "sessions", "ad_stats", "inventory", "products")
-FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "naver_searchad", "mapped")
+FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "naver_searchad", "google_ads", "meta_ads",
+           "mapped")
 MAX_PROBLEMS = 50
 MAX_REJECT_ROWS = 1000
 
@@ -323,6 +325,10 @@ def _parse(staged: pl.DataFrame, kind: str, tz: str, fmt: str) -> tuple[pl.DataF
             "line_type", "unknown line type (product, shipping, fee, adjustment)")
     if kind == "ad_stats":
         add((pl.col("stat_hour") < 0) | (pl.col("stat_hour") > 23), "stat_hour", "hour must be 0-23")
+        if formats.PERIOD_END in both.columns:     # a Meta export's row for a period (no Day breakdown)
+            add(pl.col(formats.PERIOD_END).str.strip_chars() != pl.col("__raw_stat_date").str.strip_chars(),
+                "stat_date", "the row covers several days (Reporting starts ≠ Reporting ends): break the report "
+                "down by day (Breakdown > By time > Day) and export it again")
     typed = both[[ROW] + [name for name, *_ in specs] + carried]   # (an eager select would re-chunk: copy all text)
     problems = pl.concat(checks).collect() if checks else validate.empty_problems()
     return typed, problems

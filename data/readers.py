@@ -29,7 +29,7 @@ class ReadError(Exception):
 class ReadTable:
     frame: pl.DataFrame                  # source columns (text, or typed for Parquet/Excel) + __row
     file_type: str                       # csv | parquet | xlsx
-    encoding: str | None = None          # utf-8 | utf-8-sig | cp949 for CSV
+    encoding: str | None = None          # utf-8 | utf-8-sig | cp949 | utf-16 for CSV
     checksum: str = ""
     ragged_rows: dict[int, str] = field(default_factory=dict)   # row -> problem, CSV lines with extra fields
     sheets: list[tuple[str, int, int]] = field(default_factory=list)   # xlsx: (sheet, first row, last row) read
@@ -77,6 +77,11 @@ def _detect_encoding(path: Path, digest=None) -> str:
                 digest.update(chunk)
             if first:
                 bom = chunk.startswith(codecs.BOM_UTF8)
+                if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                    if digest is not None:     # (Google Ads' "CSV for Excel" is UTF-16, tab-separated)
+                        for rest in iter(lambda: fh.read(_CHUNK), b""):
+                            digest.update(rest)
+                    return "utf-16"
                 if b"\x00" in chunk[:65536]:
                     raise ReadError("This looks like a binary file, not CSV text. "
                                     "Upload CSV (UTF-8 or CP949/EUC-KR), Parquet or .xlsx.")
@@ -134,14 +139,15 @@ MAX_TITLE_LINES = 3
 
 def _title_lines(path: Path, separator: str) -> int:
     """Report title lines above the header, e.g. Naver search ads downloads start with '키워드 보고서,(2026.11.01.~
-    2026.11.30.)': up to MAX_TITLE_LINES lines of at most 2 fields above a header of 3 or more fields that the
-    next lines match. 0 for an ordinary file (a header on its first line)."""
+    2026.11.30.)', Google Ads ones with the report's name and 'November 1, 2026 - November 30, 2026': up to
+    MAX_TITLE_LINES lines of at most 2 fields (or a third of the header's) above a header of 3 or more fields
+    that the next lines match. 0 for an ordinary file (a header on its first line)."""
     with path.open("r", encoding="utf-8-sig", newline="", errors="replace") as fh:
         records = list(itertools.islice(csv.reader(fh, delimiter=separator), MAX_TITLE_LINES + 4))
     widths = [len(rec) for rec in records]
     for k in range(1, min(MAX_TITLE_LINES, len(widths) - 1) + 1):
         header = widths[k]
-        if (header >= 3 and all(w <= 2 for w in widths[:k])
+        if (header >= 3 and all(w <= max(2, header // 3) for w in widths[:k])
                 and all(w == header for w in widths[k + 1:k + 3])):
             return k
     return 0
@@ -190,8 +196,8 @@ def read_csv(path: Path, progress: Callable[[int, int | None], None] | None = No
 
 def _read_csv_text(path: Path, encoding: str, progress) -> tuple[pl.DataFrame, dict[int, str]]:
     source, tmp = path, None
-    if encoding == "cp949":
-        tmp = transcode_to_utf8(path, "cp949")
+    if encoding in ("cp949", "utf-16"):
+        tmp = transcode_to_utf8(path, encoding)
         source = tmp
     try:
         separator = _sniff_separator(source, "utf-8")

@@ -32,8 +32,14 @@ def _family(fmt: str) -> str | None:
     return None
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_MONTH_NAMES = [*_MONTHS, "sept"] + [m[:3] for m in _MONTHS]     # longest first
+_MONTH_MARKS = [f"M{i}M" for i in range(1, 13)] + ["M9M"] + [f"M{i}M" for i in range(1, 13)]
+
+
 def normalize_datetime_text(expr: pl.Expr) -> pl.Expr:
-    """Rewrite Korean, dotted, slashed and offset spellings into the few shapes FORMATS knows."""
+    """Rewrite Korean, dotted, slashed, month-name and offset spellings into the few shapes FORMATS knows."""
     s = expr.str.strip_chars()
     s = s.str.replace(r"(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일", "${1}-${2}-${3}")
     s = s.str.replace(r"(\d{1,2})\s*시\s*(\d{1,2})\s*분\s*(\d{1,2})\s*초", "${1}:${2}:${3}")
@@ -42,6 +48,12 @@ def normalize_datetime_text(expr: pl.Expr) -> pl.Expr:
     s = s.str.replace(r"^(\d{4})[./]\s*(\d{1,2})[./]\s*(\d{1,2})\.?", "${1}-${2}-${3}")
     s = s.str.replace(r"(오전|AM|am|a\.m\.)\s*(\d{1,2}:\d{2}(?::\d{2})?)", "${2} AM")
     s = s.str.replace(r"(오후|PM|pm|p\.m\.)\s*(\d{1,2}:\d{2}(?::\d{2})?)", "${2} PM")
+    # English month names ("Nov 1, 2026", "Sunday, November 1, 2026", "1 Nov 2026"): weekday dropped, the month
+    # marked as a number (M11M) so the two orders stay apart, then rewritten to year-month-day
+    s = s.str.replace(r"(?i)^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", "")
+    s = s.str.replace_many(_MONTH_NAMES, _MONTH_MARKS, ascii_case_insensitive=True, leftmost=True)
+    s = s.str.replace(r"^M(\d{1,2})M\.?\s+(\d{1,2}),?\s+(\d{4})", "${3}-${1}-${2}")
+    s = s.str.replace(r"^(\d{1,2})\s+M(\d{1,2})M\.?,?\s+(\d{4})", "${3}-${2}-${1}")
     s = s.str.replace(r"(\d)\s*(?:Z|UTC|GMT)$", "${1}+0000")
     s = s.str.replace(r"(\d:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([+-]\d{2}):?(\d{2})$", "${1}${2}${3}")
     s = s.str.replace(r"\s+", " ")

@@ -1,0 +1,173 @@
+"""Google Ads and Meta Ads Manager report downloads as ad statistics, checked against sums of the files made with
+the standard library's csv module.
+
+tests/fixtures/google_ads/search_keyword_report.csv has the shape of a Google Ads keyword report segmented by
+day (two title lines, "Nov 1, 2026" days, '--' for no value, fractional conversions, "Total:" lines at the end);
+tests/fixtures/meta_ads/ads_manager_export.csv that of an Ads Manager export broken down by day, one row per ad.
+The figures are made up.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from data.ingest import ingest_bytes, ingest_file
+from data.readers import read_table
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOGLE = ROOT / "tests" / "fixtures" / "google_ads" / "search_keyword_report.csv"
+META = ROOT / "tests" / "fixtures" / "meta_ads" / "ads_manager_export.csv"
+
+
+def _rows(path: Path, skip: int) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh.readlines()[skip:]))
+    return [r for r in rows if not next(iter(r.values())).startswith("Total:")]
+
+
+def _num(value: str) -> float:
+    value = value.replace(",", "").strip()
+    return 0.0 if value in ("", "--") else float(value)
+
+
+def _stored(warehouse, seller: str) -> pl.DataFrame:
+    return warehouse.sql(
+        "SELECT stat_date, platform, campaign, ad_group, keyword, impressions, clicks, cost::DOUBLE AS cost, "
+        "conversions, conversion_revenue::DOUBLE AS revenue FROM ad_stats WHERE seller_id = $s ORDER BY ALL",
+        {"s": seller})
+
+
+# ---------------------------------------------------------------- Google Ads
+
+def test_google_ads_keyword_report_loads_with_its_own_sums(warehouse):
+    result = ingest_file(warehouse, GOOGLE, seller_id="g", kind="ad_stats")
+    assert result.status == "loaded", result.problems
+    assert result.format == "google_ads"
+    # 9 day rows (3 "Total:" lines left out); a keyword's exact and phrase match rows are one keyword: 6 stored
+    assert (result.rows_read, result.rows_loaded, result.totals["rows_combined"]) == (12, 6, 3)
+    rows = _rows(GOOGLE, 2)
+    stored = _stored(warehouse, "g")
+    assert set(stored["platform"]) == {"google_ads"}
+    assert sorted(str(d) for d in set(stored["stat_date"])) == ["2026-11-01", "2026-11-02", "2026-11-03"]
+    for ours, theirs in (("impressions", "Impr."), ("clicks", "Clicks"), ("cost", "Cost"),
+                         ("revenue", "Conv. value")):
+        assert stored[ours].sum() == pytest.approx(sum(_num(r[theirs]) for r in rows)), ours
+    # ...and the report's own "Total: Account" line
+    with GOOGLE.open(encoding="utf-8", newline="") as fh:
+        total = next(r for r in csv.DictReader(fh.readlines()[2:]) if r["Day"] == "Total: Account")
+    assert stored["cost"].sum() == pytest.approx(_num(total["Cost"]))
+    assert stored["impressions"].sum() == _num(total["Impr."])
+
+
+def test_google_fractional_conversions_are_whole_and_keep_each_keywords_total(warehouse):
+    ingest_file(warehouse, GOOGLE, seller_id="g", kind="ad_stats")
+    report: dict[tuple[str, str], float] = defaultdict(float)
+    for r in _rows(GOOGLE, 2):
+        report[(r["Ad group"], r["Keyword"])] += _num(r["Conversions"])
+    assert any(v != int(v) for v in report.values())             # the fixture has data-driven fractions
+    stored = _stored(warehouse, "g").group_by("ad_group", "keyword").agg(pl.col("conversions").sum())
+    ours = {(g, k): c for g, k, c in stored.rows()}
+    assert ours.keys() == report.keys()
+    for key, value in report.items():
+        assert abs(ours[key] - value) <= 0.5, (key, ours[key], value)
+
+
+def test_google_csv_for_excel_utf16_with_tabs_gives_the_same_rows(warehouse):
+    lines = GOOGLE.read_text(encoding="utf-8").splitlines()
+    out = io.StringIO()
+    out.write(lines[0] + "\n" + lines[1] + "\n")
+    csv.writer(out, delimiter="\t", lineterminator="\n").writerows(csv.reader(lines[2:]))
+    data = out.getvalue().encode("utf-16")                       # with a byte order mark, as Google writes it
+    assert data[:2] in (b"\xff\xfe", b"\xfe\xff") and b"\t" not in data[:2]
+    result = ingest_bytes(warehouse, data, filename="Search keyword report.csv", seller_id="excel",
+                          kind="ad_stats")
+    assert result.status == "loaded" and result.format == "google_ads", result.problems
+    ingest_file(warehouse, GOOGLE, seller_id="g", kind="ad_stats")
+    assert _stored(warehouse, "excel").drop("platform").equals(_stored(warehouse, "g").drop("platform"))
+
+
+def test_utf16_text_is_read_like_utf8(tmp_path):
+    path = tmp_path / "u16.csv"
+    path.write_bytes("sku,name\nA1,강아지 사료\n".encode("utf-16"))
+    table = read_table(path)
+    assert table.encoding == "utf-16" and table.frame["name"].to_list() == ["강아지 사료"]
+
+
+def test_google_report_feeds_the_ads_report(tmp_path):
+    db = tmp_path / "w.duckdb"
+    proc = subprocess.run([sys.executable, "-m", "data", "ingest", str(GOOGLE), "--seller", "g", "--kind",
+                           "ad_stats", "--db", str(db), "--json"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "analytics", "ads", "--seller", "g", "--db", str(db), "--from",
+                           "2026-11-01", "--to", "2026-11-03", "--as-of", "2026-11-04", "--json"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    rows = _rows(GOOGLE, 2)
+    assert report["totals"]["spend"] == pytest.approx(sum(_num(r["Cost"]) for r in rows))
+    assert report["totals"]["conversion_revenue"] == pytest.approx(sum(_num(r["Conv. value"]) for r in rows))
+    assert [p["platform"] for p in report["sections"]["platform"]] == ["google_ads"]
+
+
+# ---------------------------------------------------------------- Meta Ads Manager
+
+def test_meta_export_by_day_loads_one_row_per_ad_set_and_day(warehouse):
+    result = ingest_file(warehouse, META, seller_id="m", kind="ad_stats")
+    assert result.status == "loaded", result.problems
+    assert result.format == "meta_ads"
+    assert (result.rows_read, result.rows_loaded, result.totals["rows_combined"]) == (9, 6, 3)
+    rows = _rows(META, 0)
+    stored = _stored(warehouse, "m")
+    assert set(stored["platform"]) == {"meta_ads"} and set(stored["keyword"]) == {""}
+    expected: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0] * 5)
+    for r in rows:
+        sums = expected[(r["Day"], r["Campaign name"], r["Ad set name"])]
+        for i, col in enumerate(("Impressions", "Link clicks", "Amount spent (KRW)", "Purchases",
+                                 "Purchases conversion value")):
+            sums[i] += _num(r[col])
+    ours = {(str(d), c, g): [i, cl, co, cv, rv] for d, _p, c, g, _k, i, cl, co, cv, rv in stored.rows()}
+    assert ours == {k: v for k, v in expected.items()}
+
+
+def test_meta_export_of_a_period_is_rejected_saying_how_to_break_it_down(tmp_path, warehouse):
+    path = tmp_path / "period.csv"
+    path.write_text("Reporting starts,Reporting ends,Campaign name,Ad set name,Amount spent (KRW),Impressions,"
+                    "Link clicks,Purchases,Purchases conversion value\n"
+                    '2026-11-01,2026-11-30,가을 세일 - 전환,리타겟팅 30일,"612,000",150000,2400,61,"1,402,000"\n',
+                    encoding="utf-8")
+    result = ingest_file(warehouse, path, seller_id="m", kind="ad_stats")
+    assert result.status == "rejected" and result.format == "meta_ads"
+    assert "Breakdown > By time > Day" in result.problems[0].reason
+    assert warehouse.scalar("SELECT count(*) FROM ad_stats") == 0
+
+
+def test_meta_daily_export_without_a_day_column_uses_reporting_starts(tmp_path, warehouse):
+    path = tmp_path / "daily.csv"
+    path.write_text("Reporting starts,Reporting ends,Campaign name,Ad set name,Amount spent (KRW),Impressions,"
+                    "Link clicks,Purchases,Purchases conversion value\n"
+                    '2026-11-01,2026-11-01,가을 세일 - 전환,리타겟팅 30일,"21,400",5210,88,3,"61,500"\n'
+                    '2026-11-02,2026-11-02,가을 세일 - 전환,리타겟팅 30일,"20,100",4980,79,2,"41,000"\n',
+                    encoding="utf-8")
+    result = ingest_file(warehouse, path, seller_id="m", kind="ad_stats")
+    assert result.status == "loaded" and result.rows_loaded == 2, result.problems
+    stored = _stored(warehouse, "m")
+    assert [str(d) for d in stored["stat_date"]] == ["2026-11-01", "2026-11-02"]
+    assert stored["cost"].to_list() == [21400.0, 20100.0] and stored["revenue"].sum() == 102500.0
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("google_ads_search_keyword_report.csv", "google_ads"),
+                                           ("meta_ads_manager_export.csv", "meta_ads"),
+                                           ("naver_searchad_keyword_report.csv", "naver_searchad")])
+def test_example_ad_reports_are_recognised_and_load(warehouse, name, fmt):
+    result = ingest_file(warehouse, ROOT / "examples" / name, seller_id="s", kind="ad_stats")
+    assert (result.status, result.format) == ("loaded", fmt), result.problems
+    assert result.rows_loaded > 0

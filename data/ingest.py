@@ -326,7 +326,8 @@ def _parse(staged: pl.DataFrame, kind: str, tz: str, fmt: str) -> tuple[pl.DataF
     if kind == "ad_stats":
         add((pl.col("stat_hour") < 0) | (pl.col("stat_hour") > 23), "stat_hour", "hour must be 0-23")
         if formats.PERIOD_END in both.columns:     # a Meta export's row for a period (no Day breakdown)
-            add(pl.col(formats.PERIOD_END).str.strip_chars() != pl.col("__raw_stat_date").str.strip_chars(),
+            add(pl.col(formats.PERIOD_END).str.strip_chars()
+                != pl.col("__raw_stat_date").cast(pl.String).str.strip_chars(),
                 "stat_date", "the row covers several days (Reporting starts ≠ Reporting ends): break the report "
                 "down by day (Breakdown > By time > Day) and export it again")
     typed = both[[ROW] + [name for name, *_ in specs] + carried]   # (an eager select would re-chunk: copy all text)

@@ -225,6 +225,43 @@ def test_password_protected_workbook_asks_for_its_password(at, tmp_path):
     assert _row_count(at, "orders") == orders_before + 6
 
 
+def test_google_ads_csv_for_excel_upload_loads_and_a_later_one_restates(at):
+    import csv
+    import io
+
+    lines = (ROOT / "examples" / "google_ads_search_keyword_report.csv").read_text(encoding="utf-8").splitlines()
+
+    def utf16_tsv(rows: list[str]) -> bytes:          # Google's "CSV for Excel": UTF-16 with tabs
+        out = io.StringIO()
+        out.write(rows[0] + "\n" + rows[1] + "\n")
+        csv.writer(out, delimiter="\t", lineterminator="\n").writerows(csv.reader(rows[2:]))
+        return out.getvalue().encode("utf-16")
+
+    at.radio(key="lang").set_value("en").run()
+    at.switch_page("pages/data.py").run()
+    ads_before = _row_count(at, "ad_stats")
+    at.selectbox(key="data_kind").set_value("ad_stats").run()
+    at.file_uploader(key="data_file").set_value(("Search keyword report.csv", utf16_tsv(lines), "text/csv")).run()
+    assert not at.exception
+    assert any("google_ads" in c.value for c in at.caption)                # detected format
+    preview = [df.value for df in at.dataframe if "impressions" in df.value.columns][0]
+    assert str(preview["stat_date"].iloc[0])[:10] == "2026-11-01"          # "Nov 1, 2026"
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert at.success and "Loaded 6 rows" in at.success[0].value, [e.value for e in at.error]
+    assert _row_count(at, "ad_stats") == ads_before + 6
+    # the next day's download repeats Nov 3 with a late conversion: the row is restated, nothing added
+    later = [*lines[:2], lines[2], *[line.replace(',0.46,"7,314"', ',1.46,"19,914"') for line in lines[9:12]]]
+    at.file_uploader(key="data_file").set_value(("Search keyword report (1).csv", utf16_tsv(later),
+                                                  "text/csv")).run()
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert at.success and "Loaded 1 rows" in at.success[0].value, [e.value for e in at.error]
+    totals = [df.value for df in at.dataframe if list(df.value.columns)[:1] == ["total_name"]][0]
+    assert dict(zip(totals["total_name"], totals["total_value"], strict=True))["rows_updated"] == 1
+    assert _row_count(at, "ad_stats") == ads_before + 6
+
+
 def test_column_mapper_maps_unknown_headers(at):
     at.switch_page("pages/data.py").run()
     orders_before = _row_count(at, "orders")

@@ -171,3 +171,19 @@ def test_example_ad_reports_are_recognised_and_load(warehouse, name, fmt):
     result = ingest_file(warehouse, ROOT / "examples" / name, seller_id="s", kind="ad_stats")
     assert (result.status, result.format) == ("loaded", fmt), result.problems
     assert result.rows_loaded > 0
+
+
+def test_meta_xlsx_export_with_typed_cells_gives_the_same_rows(tmp_path, warehouse):
+    frame = pl.read_csv(META, infer_schema_length=None, try_parse_dates=True)   # dates and numbers as typed cells
+    assert frame.schema["Day"] == pl.Date and frame.schema["Impressions"].is_integer()
+    frame.write_excel(tmp_path / "meta.xlsx")
+    result = ingest_file(warehouse, tmp_path / "meta.xlsx", seller_id="x", kind="ad_stats")
+    assert (result.status, result.format) == ("loaded", "meta_ads"), result.problems
+    ingest_file(warehouse, META, seller_id="m", kind="ad_stats")
+    assert _stored(warehouse, "x").equals(_stored(warehouse, "m"))
+    # without the Day column, typed Reporting starts / ends cells that cover one day each load the same
+    daily = frame.filter(pl.col("Day") == pl.col("Reporting starts")).drop("Day").with_columns(
+        pl.col("Reporting starts").alias("Reporting ends"))
+    daily.write_excel(tmp_path / "daily.xlsx")
+    result = ingest_file(warehouse, tmp_path / "daily.xlsx", seller_id="d", kind="ad_stats")
+    assert (result.status, result.rows_loaded) == ("loaded", 2), result.problems

@@ -749,8 +749,8 @@ def _load_simple(table: str, key: tuple[str, ...], columns: tuple[str, ...]):
                     {"s": seller_id, "l": load_id})
         n = int(_run(cur, f"SELECT count(*) FROM {table} WHERE seller_id = $s AND load_id = $l",
                             {"s": seller_id, "l": load_id})[0][0])
-        if table == "ad_stats":
-            updated = _restate_ad_stats(cur, seller_id, load_id, match)
+        if table in _RESTATED:
+            updated = _restate(cur, table, seller_id, load_id, match)
             cur.unregister("si_stage")
             return n + updated, frame.height - n - updated, {"rows": n, "rows_updated": updated}
         cur.unregister("si_stage")
@@ -758,20 +758,26 @@ def _load_simple(table: str, key: tuple[str, ...], columns: tuple[str, ...]):
     return load
 
 
-_AD_METRICS = ("impressions", "clicks", "cost", "conversions", "conversion_revenue")
+# figures a later file restates, with their stored types; (field, type) pairs kept when the file leaves them empty
+_RESTATED = {
+    "ad_stats": ({"impressions": "BIGINT", "clicks": "BIGINT", "cost": "DECIMAL(18, 2)", "conversions": "BIGINT",
+                  "conversion_revenue": "DECIMAL(18, 2)"}, ("attribution_window_days",)),
+    "inventory": ({"on_hand": "INTEGER", "inbound": "INTEGER"}, ("lead_time_days",)),
+}
 
 
-def _restate_ad_stats(cur: Any, seller_id: str, load_id: int, match: str) -> int:
-    """A later report restates days loaded before: platforms keep counting a day's conversions for their
-    attribution window (Naver 15 days, Google 30) and today's row is partial, so the seller downloads the last
-    weeks again. Rows whose key is stored with other figures take this file's figures (and this load's id);
-    rows with the same figures are left as they were (re-loading a file changes nothing). Returns the count."""
-    metrics = ", ".join(f"{m} = n.{m}" for m in _AD_METRICS)
-    types = {"cost": "DECIMAL(18, 2)", "conversion_revenue": "DECIMAL(18, 2)"}     # as stored
-    differs = " OR ".join(f"x.{m} IS DISTINCT FROM CAST(n.{m} AS {types.get(m, 'BIGINT')})" for m in _AD_METRICS)
+def _restate(cur: Any, table: str, seller_id: str, load_id: int, match: str) -> int:
+    """A later file restates rows loaded before, the last file loaded wins. Ad platforms keep counting a day's
+    conversions for their attribution window (Naver 15 days, Google 30) and today's row is partial, so the seller
+    downloads the last weeks again; a stock count taken again the same day replaces the earlier one. Rows whose
+    key is stored with other figures take this file's figures (and this load's id); rows with the same figures
+    are left as they were (re-loading a file changes nothing). Returns the count."""
+    figures, kept = _RESTATED[table]
+    sets = [f"{f} = n.{f}" for f in figures] + [f"{f} = coalesce(n.{f}, x.{f})" for f in kept]
+    differs = " OR ".join([f"x.{f} IS DISTINCT FROM CAST(n.{f} AS {t})" for f, t in figures.items()]
+                          + [f"(n.{f} IS NOT NULL AND x.{f} IS DISTINCT FROM n.{f})" for f in kept])
     rows = _run(cur, f"""
-        UPDATE ad_stats AS x SET {metrics},
-            attribution_window_days = coalesce(n.attribution_window_days, x.attribution_window_days), load_id = $l
+        UPDATE {table} AS x SET {", ".join(sets)}, load_id = $l
         FROM si_stage n
         WHERE x.seller_id = $s AND x.load_id IS DISTINCT FROM $l AND {match} AND ({differs})""",
                 {"s": seller_id, "l": load_id})

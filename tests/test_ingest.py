@@ -115,6 +115,24 @@ def test_every_example_template_loads_and_is_idempotent(warehouse, kind, table, 
     assert warehouse.scalar(f"SELECT count(*) FROM {table}") == n
 
 
+def test_a_later_stock_count_of_the_same_day_replaces_the_earlier_one(warehouse, tmp_path):
+    first = ingest_file(warehouse, EXAMPLES / "inventory.csv", seller_id="s", kind="inventory")
+    later = tmp_path / "inventory_evening.csv"
+    later.write_text("snapshot_date,sku,on_hand,inbound\n"
+                     "2026-11-01,DOG-FOOD-2KG,96,200\n"          # sold 24 since the morning count
+                     "2026-11-01,CAT-TOY-01,35,0\n"             # unchanged
+                     "2026-11-02,CAT-TOY-01,33,0\n", encoding="utf-8")
+    result = ingest_file(warehouse, later, seller_id="s", kind="inventory")
+    assert (result.totals["rows"], result.totals["rows_updated"], result.rows_duplicate) == (1, 1, 1)
+    rows = warehouse.sql("SELECT snapshot_date::VARCHAR d, sku, on_hand, inbound, lead_time_days, load_id "
+                         "FROM inventory ORDER BY d, sku").rows()
+    assert rows == [("2026-11-01", "CAT-TOY-01", 35, 0, 14, first.load_id),
+                    ("2026-11-01", "DOG-FOOD-2KG", 96, 200, 7, result.load_id),   # lead time kept: not in the file
+                    ("2026-11-01", "DOG-PAD-100", 0, 100, 5, first.load_id),
+                    ("2026-11-02", "CAT-TOY-01", 33, 0, None, result.load_id)]
+    assert ingest_file(warehouse, later, seller_id="s", kind="inventory").status == "nothing_new"
+
+
 def test_ad_stats_values_parsed(warehouse):
     ingest_file(warehouse, EXAMPLES / "ad_stats.csv", seller_id="s", kind="ad_stats")
     rows = warehouse.sql("SELECT stat_date::VARCHAR d, stat_hour, impressions, cost::DOUBLE c FROM ad_stats "

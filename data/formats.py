@@ -183,7 +183,8 @@ GOOGLE_ADS_COLUMNS: dict[str, tuple[str, ...]] = {
     "stat_date": ("day", "date", "일", "날짜", "일자"), "campaign": ("campaign", "캠페인"),
     "ad_group": ("ad_group", "광고그룹", "광고_그룹"), "keyword": ("search_keyword", "keyword", "키워드", "검색_키워드"),
     "impressions": ("impr", "impressions", "노출수"), "clicks": ("clicks", "클릭수"), "cost": ("cost", "비용"),
-    "conversions": ("conversions", "전환수", "전환"), "conversion_revenue": ("conv_value", "conversion_value", "전환_가치")}
+    "conversions": ("conversions", "전환수", "전환"), "conversion_revenue": ("conv_value", "conversion_value", "전환_가치"),
+    "_currency": ("currency_code", "통화_코드", "통화")}
 # Meta (Facebook / Instagram) Ads Manager export (Reports > Export table data, CSV or .xlsx) broken down by day;
 # "Amount spent (KRW)" carries the account currency in its header (a trailing * matches a header's start).
 META_ADS_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -376,6 +377,11 @@ def _ad_report_rows(frame: pl.DataFrame, out: pl.DataFrame, layout: Layout) -> p
     if by:
         out = out.with_columns(pl.concat_str([frame.get_column(c).cast(pl.String).fill_null("") for c in by],
                                              separator="\x1f").alias(BREAKDOWN))
+    if "_currency" in layout.mapping:            # Google: a Currency code column
+        out = out.with_columns(frame.get_column(layout.mapping["_currency"]).cast(pl.String).str.strip_chars()
+                               .str.to_uppercase().alias(CURRENCY))
+    elif (code := re.search(r"\(([A-Za-z]{3})\)\s*$", layout.mapping.get("cost", ""))) is not None:
+        out = out.with_columns(pl.lit(code.group(1).upper()).alias(CURRENCY))     # Meta: "Amount spent (KRW)"
     ends, day = layout.mapping.get("_ends"), layout.mapping.get("stat_date")
     if ends is not None and day is not None and norm_header(day) in ("reporting_starts", "보고_시작"):
         out = out.with_columns(frame.get_column(ends).cast(pl.String).alias(PERIOD_END))
@@ -401,6 +407,7 @@ def _ad_report_rows(frame: pl.DataFrame, out: pl.DataFrame, layout: Layout) -> p
 
 BREAKDOWN = "__x_breakdown"
 PERIOD_END = "__x_period_end"
+CURRENCY = "__x_currency"      # an ad report's money, when it says which
 _NUMBER_LIKE = r"^\s*(?:[-+]?[\d,]*\.?\d+\s*%?|--?)?\s*$"
 
 

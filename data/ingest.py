@@ -437,6 +437,20 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
         return _rejected(seller_id, kind, source, fmt_name, _to_problems(problems.head(MAX_PROBLEMS)), problem_count,
                          rows_read, f"No valid rows in {source}: all {rows_read} rows have problems; nothing was loaded.",
                          rows_rejected)
+    report_currency = _report_currency(valid)
+    store_currency = wh.scalar("SELECT currency FROM sellers WHERE seller_id = ?", [seller_id])
+    if report_currency is not None and "," in report_currency:
+        msg = (f"Rejected: the report mixes currencies ({report_currency}); nothing was loaded. Download one ad "
+               "account (one currency) at a time.")
+        return _rejected(seller_id, kind, source, fmt_name, [RowProblem(None, "currency", msg)], 1, rows_read, msg,
+                         rows_read)
+    if report_currency is not None and store_currency is not None and report_currency != store_currency:
+        msg = (f"Rejected: the report's money is in {report_currency}, but store {seller_id} keeps its figures in "
+               f"{store_currency}; nothing was loaded. Download the report in {store_currency} (or load it into a "
+               f"store kept in {report_currency}): spend in another currency would make ROAS against sales, TACoS "
+               "and waste wrong.")
+        return _rejected(seller_id, kind, source, fmt_name, [RowProblem(None, "currency", msg)], 1, rows_read, msg,
+                         rows_read)
     combined = 0
     if formats.BREAKDOWN in valid.columns:
         summed = _sum_breakdown(valid)
@@ -444,7 +458,7 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
     loader = _LOADERS[kind]
     with wh.transaction() as cur:
         ensure_seller(cur, seller_id, timezone_name=settings.get("SI_TIMEZONE"),
-                      currency=_main_currency(valid) or "KRW")
+                      currency=_main_currency(valid) or report_currency or "KRW")
         load_id = int(cur.execute("SELECT nextval('load_id_seq')").fetchall()[0][0])
         try:
             loaded, duplicate, totals = loader(cur, valid, seller_id, load_id, fmt_name)
@@ -499,6 +513,20 @@ def _is_duckdb_error(exc: Exception) -> bool:
 
 def _summary(loaded: int, duplicate: int, rejected: int) -> str:
     return f"loaded {loaded}, skipped {duplicate} already loaded, rejected {rejected}"
+
+
+def _report_currency(frame: pl.DataFrame) -> str | None:
+    """The currency an ad report states (Google's Currency code, Meta's "Amount spent (KRW)"), else None; for a
+    report mixing currencies (several ad accounts), all of them joined by ", "."""
+    if formats.CURRENCY not in frame.columns:
+        return None
+    codes = frame.get_column(formats.CURRENCY).drop_nulls()
+    codes = codes.filter(codes.str.contains(r"^[A-Z]{3}$"))
+    if codes.len() == 0:
+        return None
+    if codes.n_unique() > 1:
+        return ", ".join(sorted(codes.unique().to_list()))
+    return codes[0]
 
 
 def _main_currency(frame: pl.DataFrame) -> str | None:

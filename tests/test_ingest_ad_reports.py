@@ -187,3 +187,28 @@ def test_meta_xlsx_export_with_typed_cells_gives_the_same_rows(tmp_path, warehou
     daily.write_excel(tmp_path / "daily.xlsx")
     result = ingest_file(warehouse, tmp_path / "daily.xlsx", seller_id="d", kind="ad_stats")
     assert (result.status, result.rows_loaded) == ("loaded", 2), result.problems
+
+
+def test_a_report_in_another_currency_than_the_store_is_rejected(tmp_path, warehouse):
+    from data.warehouse import ensure_seller
+
+    with warehouse.transaction() as cur:
+        ensure_seller(cur, "krw_store", currency="KRW")
+    usd = tmp_path / "meta_usd.csv"
+    usd.write_text(META.read_text(encoding="utf-8").replace("(KRW)", "(USD)"), encoding="utf-8")
+    result = ingest_file(warehouse, usd, seller_id="krw_store", kind="ad_stats")
+    assert result.status == "rejected" and "USD" in result.message and "KRW" in result.message
+    assert warehouse.scalar("SELECT count(*) FROM ad_stats") == 0
+    # the same report for a new store creates it in the report's currency
+    result = ingest_file(warehouse, usd, seller_id="us_store", kind="ad_stats")
+    assert result.status == "loaded"
+    assert warehouse.scalar("SELECT currency FROM sellers WHERE seller_id = 'us_store'") == "USD"
+    # Google says it per row; two accounts in one file are refused
+    mixed = tmp_path / "mixed.csv"
+    lines = GOOGLE.read_text(encoding="utf-8").splitlines()
+    mixed.write_text("\n".join([*lines[:4], lines[4].replace(",KRW,", ",USD,"), *lines[5:]]) + "\n",
+                     encoding="utf-8")
+    result = ingest_file(warehouse, mixed, seller_id="new_store", kind="ad_stats")
+    assert result.status == "rejected" and "KRW, USD" in result.message
+    # and the KRW report loads into the KRW store
+    assert ingest_file(warehouse, GOOGLE, seller_id="krw_store", kind="ad_stats").status == "loaded"

@@ -212,3 +212,22 @@ def test_a_report_in_another_currency_than_the_store_is_rejected(tmp_path, wareh
     assert result.status == "rejected" and "KRW, USD" in result.message
     # and the KRW report loads into the KRW store
     assert ingest_file(warehouse, GOOGLE, seller_id="krw_store", kind="ad_stats").status == "loaded"
+
+
+def test_korean_interface_headers_are_recognised(tmp_path, warehouse):
+    meta = tmp_path / "meta_ko.csv"
+    meta.write_text("보고 시작,보고 종료,캠페인 이름,광고 세트 이름,광고 이름,일,지출 금액 (KRW),노출,링크 클릭,구매,구매 전환값\n"
+                    '2026-11-01,2026-11-03,가을 세일,리타겟팅,간식 카루셀,2026-11-01,"21,400",5210,88,3,"61,500"\n'
+                    '2026-11-01,2026-11-03,가을 세일,리타겟팅,사료 동영상,2026-11-01,"9,800",2450,31,1,"25,900"\n',
+                    encoding="utf-8")
+    result = ingest_file(warehouse, meta, seller_id="m", kind="ad_stats")
+    assert (result.status, result.format, result.rows_loaded) == ("loaded", "meta_ads", 1), result.problems
+    google = tmp_path / "google_ko.csv"
+    google.write_text("검색 키워드 보고서\n2026년 11월 1일~2026년 11월 1일\n"
+                      "일,키워드,캠페인,광고그룹,통화 코드,노출수,클릭수,비용,전환수,전환 가치\n"
+                      '2026-11-01,강아지 사료,검색 - 사료,건식사료,KRW,"1,120",34,"14,008",1.50,"38,850"\n'
+                      "합계: 계정,--,--,--,KRW,\"1,120\",34,\"14,008\",1.50,\"38,850\"\n", encoding="utf-8")
+    result = ingest_file(warehouse, google, seller_id="g", kind="ad_stats")
+    assert (result.status, result.format, result.rows_loaded) == ("loaded", "google_ads", 1), result.problems
+    assert _stored(warehouse, "m")["cost"].to_list() == [31200.0]
+    assert _stored(warehouse, "g")["conversions"].to_list() == [2]          # 1.50 rounds to 2

@@ -437,20 +437,12 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
         return _rejected(seller_id, kind, source, fmt_name, _to_problems(problems.head(MAX_PROBLEMS)), problem_count,
                          rows_read, f"No valid rows in {source}: all {rows_read} rows have problems; nothing was loaded.",
                          rows_rejected)
-    report_currency = _report_currency(valid)
-    store_currency = wh.scalar("SELECT currency FROM sellers WHERE seller_id = ?", [seller_id])
-    if report_currency is not None and "," in report_currency:
-        msg = (f"Rejected: the report mixes currencies ({report_currency}); nothing was loaded. Download one ad "
-               "account (one currency) at a time.")
-        return _rejected(seller_id, kind, source, fmt_name, [RowProblem(None, "currency", msg)], 1, rows_read, msg,
-                         rows_read)
-    if report_currency is not None and store_currency is not None and report_currency != store_currency:
-        msg = (f"Rejected: the report's money is in {report_currency}, but store {seller_id} keeps its figures in "
-               f"{store_currency}; nothing was loaded. Download the report in {store_currency} (or load it into a "
-               f"store kept in {report_currency}): spend in another currency would make ROAS against sales, TACoS "
-               "and waste wrong.")
-        return _rejected(seller_id, kind, source, fmt_name, [RowProblem(None, "currency", msg)], 1, rows_read, msg,
-                         rows_read)
+    report_currencies = _report_currencies(valid)
+    currency_problem = _currency_problem(report_currencies, seller_id, wh.scalar(
+        "SELECT currency FROM sellers WHERE seller_id = ?", [seller_id]))
+    if currency_problem is not None:
+        return _rejected(seller_id, kind, source, fmt_name, [RowProblem(None, "currency", currency_problem)], 1,
+                         rows_read, currency_problem, rows_read)
     combined = 0
     if formats.BREAKDOWN in valid.columns:
         summed = _sum_breakdown(valid)
@@ -458,7 +450,7 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
     loader = _LOADERS[kind]
     with wh.transaction() as cur:
         ensure_seller(cur, seller_id, timezone_name=settings.get("SI_TIMEZONE"),
-                      currency=_main_currency(valid) or report_currency or "KRW")
+                      currency=_main_currency(valid) or next(iter(report_currencies), "KRW"))
         load_id = int(cur.execute("SELECT nextval('load_id_seq')").fetchall()[0][0])
         try:
             loaded, duplicate, totals = loader(cur, valid, seller_id, load_id, fmt_name)
@@ -515,18 +507,27 @@ def _summary(loaded: int, duplicate: int, rejected: int) -> str:
     return f"loaded {loaded}, skipped {duplicate} already loaded, rejected {rejected}"
 
 
-def _report_currency(frame: pl.DataFrame) -> str | None:
-    """The currency an ad report states (Google's Currency code, Meta's "Amount spent (KRW)"), else None; for a
-    report mixing currencies (several ad accounts), all of them joined by ", "."""
+def _report_currencies(frame: pl.DataFrame) -> list[str]:
+    """The currencies an ad report states (Google's Currency code, Meta's "Amount spent (KRW)"), sorted; [] when
+    it does not say."""
     if formats.CURRENCY not in frame.columns:
-        return None
+        return []
     codes = frame.get_column(formats.CURRENCY).drop_nulls()
-    codes = codes.filter(codes.str.contains(r"^[A-Z]{3}$"))
-    if codes.len() == 0:
-        return None
-    if codes.n_unique() > 1:
-        return ", ".join(sorted(codes.unique().to_list()))
-    return codes[0]
+    return sorted(codes.filter(codes.str.contains(r"^[A-Z]{3}$")).unique().to_list())
+
+
+def _currency_problem(codes: list[str], seller_id: str, store_currency: str | None) -> str | None:
+    """Why an ad report cannot go into this store's money, or None: ads in one currency and sales in another would
+    make ROAS against sales, TACoS, waste and break-even ROAS wrong, and there are no exchange rates here."""
+    if len(codes) > 1:
+        return (f"Rejected: the report mixes currencies ({', '.join(codes)}); nothing was loaded. Download one ad "
+                "account (one currency) at a time.")
+    if codes and store_currency is not None and codes[0] != store_currency:
+        return (f"Rejected: the report's money is in {codes[0]}, but store {seller_id} keeps its figures in "
+                f"{store_currency}; nothing was loaded. Download the report in {store_currency} (or load it into a "
+                f"store kept in {codes[0]}): spend in another currency would make ROAS against sales, TACoS and "
+                "waste wrong.")
+    return None
 
 
 def _main_currency(frame: pl.DataFrame) -> str | None:
@@ -786,7 +787,7 @@ def _load_simple(table: str, key: tuple[str, ...], columns: tuple[str, ...]):
     return load
 
 
-# figures a later file restates, with their stored types; (field, type) pairs kept when the file leaves them empty
+# per table: the figures a later file restates (with their stored types), and fields kept when it leaves them empty
 _RESTATED = {
     "ad_stats": ({"impressions": "BIGINT", "clicks": "BIGINT", "cost": "DECIMAL(18, 2)", "conversions": "BIGINT",
                   "conversion_revenue": "DECIMAL(18, 2)"}, ("attribution_window_days",)),

@@ -114,10 +114,14 @@ def transcode_to_utf8(path: Path, encoding: str) -> Path:
     """Stream `path` from `encoding` into a temporary UTF-8 file (caller deletes it)."""
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="si-ingest-")
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    with os.fdopen(fd, "wb") as out, path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(_CHUNK), b""):
-            out.write(decoder.decode(chunk).encode("utf-8"))
-        out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    try:
+        with os.fdopen(fd, "wb") as out, path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                out.write(decoder.decode(chunk).encode("utf-8"))
+            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return Path(tmp)
 
 
@@ -197,7 +201,11 @@ def read_csv(path: Path, progress: Callable[[int, int | None], None] | None = No
 def _read_csv_text(path: Path, encoding: str, progress) -> tuple[pl.DataFrame, dict[int, str]]:
     source, tmp = path, None
     if encoding in ("cp949", "utf-16"):
-        tmp = transcode_to_utf8(path, encoding)
+        try:
+            tmp = transcode_to_utf8(path, encoding)
+        except UnicodeDecodeError:       # (CP949 was checked whole; a UTF-16 byte order mark is only a start)
+            raise ReadError(f"The file starts like {encoding.upper()} text but does not decode as it. Save it as "
+                            "CSV UTF-8 and try again.") from None
         source = tmp
     try:
         separator = _sniff_separator(source, "utf-8")

@@ -231,3 +231,14 @@ def test_korean_interface_headers_are_recognised(tmp_path, warehouse):
     assert (result.status, result.format, result.rows_loaded) == ("loaded", "google_ads", 1), result.problems
     assert _stored(warehouse, "m")["cost"].to_list() == [31200.0]
     assert _stored(warehouse, "g")["conversions"].to_list() == [2]          # 1.50 rounds to 2
+
+
+def test_a_broken_utf16_file_is_refused_with_a_reason_and_nothing_left_behind(tmp_path, warehouse):
+    import tempfile
+
+    before = set(Path(tempfile.gettempdir()).glob("si-ingest-*"))
+    path = tmp_path / "broken.csv"
+    path.write_bytes("Day,Campaign\n".encode("utf-16") + b"\x00")     # odd length: not UTF-16 after all
+    result = ingest_file(warehouse, path, seller_id="g", kind="ad_stats")
+    assert result.status == "rejected" and "UTF-16" in result.message
+    assert set(Path(tempfile.gettempdir()).glob("si-ingest-*")) == before

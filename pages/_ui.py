@@ -491,11 +491,16 @@ def render_load_result(result: LoadResult | None, lang: str) -> None:
     if result.status == "nothing_new":
         st.info(t("data.result.nothing_new", lang, duplicate=result.rows_duplicate))
     else:
-        st.success(t("data.result.loaded", lang, loaded=result.rows_loaded, duplicate=result.rows_duplicate,
-                     rejected=result.rows_rejected, read=result.rows_read))
+        updated = int(result.totals.get("rows_updated", 0) or result.totals.get("orders_updated", 0) or 0)
+        combined = int(result.totals.get("rows_combined", 0) or 0)
+        st.success(" ".join([t("data.result.loaded", lang, loaded=result.rows_loaded, duplicate=result.rows_duplicate,
+                               rejected=result.rows_rejected, read=result.rows_read)]
+                            + ([t("data.result.updated", lang, updated=updated)] if updated else [])
+                            + ([t("data.result.combined", lang, combined=combined)] if combined else [])))
     if result.totals:
         st.caption(t("data.result.totals", lang))
-        st.dataframe([{"total_name": k, "total_value": v} for k, v in result.totals.items()],
+        st.dataframe([{"total_name": t(f"total.{k}", lang) if f"total.{k}" in STRINGS else k, "total_value": v}
+                      for k, v in result.totals.items()],
                      column_config=column_config(["total_name", "total_value"], lang), key="data_result_totals")
     if result.rows_rejected and result.problems:
         st.warning(t("data.result.first_problems", lang))

@@ -249,6 +249,7 @@ def test_google_ads_csv_for_excel_upload_loads_and_a_later_one_restates(at):
     at.button(key="data_load").click().run()
     assert not at.exception
     assert at.success and "Loaded 6 rows" in at.success[0].value, [e.value for e in at.error]
+    assert "3 rows split by a breakdown" in at.success[0].value       # exact + phrase match rows of a keyword
     assert _row_count(at, "ad_stats") == ads_before + 6
     # the next day's download repeats Nov 3 with a late conversion: the row is restated, nothing added
     later = [*lines[:2], lines[2], *[line.replace(',0.46,"7,314"', ',1.46,"19,914"') for line in lines[9:12]]]
@@ -257,8 +258,10 @@ def test_google_ads_csv_for_excel_upload_loads_and_a_later_one_restates(at):
     at.button(key="data_load").click().run()
     assert not at.exception
     assert at.success and "Loaded 1 rows" in at.success[0].value, [e.value for e in at.error]
+    assert "1 of them restated rows loaded before" in at.success[0].value      # not "added"
     totals = [df.value for df in at.dataframe if list(df.value.columns)[:1] == ["total_name"]][0]
-    assert dict(zip(totals["total_name"], totals["total_value"], strict=True))["rows_updated"] == 1
+    named = dict(zip(totals["total_name"], totals["total_value"], strict=True))
+    assert (named["Rows restated"], named["New rows"]) == (1, 0)
     assert _row_count(at, "ad_stats") == ads_before + 6
 
 

@@ -93,3 +93,11 @@ def test_dynamic_keys_exist_for_every_kind_format_period_and_page():
         assert f"page.{page}" in STRINGS
     for role in ("seller", "analyst", "admin"):
         assert f"role.{role}" in STRINGS
+    # every total a load reports (data/ingest.py: totals["name"] or {"name": ...}) has a label on the data page
+    source = (ROOT / "data" / "ingest.py").read_text(encoding="utf-8")
+    totals = set(re.findall(r'totals\["(\w+)"\]', source)) | set(re.findall(r'\{"rows": n, "(\w+)"', source))
+    start = source.index("totals = {")
+    totals |= set(re.findall(r'"(\w+)":', source[start:source.index("}\n", start)]))     # the orders totals
+    totals |= {"rows"}
+    assert {"orders", "net_sales", "rows_updated", "rows_combined", "orders_updated"} <= totals
+    assert sorted(n for n in totals if f"total.{n}" not in STRINGS) == []

@@ -195,6 +195,14 @@ META_ADS_COLUMNS: dict[str, tuple[str, ...]] = {
     "conversions": ("purchases", "website_purchases", "구매", "웹사이트_구매"),
     "conversion_revenue": ("purchases_conversion_value", "website_purchases_conversion_value", "구매_전환값",
                            "웹사이트_구매_전환값")}
+# Coupang ads (광고센터 > 보고서, 맞춤 보고서 download, .xlsx or CSV) by day: a row per day x campaign x ad group x
+# option (광고집행 옵션ID) x placement (광고 노출 지면) x keyword ('-' off search); orders and revenue attributed
+# within 14 days (or 1 day, when the report has only those columns).
+COUPANG_ADS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "stat_date": ("날짜", "일자"), "campaign": ("캠페인명", "캠페인_이름", "캠페인"),
+    "ad_group": ("광고그룹명", "광고그룹", "광고_그룹"), "keyword": ("키워드",), "impressions": ("노출수",),
+    "clicks": ("클릭수",), "cost": ("광고비",), "conversions": ("총_주문수(14일)", "총_주문수(1일)"),
+    "conversion_revenue": ("총_전환매출액(14일)", "총_전환매출액(1일)")}
 # ad report formats: columns, what the file is called, how to get days into it
 AD_REPORTS: dict[str, tuple[dict[str, tuple[str, ...]], str, str]] = {
     "naver_searchad": (NAVER_SEARCHAD_COLUMNS, "Naver search ads report",
@@ -202,6 +210,7 @@ AD_REPORTS: dict[str, tuple[dict[str, tuple[str, ...]], str, str]] = {
     "google_ads": (GOOGLE_ADS_COLUMNS, "Google Ads report", "segment the report by day (Segment > Time > Day)"),
     "meta_ads": (META_ADS_COLUMNS, "Meta Ads Manager export", "break the report down by day "
                  "(Breakdown > By time > Day)"),
+    "coupang_ads": (COUPANG_ADS_COLUMNS, "Coupang ads report", "make the report by day (기간 구분: 일별)"),
 }
 SUMMARY_ROW_LABELS = ("합계", "총계", "전체", "total", "sum")
 # what a Smart Store row's status (주문상태, or a final 주문세부상태) means for that product order
@@ -228,6 +237,8 @@ def detect_format(columns: list[str], kind: str) -> str | None:
     if kind == "ad_stats" and ("campaign_name" in headers or "캠페인_이름" in headers) and any(
             h.startswith(("amount_spent", "지출_금액")) for h in headers):
         return "meta_ads"
+    if kind == "ad_stats" and "광고비" in headers and any(h.startswith("총_전환매출액") for h in headers):
+        return "coupang_ads"
     mapping = canonical_mapping(columns, kind)
     if all(r in mapping for r in required_names(kind)):
         return "canonical"
@@ -318,7 +329,7 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
                           f"Columns found: {', '.join(cols[:40])}.")
         return Layout("mapped", resolved)
     return Layout(fmt, {}, f"Unknown format '{fmt}'. Formats: auto, canonical, shopify, online_retail, smartstore, "
-                  "naver_searchad, google_ads, meta_ads, mapped.")
+                  "naver_searchad, google_ads, meta_ads, coupang_ads, mapped.")
 
 
 def _named_layout(cols: list[str], fmt: str, wanted: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> Layout:
@@ -394,6 +405,9 @@ def _ad_report_rows(frame: pl.DataFrame, out: pl.DataFrame, layout: Layout) -> p
     out = out.with_columns(pl.lit(layout.fmt).alias("platform"),
                            *[pl.when(~_text(c).is_in(empty)).then(pl.col(c)).alias(c)
                              for c in targets if c != "platform"])
+    if layout.fmt == "coupang_ads" and "conversion_revenue" in layout.mapping:    # the report's window
+        days = 1 if layout.mapping["conversion_revenue"].replace(" ", "").endswith("(1일)") else 14
+        out = out.with_columns(pl.lit(str(days)).alias("attribution_window_days"))
     if layout.fmt == "google_ads" and "conversions" in layout.mapping:
         value = _text("conversions").str.replace_all(",", "").cast(pl.Float64, strict=False)
         if bool(out.select((value != value.floor()).any()).item()):
@@ -409,14 +423,16 @@ BREAKDOWN = "__x_breakdown"
 PERIOD_END = "__x_period_end"
 CURRENCY = "__x_currency"      # an ad report's money, when it says which
 _NUMBER_LIKE = r"^\s*(?:[-+]?[\d,]*\.?\d+\s*%?|--?)?\s*$"
+_ID_HEADER = re.compile(r"(?:^|_|[가-힣])id$|번호$|코드$")     # "Campaign ID", "광고집행 옵션ID": numbers that name
 
 
 def breakdown_columns(frame: pl.DataFrame, layout: Layout) -> list[str]:
     """An ad report's extra dimensions: columns the layout does not map whose values are not all numbers, e.g.
     Naver's PC/모바일 매체 (PC, 모바일), 매체이름, 요일, 시간대 or 지역 when the seller added them to the report,
     Google's Device or Match type, Meta's Age, Gender, Placement or Ad name. Their rows are parts of one day's
-    figures for a campaign / ad group / keyword, and the loader sums them. Unmapped number columns (클릭률, Avg. CPC,
-    CTR) are rates derived from the sums and are not read."""
+    figures for a campaign / ad group / keyword, and the loader sums them. So are id columns ("Campaign ID",
+    Coupang's 광고집행 옵션ID), numbers that name a thing. Other unmapped number columns (클릭률, Avg. CPC, CTR) are
+    rates derived from the sums and are not read."""
     if layout.fmt not in AD_REPORTS:
         return []
     mapped = set(layout.mapping.values())
@@ -425,7 +441,7 @@ def breakdown_columns(frame: pl.DataFrame, layout: Layout) -> list[str]:
         if col == ROW or col in mapped:
             continue
         values = frame.get_column(col).cast(pl.String)
-        if not values.drop_nulls().str.contains(_NUMBER_LIKE).all():
+        if _ID_HEADER.search(norm_header(col)) or not values.drop_nulls().str.contains(_NUMBER_LIKE).all():
             out.append(col)
     return out
 

@@ -4,7 +4,7 @@ CONTRACT (other modules code against these names; keep them stable):
 
     KINDS = ("orders", "returns", "sessions", "ad_stats", "inventory", "products")
     FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "naver_searchad", "google_ads",
-               "meta_ads", "mapped")
+               "meta_ads", "coupang_ads", "mapped")
 
     ingest_file(wh, path, *, seller_id, kind, fmt="auto", mapping=None, skip_invalid=False, password=None,
                 progress=None, source_name=None, rejects_dir=None) -> LoadResult
@@ -38,7 +38,7 @@ from data.warehouse import Warehouse, WarehouseError, ensure_seller
 
 KINDS = ("orders", "returns", "sessions", "ad_stats", "inventory", "products")
 FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "naver_searchad", "google_ads", "meta_ads",
-           "mapped")
+           "coupang_ads", "mapped")
 MAX_PROBLEMS = 50
 MAX_REJECT_ROWS = 1000
 

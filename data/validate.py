@@ -126,7 +126,12 @@ def timestamp_expr(frame: pl.DataFrame, name: str, tz: str | None) -> pl.Expr:
         out = col.cast(pl.Datetime("us"))
         return out if tz is None else _to_utc_naive(out, "", tz)
     if dtype.is_numeric():
-        out = _parse_with(col, EXCEL_SERIAL)   # typed serial numbers: no trip through text
+        values = frame.get_column(name).drop_nulls()
+        if values.len() and values.min() >= 19000101 and values.max() <= 22001231 and (values % 1 == 0).all():
+            # 20261101 typed as a number (Coupang's 날짜 in Excel): a YYYYMMDD day, far above any Excel serial
+            out = _parse_with(col.cast(pl.Int64).cast(pl.String), "%Y%m%d")
+        else:
+            out = _parse_with(col, EXCEL_SERIAL)   # typed serial numbers: no trip through text
         return out if tz is None else _to_utc_naive(out, "", tz)
     values = frame.get_column(name).drop_nulls()
     if values.len() == 0:

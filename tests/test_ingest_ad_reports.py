@@ -166,7 +166,8 @@ def test_meta_daily_export_without_a_day_column_uses_reporting_starts(tmp_path, 
 
 @pytest.mark.parametrize(("name", "fmt"), [("google_ads_search_keyword_report.csv", "google_ads"),
                                            ("meta_ads_manager_export.csv", "meta_ads"),
-                                           ("naver_searchad_keyword_report.csv", "naver_searchad")])
+                                           ("naver_searchad_keyword_report.csv", "naver_searchad"),
+                                           ("coupang_ads_report.csv", "coupang_ads")])
 def test_example_ad_reports_are_recognised_and_load(warehouse, name, fmt):
     result = ingest_file(warehouse, ROOT / "examples" / name, seller_id="s", kind="ad_stats")
     assert (result.status, result.format) == ("loaded", fmt), result.problems
@@ -242,3 +243,43 @@ def test_a_broken_utf16_file_is_refused_with_a_reason_and_nothing_left_behind(tm
     result = ingest_file(warehouse, path, seller_id="g", kind="ad_stats")
     assert result.status == "rejected" and "UTF-16" in result.message
     assert set(Path(tempfile.gettempdir()).glob("si-ingest-*")) == before
+
+
+# ---------------------------------------------------------------- Coupang ads
+
+COUPANG = ROOT / "tests" / "fixtures" / "coupang_ads" / "ad_report.csv"
+
+
+def test_coupang_ad_report_xlsx_with_numeric_days_sums_options_and_placements(tmp_path, warehouse):
+    frame = pl.read_csv(COUPANG, infer_schema_length=None)       # 날짜 20261101 and ids as numbers, as in Excel
+    assert frame.schema["날짜"].is_integer() and frame.schema["광고집행 옵션ID"].is_integer()
+    frame.write_excel(tmp_path / "coupang.xlsx")
+    result = ingest_file(warehouse, tmp_path / "coupang.xlsx", seller_id="c", kind="ad_stats")
+    assert (result.status, result.format) == ("loaded", "coupang_ads"), result.problems
+    # options (2kg, 6kg) of one keyword are summed; the non-search placement has no keyword
+    assert (result.rows_read, result.rows_loaded, result.totals["rows_combined"]) == (9, 7, 2)
+    expected: dict[tuple[str, str, str, str], list[float]] = defaultdict(lambda: [0.0] * 5)
+    for r in _rows(COUPANG, 0):
+        day = f"{r['날짜'][:4]}-{r['날짜'][4:6]}-{r['날짜'][6:]}"
+        sums = expected[(day, r["캠페인명"], r["광고그룹"], "" if r["키워드"] == "-" else r["키워드"])]
+        for i, col in enumerate(("노출수", "클릭수", "광고비", "총 주문수(14일)", "총 전환매출액(14일)")):
+            sums[i] += _num(r[col])
+    stored = _stored(warehouse, "c")
+    assert set(stored["platform"]) == {"coupang_ads"}
+    ours = {(str(d), c, g, k): [i, cl, co, cv, rv] for d, _p, c, g, k, i, cl, co, cv, rv in stored.rows()}
+    assert ours == dict(expected)
+    assert set(warehouse.sql("SELECT DISTINCT attribution_window_days AS w FROM ad_stats")["w"]) == {14}
+    # the CSV download gives the same rows
+    ingest_file(warehouse, COUPANG, seller_id="c_csv", kind="ad_stats")
+    assert _stored(warehouse, "c_csv").equals(stored)
+
+
+def test_coupang_report_with_one_day_attribution_only(tmp_path, warehouse):
+    frame = pl.read_csv(COUPANG, infer_schema_length=None).drop(
+        "총 주문수(14일)", "총 판매수량(14일)", "총 전환매출액(14일)", "총광고수익률(14일)")
+    frame.write_csv(tmp_path / "one_day.csv")
+    result = ingest_file(warehouse, tmp_path / "one_day.csv", seller_id="c", kind="ad_stats")
+    assert (result.status, result.format) == ("loaded", "coupang_ads"), result.problems
+    assert warehouse.scalar("SELECT sum(conversions) FROM ad_stats") == sum(
+        _num(r["총 주문수(1일)"]) for r in _rows(COUPANG, 0))
+    assert set(warehouse.sql("SELECT DISTINCT attribution_window_days AS w FROM ad_stats")["w"]) == {1}

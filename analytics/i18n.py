@@ -178,6 +178,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "format.google_ads": {"ko": "Google Ads 보고서", "en": "Google Ads report"},
     "format.meta_ads": {"ko": "Meta 광고 관리자 내보내기", "en": "Meta Ads Manager export"},
     "format.coupang_ads": {"ko": "쿠팡 광고 보고서", "en": "Coupang ads report"},
+    "format.coupang": {"ko": "쿠팡 WING 주문 목록", "en": "Coupang WING order list"},
     "format.mapped": {"ko": "직접 매핑", "en": "Custom mapping"},
     "data.mapper.header": {"ko": "열 매핑", "en": "Column mapping"},
     "data.mapper.detected": {"ko": "감지된 형식: {fmt}", "en": "Detected format: {fmt}"},

@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--kind", required=True,
                      help="orders, returns, sessions, ad_stats, inventory or products.")
     ing.add_argument("--format", default="auto", dest="fmt",
-                     help="auto (default), canonical, shopify, online_retail, smartstore, naver_searchad, "
+                     help="auto (default), canonical, shopify, online_retail, smartstore, coupang, naver_searchad, "
                           "google_ads, meta_ads, coupang_ads or mapped.")
     ing.add_argument("--map", dest="mapping", default=None,
                      help="Column mapping TARGET=SOURCE,... (implies --format mapped unless given).")

@@ -169,6 +169,15 @@ SMARTSTORE_COLUMNS: dict[str, tuple[str, ...]] = {
     "_line_id": ("상품주문번호",), "_detail": ("주문세부상태",), "_option_price": ("옵션가격",),
     "_seller_sku": ("판매자_상품코드",), "_bundle": ("배송비_묶음번호",), "_paid_at": ("결제일", "결제일시"),
     "_line_total": ("최종_상품별_총_주문금액", "상품별_총_주문금액")}
+# Coupang WING order list (배송관리 > 주문 목록 / 배송리스트 download, .xlsx): one row per option of an order
+# (주문번호), options shipped together share a 묶음배송번호. Keys are norm_header spellings.
+COUPANG_KEYS = ("묶음배송번호", "주문번호", "구매수(수량)", "옵션판매가(판매단가)")
+COUPANG_COLUMNS: dict[str, tuple[str, ...]] = {
+    "order_id": ("주문번호",), "ordered_at": ("결제일시", "주문일"), "sku": ("옵션id",),
+    "product_name": ("노출상품명(옵션명)", "등록상품명"), "quantity": ("구매수(수량)",),
+    "unit_price": ("옵션판매가(판매단가)",), "shipping_fee": ("배송비",),
+    "_bundle": ("묶음배송번호",), "_seller_sku": ("업체상품코드",), "_remote_fee": ("도서산간_추가배송비",),
+    "_cancelled": ("취소여부",), "_cancel_qty": ("취소수량",), "_email": ("구매자이메일",), "_ordered_day": ("주문일",)}
 # Naver search ads (searchad.naver.com) report download, CSV: 보고서 > 다차원 보고서 with 일별 rows; a title line
 # above the header is skipped by the reader. Cost is 총비용 (VAT included: what the seller pays).
 NAVER_SEARCHAD_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -228,6 +237,8 @@ def detect_format(columns: list[str], kind: str) -> str | None:
         return "online_retail"
     if all(k in headers for k in SMARTSTORE_KEYS):
         return "smartstore"
+    if all(k in headers for k in COUPANG_KEYS):
+        return "coupang"
     if kind == "ad_stats" and "캠페인" in headers and "노출수" in headers and any(h.startswith("총비용")
                                                                               for h in headers):
         return "naver_searchad"
@@ -266,7 +277,7 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
                           f"--map {missing[0] if missing else 'target'}=<your column>,... "
                           "(or --format shopify / online_retail / smartstore).")
         fmt = detected
-    if fmt in ("shopify", "online_retail", "smartstore") and kind != "orders":
+    if fmt in ("shopify", "online_retail", "smartstore", "coupang") and kind != "orders":
         return Layout(fmt, {}, f"A {fmt} export holds orders: load it with --kind orders.")
     if fmt in AD_REPORTS:
         columns, name, by_day = AD_REPORTS[fmt]
@@ -296,6 +307,9 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
         return _named_layout(cols, "smartstore", SMARTSTORE_COLUMNS,
                              required=("order_id", "_line_id", "ordered_at", "sku", "product_name", "quantity",
                                        "unit_price"))
+    if fmt == "coupang":
+        return _named_layout(cols, "coupang", COUPANG_COLUMNS,
+                             required=("order_id", "ordered_at", "sku", "quantity", "unit_price"))
     if fmt == "canonical":
         found = canonical_mapping(cols, kind)
         missing = [r for r in required_names(kind) if r not in found]
@@ -329,7 +343,7 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
                           f"Columns found: {', '.join(cols[:40])}.")
         return Layout("mapped", resolved)
     return Layout(fmt, {}, f"Unknown format '{fmt}'. Formats: auto, canonical, shopify, online_retail, smartstore, "
-                  "naver_searchad, google_ads, meta_ads, coupang_ads, mapped.")
+                  "coupang, naver_searchad, google_ads, meta_ads, coupang_ads, mapped.")
 
 
 def _named_layout(cols: list[str], fmt: str, wanted: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> Layout:
@@ -371,9 +385,51 @@ def to_target_frame(frame: pl.DataFrame, layout: Layout, kind: str) -> pl.DataFr
         out = out.with_columns(pl.coalesce(_text("product_name"), _text("sku")).alias("product_name"))
     if layout.fmt == "smartstore":
         out = _smartstore_rows(frame, out, layout.mapping)
+    if layout.fmt == "coupang":
+        out = _coupang_rows(frame, out, layout.mapping)
     if layout.fmt in AD_REPORTS:
         out = _ad_report_rows(frame, out, layout)
     return out
+
+
+def _coupang_rows(frame: pl.DataFrame, out: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
+    """A Coupang WING order list's rows in target terms. A row is one option of an order; its cancellation is
+    취소여부 (Y: the whole line) or 취소수량 (units). Order status: every unit cancelled -> cancelled, some ->
+    partially_refunded with the cancelled units' price as refunded_amount, else paid. SKU = the option's
+    업체상품코드 where any of its rows gives one, else 옵션ID; shipping = per 묶음배송번호 the largest 배송비 + 도서산간
+    추가배송비 of its rows (a box's fee is charged once), summed over the order's boxes. Order time = 결제일시, else
+    주문일. The customer is a pseudonym of 구매자이메일 ("cp-" + 16 hex digits of its SHA-256): the list has no
+    buyer id, and an e-mail address is not kept; rows without one have no customer."""
+    import hashlib
+
+    out = _with_sources(frame, out, mapping, COUPANG_COLUMNS)
+    src, num = _source, _number
+    order = pl.col("order_id")
+    qty, price = num(pl.col("quantity")), num(pl.col("unit_price"))
+    cancelled = (pl.when(src("_cancelled").str.to_uppercase().is_in(["Y", "YES", "예"])).then(qty)
+                 .otherwise(num(src("_cancel_qty")).fill_null(0.0)).clip(0.0, qty))
+    box = src("_bundle") if "_bundle" in mapping else order
+    box_fee = (num(pl.col("shipping_fee")).fill_null(0.0) + num(src("_remote_fee")).fill_null(0.0)).max().over(
+        order, box)
+    first_in_box = pl.struct(order, box).is_first_distinct()
+    status = (pl.when((pl.col("__cancelled") >= qty).all().over(order)).then(pl.lit("cancelled"))
+              .when((pl.col("__cancelled") > 0).any().over(order)).then(pl.lit("partially_refunded"))
+              .otherwise(pl.lit("paid")))
+    emails = out.get_column("__s_email").drop_nulls().str.to_lowercase().unique()
+    pseudonyms = {e: "cp-" + hashlib.sha256(e.encode()).hexdigest()[:16] for e in emails.to_list()}
+    out = out.with_columns(cancelled.alias("__cancelled"))
+    return out.with_columns(
+        pl.coalesce(src("_seller_sku").drop_nulls().first().over(pl.col("sku")), pl.col("sku")).alias("sku"),
+        pl.when(_text("ordered_at").is_null()).then(src("_ordered_day")).otherwise(pl.col("ordered_at"))
+        .alias("ordered_at"),
+        pl.when(qty.is_null() | price.is_null()).then(pl.lit(None, dtype=pl.String)).otherwise(status)
+        .alias("status"),
+        (pl.col("__cancelled") * price).sum().over(order).cast(pl.String).alias("refunded_amount"),
+        (box_fee * first_in_box).sum().over(order).cast(pl.String).alias("shipping_fee"),
+        src("_email").str.to_lowercase().replace_strict(pseudonyms, default=None, return_dtype=pl.String)
+        .alias("customer_id"),
+        pl.lit("coupang").alias("channel"), pl.lit("KRW").alias("currency"), pl.lit("KR").alias("country"),
+    ).drop("__cancelled", *[f"__s{k}" for k in COUPANG_COLUMNS if k.startswith("_")])
 
 
 def _ad_report_rows(frame: pl.DataFrame, out: pl.DataFrame, layout: Layout) -> pl.DataFrame:
@@ -457,19 +513,8 @@ def _smartstore_rows(frame: pl.DataFrame, out: pl.DataFrame, mapping: dict[str, 
     shipping = the sum of 배송비 합계 over the order's shipping bundles (repeated on each row of a bundle).
     Order time = 주문일시, else (an export without it, or an empty cell) 결제일. Values that do not parse are left
     as they were, so validation names them."""
-    extras = [k for k in ("_detail", "_option_price", "_seller_sku", "_bundle", "_line_total", "_line_id",
-                          "_paid_at") if k in mapping and mapping[k] != mapping.get("ordered_at")]
-    sources = frame.select(pl.col(mapping[k]).alias(f"__s{k}") for k in extras)
-    out = out.hstack(sources.select(validate.text_expr(sources, c) for c in sources.columns))
-    out = out.with_columns(pl.lit(None, dtype=pl.String).alias(f"__s{k}") for k in SMARTSTORE_COLUMNS
-                           if k.startswith("_") and k not in extras)
-
-    def src(key: str) -> pl.Expr:
-        return pl.col(f"__s{key}")
-
-    def num(expr: pl.Expr) -> pl.Expr:
-        return validate._number_text(expr.cast(pl.String, strict=False)).cast(pl.Float64, strict=False)
-
+    out = _with_sources(frame, out, mapping, SMARTSTORE_COLUMNS)
+    src, num = _source, _number
     status = _text("status")
     detail = src("_detail")
     state = pl.lit(None, dtype=pl.String)
@@ -511,6 +556,25 @@ def _smartstore_rows(frame: pl.DataFrame, out: pl.DataFrame, mapping: dict[str, 
         .alias("__x_claim_amount"),
         pl.lit(None, dtype=pl.String).alias("__x_claim_reason"),   # the export has the state, not a reason
     ).drop("__state", "__net", "__fee", *[f"__s{k}" for k in SMARTSTORE_COLUMNS if k.startswith("_")])
+
+
+def _with_sources(frame: pl.DataFrame, out: pl.DataFrame, mapping: dict[str, str],
+                  columns: dict[str, tuple[str, ...]]) -> pl.DataFrame:
+    """`out` with a format's helper columns (its `_`-keys: __s_bundle, ...) as trimmed text, null when the file
+    lacks them (or when they are the order time's own column)."""
+    keys = [k for k in columns if k.startswith("_") and k in mapping and mapping[k] != mapping.get("ordered_at")]
+    sources = frame.select(pl.col(mapping[k]).alias(f"__s{k}") for k in keys)
+    out = out.hstack(sources.select(validate.text_expr(sources, c) for c in sources.columns))
+    return out.with_columns(pl.lit(None, dtype=pl.String).alias(f"__s{k}") for k in columns
+                            if k.startswith("_") and k not in keys)
+
+
+def _source(key: str) -> pl.Expr:
+    return pl.col(f"__s{key}")
+
+
+def _number(expr: pl.Expr) -> pl.Expr:
+    return validate._number_text(expr.cast(pl.String, strict=False)).cast(pl.Float64, strict=False)
 
 
 def _text(name: str) -> pl.Expr:

@@ -3,8 +3,8 @@
 CONTRACT (other modules code against these names; keep them stable):
 
     KINDS = ("orders", "returns", "sessions", "ad_stats", "inventory", "products")
-    FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "naver_searchad", "google_ads",
-               "meta_ads", "coupang_ads", "mapped")
+    FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "coupang", "naver_searchad",
+               "google_ads", "meta_ads", "coupang_ads", "mapped")
 
     ingest_file(wh, path, *, seller_id, kind, fmt="auto", mapping=None, skip_invalid=False, password=None,
                 progress=None, source_name=None, rejects_dir=None) -> LoadResult
@@ -37,8 +37,8 @@ from data.readers import ROW, ReadError, ReadTable, frame_from_records, read_tab
 from data.warehouse import Warehouse, WarehouseError, ensure_seller
 
 KINDS = ("orders", "returns", "sessions", "ad_stats", "inventory", "products")
-FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "naver_searchad", "google_ads", "meta_ads",
-           "coupang_ads", "mapped")
+FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "coupang", "naver_searchad", "google_ads",
+           "meta_ads", "coupang_ads", "mapped")
 MAX_PROBLEMS = 50
 MAX_REJECT_ROWS = 1000
 
@@ -702,16 +702,17 @@ def _load_orders(cur: Any, valid: pl.DataFrame, seller_id: str, load_id: int, fm
     totals = {"orders": int(n_orders), "lines": int(n_lines), "units": int(units), "gross_sales": float(gross),
               "discounts": discounts, "shipping": float(order_money[2]), "returns": return_rows,
               "returns_amount": returns_amount, "net_sales": float(gross) - discounts - returns_amount}
-    if fmt == "smartstore":
-        updated = _update_smartstore_statuses(cur, lines, orders, seller_id, load_id)
+    if fmt in ("smartstore", "coupang"):
+        updated = _update_order_statuses(cur, lines, orders, seller_id, load_id)
         totals["orders_updated"] = updated
         loaded += updated
     return loaded, duplicate, totals
 
 
-def _update_smartstore_statuses(cur: Any, lines: pl.DataFrame, orders: pl.DataFrame, seller_id: str,
+def _update_order_statuses(cur: Any, lines: pl.DataFrame, orders: pl.DataFrame, seller_id: str,
                                 load_id: int) -> int:
-    """A later Smart Store export carries today's status of earlier orders (paid, then cancelled or returned):
+    """A later Smart Store export or Coupang order list carries today's status of earlier orders (paid, then
+    cancelled or returned):
     orders loaded before get this file's status and refunded amount, when the file holds all of the order's lines
     (an export filtered to returns only must not call a whole order returned). The updated orders take this
     load's id, so the rollup refresh after the load recomputes their hours. Returns the number updated."""

@@ -60,7 +60,7 @@ TARGETS: dict[str, tuple[tuple[str, str, bool, str], ...]] = {
     ),
     "ad_stats": (
         ("stat_date", "date", True, "Day of the statistics (seller's local date)."),
-        ("platform", "text", True, "naver_searchad, google_ads, meta, kakao, ..."),
+        ("platform", "text", True, "naver_searchad, google_ads, meta_ads, coupang_ads, kakao, ..."),
         ("campaign", "text", True, "Campaign name."),
         ("stat_hour", "integer", False, "Hour 0-23 for hourly rows; empty for daily rows."),
         ("ad_group", "text", False, "Ad group name."),

@@ -1,8 +1,10 @@
-"""File layouts (canonical, Shopify, UCI Online Retail, Naver Smart Store, Naver search ads, mapped): target
-columns, detection, mapping to targets."""
+"""File layouts: target columns, detection, mapping to targets. Orders: canonical, Shopify, UCI Online Retail,
+Naver Smart Store, Coupang WING; ad statistics: Naver search ads, Google Ads, Meta Ads Manager, Coupang ads; and
+a mapping the user gives."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -275,7 +277,7 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
             return Layout("auto", {}, f"Unrecognised {kind} layout: required columns {', '.join(missing)} not found. "
                           f"Columns found: {', '.join(cols[:40]) or '(none)'}. Map them with "
                           f"--map {missing[0] if missing else 'target'}=<your column>,... "
-                          "(or --format shopify / online_retail / smartstore).")
+                          "(or --format shopify / online_retail / smartstore / coupang).")
         fmt = detected
     if fmt in ("shopify", "online_retail", "smartstore", "coupang") and kind != "orders":
         return Layout(fmt, {}, f"A {fmt} export holds orders: load it with --kind orders.")
@@ -400,8 +402,6 @@ def _coupang_rows(frame: pl.DataFrame, out: pl.DataFrame, mapping: dict[str, str
     추가배송비 of its rows (a box's fee is charged once), summed over the order's boxes. Order time = 결제일시, else
     주문일. The customer is a pseudonym of 구매자이메일 ("cp-" + 16 hex digits of its SHA-256): the list has no
     buyer id, and an e-mail address is not kept; rows without one have no customer."""
-    import hashlib
-
     out = _with_sources(frame, out, mapping, COUPANG_COLUMNS)
     src, num = _source, _number
     order = pl.col("order_id")

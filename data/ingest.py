@@ -353,9 +353,9 @@ def _exact_duplicates(raw: pl.DataFrame) -> pl.DataFrame:
 
 
 def _duplicate_problems(raw: pl.DataFrame, typed: pl.DataFrame, kind: str,
-                        exact: pl.DataFrame | None = None, by: list[str] | None = None) -> pl.DataFrame:
+                        exact: pl.DataFrame | None = None, layout: formats.Layout | None = None) -> pl.DataFrame:
     """Exact duplicate lines (all source values equal) and repeated natural keys within the file (the key
-    includes a report's breakdown columns `by`, when it has them)."""
+    includes an ad report's breakdown columns, when it has them: named from `layout`)."""
     cols = [c for c in raw.columns if c != ROW]
     if not cols or raw.height < 2:
         return validate.empty_problems()
@@ -368,11 +368,13 @@ def _duplicate_problems(raw: pl.DataFrame, typed: pl.DataFrame, kind: str,
     names = list(keys)
     if formats.BREAKDOWN in typed.columns:       # rows of one key that differ in a report's breakdown are parts
         keys += (formats.BREAKDOWN,)
-        names += by or []
     remaining = typed.join(exact.select(ROW), on=ROW, how="anti")
     keyed = remaining.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys[:1]])).select(
         pl.col(ROW), pl.col(ROW).min().over(list(keys), order_by=None).alias("__first"))
-    same_key = keyed.filter(pl.col(ROW) != pl.col("__first")).select(
+    repeated = keyed.filter(pl.col(ROW) != pl.col("__first"))
+    if repeated.height and formats.BREAKDOWN in typed.columns and layout is not None:
+        names += formats.breakdown_columns(raw, layout)       # (named only for the message)
+    same_key = repeated.select(
         pl.col(ROW), pl.lit(", ".join(names)).alias("column"),
         pl.format("same {} as row {}".replace("{}", ", ".join(names), 1), pl.col("__first")).alias("reason"),
         pl.lit(None, dtype=pl.String).alias("value"))
@@ -405,7 +407,7 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
                              [RowProblem(None, None, f"Cannot interpret the file: {str(exc).splitlines()[0]}")], 1,
                              rows_read)
         exact = exact_job.result()
-    extra = [problems, _duplicate_problems(raw, typed, kind, exact, formats.breakdown_columns(raw, layout))]
+    extra = [problems, _duplicate_problems(raw, typed, kind, exact, layout)]
     if table.ragged_rows:
         extra.append(pl.DataFrame({ROW: list(table.ragged_rows), "column": [None] * len(table.ragged_rows),
                                    "reason": [f"ragged line: {v}" for v in table.ragged_rows.values()],
@@ -488,14 +490,18 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
                       rejects_path=rejects_path, totals=totals, message=message)
 
 
+# an ad statistics row's additive figures, with their stored types
+_AD_FIGURES = {"impressions": "BIGINT", "clicks": "BIGINT", "cost": "DECIMAL(18, 2)", "conversions": "BIGINT",
+               "conversion_revenue": "DECIMAL(18, 2)"}
+
+
 def _sum_breakdown(valid: pl.DataFrame) -> pl.DataFrame:
     """One row per ad statistics key: the rows of a report broken down by device, medium, region or hour
     (formats.breakdown_columns) summed; the first row's number stands for the sum in messages."""
     keys = list(_KEYS["ad_stats"])
-    sums = ("impressions", "clicks", "cost", "conversions", "conversion_revenue")
-    others = [c for c in valid.columns if c not in (*keys, *sums, ROW, formats.BREAKDOWN)]
+    others = [c for c in valid.columns if c not in (*keys, *_AD_FIGURES, ROW, formats.BREAKDOWN)]
     return valid.group_by(keys, maintain_order=True).agg(
-        pl.col(ROW).min(), *[pl.col(c).sum() for c in sums], *[pl.col(c).first() for c in others]
+        pl.col(ROW).min(), *[pl.col(c).sum() for c in _AD_FIGURES], *[pl.col(c).first() for c in others]
     ).select([c for c in valid.columns if c != formats.BREAKDOWN])
 
 
@@ -710,13 +716,13 @@ def _load_orders(cur: Any, valid: pl.DataFrame, seller_id: str, load_id: int, fm
 
 
 def _update_order_statuses(cur: Any, lines: pl.DataFrame, orders: pl.DataFrame, seller_id: str,
-                                load_id: int) -> int:
+                           load_id: int) -> int:
     """A later Smart Store export or Coupang order list carries today's status of earlier orders (paid, then
-    cancelled or returned):
-    orders loaded before get this file's status and refunded amount, when the file holds all of the order's lines
-    (an export filtered to returns only must not call a whole order returned). The updated orders take this
-    load's id, so the rollup refresh after the load recomputes their hours. Returns the number updated."""
-    # (an export without 주문상태 has no status to carry over)
+    cancelled or returned): orders loaded before get this file's status and refunded amount, when the file holds
+    all of the order's lines (an export filtered to returns only must not call a whole order returned). The
+    updated orders take this load's id, so the rollup refresh after the load recomputes their hours. Returns the
+    number updated."""
+    # (an export without a status column has none to carry over)
     _register(cur, "si_status", orders.filter(pl.col("status").is_not_null())
               .select("order_id", "status", pl.col("refunded_amount").fill_null(0.0))
               .join(lines.group_by("order_id").agg(pl.len().alias("n_lines")), on="order_id"))
@@ -765,8 +771,7 @@ def _load_simple(table: str, key: tuple[str, ...], columns: tuple[str, ...]):
         frame = valid.select(list(columns))
         if table == "ad_stats":
             frame = frame.with_columns(pl.col("ad_group").fill_null(""), pl.col("keyword").fill_null(""),
-                                       *[pl.col(c).fill_null(0) for c in ("impressions", "clicks", "cost",
-                                                                          "conversions", "conversion_revenue")])
+                                       *[pl.col(c).fill_null(0) for c in _AD_FIGURES])
         if table == "inventory":
             frame = frame.with_columns(pl.col("inbound").fill_null(0))
         _register(cur, "si_stage", frame)
@@ -790,8 +795,7 @@ def _load_simple(table: str, key: tuple[str, ...], columns: tuple[str, ...]):
 
 # per table: the figures a later file restates (with their stored types), and fields kept when it leaves them empty
 _RESTATED = {
-    "ad_stats": ({"impressions": "BIGINT", "clicks": "BIGINT", "cost": "DECIMAL(18, 2)", "conversions": "BIGINT",
-                  "conversion_revenue": "DECIMAL(18, 2)"}, ("attribution_window_days",)),
+    "ad_stats": (_AD_FIGURES, ("attribution_window_days",)),
     "inventory": ({"on_hand": "INTEGER", "inbound": "INTEGER"}, ("lead_time_days",)),
 }
 

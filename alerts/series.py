@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from analytics import realtime
+from analytics import realtime, traffic
 from analytics.ads import ads_campaign_days
 from data.warehouse import Warehouse
 
@@ -18,20 +18,30 @@ STORE_METRICS = ("revenue", "order_count", "session_count", "conversion", "aov")
 
 def store_days(wh: Warehouse, seller_id: str, tz: str, today: date,
                days: int = DAILY_HISTORY_DAYS) -> pl.DataFrame:
-    """One row per complete local day before `today` (oldest first, `days` of them), from the realtime history.
+    """One row per complete local day before `today` (oldest first, `days` of them), from the realtime history;
+    on days without visit-level sessions, the visits counted by day (a Smart Store 마케팅분석 download), so a
+    Smart Store seller's visitor drop is watched too.
 
     Columns: local_date, revenue, order_count, session_count, converted_session_count, conversion
     (converted sessions / sessions, null without sessions), aov (revenue / orders, null without orders)."""
     hourly = realtime.history_hourly(wh, seller_id, tz, today, days)
-    return daily_from_hourly(hourly)
+    daily_visits = traffic.daily_visit_counts(wh, seller_id, today - timedelta(days=days), today - timedelta(days=1))
+    return daily_from_hourly(hourly, daily_visits)
 
 
-def daily_from_hourly(hourly: pl.DataFrame) -> pl.DataFrame:
-    """Sum realtime.hourly_by_day rows to days and add the ratio metrics."""
-    return (hourly.group_by("local_date")
+def daily_from_hourly(hourly: pl.DataFrame, daily_visits: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Sum realtime.hourly_by_day rows to days and add the ratio metrics; `daily_visits` (local_date,
+    session_count, converted_session_count) stand in for the visits of days without visit-level sessions."""
+    days = (hourly.group_by("local_date")
             .agg(pl.col("revenue").sum().cast(pl.Float64), pl.col("order_count").sum(),
-                 pl.col("session_count").sum(), pl.col("converted_session_count").sum())
-            .sort("local_date")
+                 pl.col("session_count").sum(), pl.col("converted_session_count").sum()))
+    if daily_visits is not None and daily_visits.height:
+        visits = ("session_count", "converted_session_count")
+        days = (days.join(daily_visits.rename({c: f"daily_{c}" for c in visits}), on="local_date", how="left")
+                .with_columns(*[pl.when(pl.col("session_count") == 0).then(pl.col(f"daily_{c}").fill_null(0))
+                                .otherwise(pl.col(c)).cast(days.schema[c]).alias(c) for c in visits])
+                .drop([f"daily_{c}" for c in visits]))
+    return (days.sort("local_date")
             .with_columns(
                 pl.when(pl.col("session_count") > 0)
                 .then(pl.col("converted_session_count") / pl.col("session_count")).alias("conversion"),

@@ -387,7 +387,8 @@ def unmet_keyword_insights(wh: Warehouse, ctx: DigestContext) -> list[Insight]:
         gloss = term_gloss(r["term"]) or r["term"]
         top = r["top_products"][0] if r["top_products"] else "–"
         label = f"{r['term']} ({gloss})" if gloss != r["term"] else r["term"]
-        ko, en = _texts(f"digest.unmet_keyword.{r['advice_kind']}", term=(r["term"], label), option=(r["term"], gloss),
+        unlanded = ".unlanded" if r["advice_kind"] == "variant" and not r["top_products"] else ""
+        ko, en = _texts(f"digest.unmet_keyword.{r['advice_kind']}{unlanded}", term=(r["term"], label), option=(r["term"], gloss),
                         visitors=f"{r['sessions']:,}", orders=r["order_count"], days=WINDOW_DAYS,
                         product=top, money=ctx.money(money))
         found.append(Insight("unmet_keyword", "keywords", r["term"], money, ko, en, PAGES["unmet_keyword"],

@@ -66,6 +66,11 @@ STRINGS: dict[str, dict[str, str]] = {
               "'{product}' 같은 인기 상품의 {option} 옵션을 검토하세요 (놓친 매출 약 {money}).",
         "en": "{visitors} visitors searched for '{term}' in the last {days} days and {orders} bought: "
               "consider a {option} option of top sellers like '{product}' (about {money} missed)."},
+    "digest.unmet_keyword.variant.unlanded": {
+        "ko": "최근 {days}일 {visitors}명이 '{term}'을(를) 검색해 들어왔지만 구매는 {orders}건입니다: "
+              "인기 상품의 {option} 옵션을 검토하세요 (놓친 매출 약 {money}).",
+        "en": "{visitors} visitors searched for '{term}' in the last {days} days and {orders} bought: "
+              "consider a {option} option of your top sellers (about {money} missed)."},
     "digest.unmet_keyword.missing": {
         "ko": "최근 {days}일 {visitors}명이 '{term}'을(를) 찾았지만 스토어에 없는 것 같습니다 (구매 {orders}건): "
               "상품 추가를 검토하세요 (놓친 매출 약 {money}).",

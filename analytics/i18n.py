@@ -166,6 +166,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "kind.orders": {"ko": "주문", "en": "Orders"},
     "kind.returns": {"ko": "반품·교환·취소", "en": "Returns & claims"},
     "kind.sessions": {"ko": "방문(세션)", "en": "Sessions (visits)"},
+    "kind.traffic_stats": {"ko": "일별 유입 통계", "en": "Daily visit statistics"},
     "kind.ad_stats": {"ko": "광고 통계", "en": "Ad statistics"},
     "kind.inventory": {"ko": "재고", "en": "Inventory"},
     "kind.products": {"ko": "상품", "en": "Products"},
@@ -179,6 +180,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "format.meta_ads": {"ko": "Meta 광고 관리자 내보내기", "en": "Meta Ads Manager export"},
     "format.coupang_ads": {"ko": "쿠팡 광고 보고서", "en": "Coupang ads report"},
     "format.coupang": {"ko": "쿠팡 WING 주문 목록", "en": "Coupang WING order list"},
+    "format.smartstore_marketing": {"ko": "스마트스토어 마케팅분석 (일별 유입)",
+                                    "en": "Smart Store 마케팅분석 (visits by day)"},
     "format.mapped": {"ko": "직접 매핑", "en": "Custom mapping"},
     "data.mapper.header": {"ko": "열 매핑", "en": "Column mapping"},
     "data.mapper.detected": {"ko": "감지된 형식: {fmt}", "en": "Detected format: {fmt}"},
@@ -217,6 +220,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.result.combined": {"ko": "세부 구분(기기·매체 등)으로 나뉜 {combined:,}행을 날짜·키워드별로 합쳤습니다.",
                              "en": "{combined:,} rows split by a breakdown (device, medium, ...) were summed per day "
                                    "and keyword."},
+    "data.result.days_with_sessions": {
+        "ko": "이 파일의 {days:,}일은 이미 방문 단위 데이터(세션)가 있어, 보고서는 그날들에 세션을 사용합니다 (같은 방문을 "
+              "두 번 세지 않도록). 나머지 날에는 이 파일의 일별 유입이 쓰입니다.",
+        "en": "{days:,} days of this file already have visit-level sessions: reports use the sessions on those days "
+              "(so no visit counts twice), and this file's daily counts on the others."},
     "total.orders": {"ko": "주문", "en": "Orders"},
     "total.lines": {"ko": "주문 행", "en": "Order lines"},
     "total.units": {"ko": "수량", "en": "Units"},
@@ -230,6 +238,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "total.rows": {"ko": "새로 추가된 행", "en": "New rows"},
     "total.rows_updated": {"ko": "새 값으로 갱신된 행", "en": "Rows restated"},
     "total.rows_combined": {"ko": "합쳐진 세부 구분 행", "en": "Breakdown rows summed"},
+    "total.device_total_rows": {"ko": "기기별 행이 있어 제외한 '전체' 행", "en": "'전체' (all devices) rows left out "
+                                "beside their device rows"},
+    "total.days_with_sessions": {"ko": "방문 단위 데이터가 이미 있는 날 (보고서는 방문 데이터를 씀)",
+                                 "en": "Days that already have visit-level sessions (reports use those)"},
     "data.result.rejects_file": {"ko": "거부된 행은 {path} 에 저장했습니다.", "en": "Rejected rows were written to {path}."},
     "data.result.rejected": {
         "ko": "파일을 적재하지 않았습니다: 문제 {count:,}건. 데이터는 바뀌지 않았습니다.",

@@ -314,7 +314,8 @@ def unmet_keyword_groups(keywords: pl.DataFrame, landing: pl.DataFrame, product_
         values = {"sessions": sessions, "orders": orders, "start": period.start_date.isoformat(),
                   "end": period.end_date.isoformat(), "conversion": _pct(conversion),
                   "store": _pct(store_conversion), "products": ", ".join(top) or "–"}
-        advice = {lang: t(f"traffic.advice.{kind}", lang, term=group.term, label=term_label(group.term, lang),
+        key = f"traffic.advice.{kind}" + ("" if top else ".unlanded")     # daily counts name no landing product
+        advice = {lang: t(key, lang, term=group.term, label=term_label(group.term, lang),
                           option=group.term if lang == "ko" else term_gloss(group.term) or group.term, **values)
                   for lang in ("ko", "en")}
         rows.append({"term": group.term, "label": term_label(group.term, "en"), "keywords": list(group.keywords),

@@ -4,7 +4,7 @@ the visit-to-order funnel, each against the previous period of equal length."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import plotly.graph_objects as go
 import polars as pl
@@ -61,6 +61,14 @@ def traffic_period_session_counts(wh: Warehouse, seller_id: str, start_utc: date
     frame = _cast_counts(frame)
     return (frame.filter(pl.col("period") == "current").drop("period"),
             frame.filter(pl.col("period") == "previous").drop("period"))
+
+
+def daily_visit_counts(wh: Warehouse, seller_id: str, first_day: date, last_day: date) -> pl.DataFrame:
+    """Visits counted by day (traffic_stats) per local day in [first_day, last_day].
+
+    Columns: local_date (Date), session_count, converted_session_count (Int64: the orders the report attributes)."""
+    return run_sql(wh, "traffic_daily_visits", seller_id=seller_id, first_day=first_day, last_day=last_day).cast(
+        {"local_date": pl.Date, "session_count": pl.Int64, "converted_session_count": pl.Int64})
 
 
 def traffic_session_counts(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime,
@@ -152,13 +160,17 @@ def traffic_funnel(counts: pl.DataFrame) -> pl.DataFrame:
     """Session → engaged session (pageviews ≥ 2) → converted session → paid order.
 
     Columns: stage, count (Int64), share_of_sessions (of the first stage), step_rate (of the stage before;
-    null for the first stage or an empty previous stage).
+    null for the first stage or an empty previous stage). The engaged stage is left out when no visit of the
+    period says how many pages it saw while some converted (visits counted by day by a Smart Store 마케팅분석
+    download, sessions without pageviews): a funnel through an unknown stage would show a false drop to zero.
     """
     totals = traffic_totals(counts)
-    values = [int(totals[col] or 0) for _, col in FUNNEL_STAGES]
+    stages = [(stage, col) for stage, col in FUNNEL_STAGES
+              if not (col == "engaged_sessions" and not totals[col] and totals["converted_sessions"])]
+    values = [int(totals[col] or 0) for _, col in stages]
     first = values[0]
     rows = []
-    for i, ((stage, _), value) in enumerate(zip(FUNNEL_STAGES, values, strict=True)):
+    for i, ((stage, _), value) in enumerate(zip(stages, values, strict=True)):
         before = values[i - 1] if i else None
         rows.append({"stage": stage, "count": value,
                      "share_of_sessions": value / first if first else None,

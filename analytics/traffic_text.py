@@ -55,6 +55,27 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{sessions:,} visitors searched for {label} from {start} to {end} and {orders:,} bought "
               "(conversion {conversion} vs store {store}): you carry it but these visitors don't buy; check the "
               "price, photos, options and reviews of {products}."},
+    # the same advice when the visits do not say which products they landed on (visits counted by day, e.g. a
+    # Smart Store 마케팅분석 download)
+    "traffic.advice.variant.unlanded": {
+        "ko": "{start} ~ {end}에 {sessions:,}명이 '{label}'을(를) 검색해 들어왔지만 구매는 {orders:,}건이었습니다"
+              "(전환율 {conversion}, 스토어 {store}). 잘 팔리는 상품에 {option} 옵션을 추가해 보세요.",
+        "en": "{sessions:,} visitors searched for {label} from {start} to {end} and {orders:,} bought "
+              "(conversion {conversion} vs store {store}): consider a {option} option of your top sellers."},
+    "traffic.advice.missing.unlanded": {
+        "ko": "{start} ~ {end}에 {sessions:,}명이 '{label}'을(를) 검색해 들어왔지만 구매는 {orders:,}건이었습니다"
+              "(전환율 {conversion}, 스토어 {store}). 스토어에 해당 상품이 없는 것으로 보입니다: '{term}'을(를) "
+              "상품 구성에 추가하는 것을 검토해 보세요.",
+        "en": "{sessions:,} visitors searched for {label} from {start} to {end} and {orders:,} bought "
+              "(conversion {conversion} vs store {store}): you don't seem to carry it; consider adding {term} to "
+              "your lineup."},
+    "traffic.advice.carried.unlanded": {
+        "ko": "{start} ~ {end}에 {sessions:,}명이 '{label}'을(를) 검색해 들어왔지만 구매는 {orders:,}건이었습니다"
+              "(전환율 {conversion}, 스토어 {store}). 상품은 있지만 팔리지 않습니다: 해당 상품의 가격·사진·옵션·리뷰를 "
+              "점검해 보세요.",
+        "en": "{sessions:,} visitors searched for {label} from {start} to {end} and {orders:,} bought "
+              "(conversion {conversion} vs store {store}): you carry it but these visitors don't buy; check the "
+              "price, photos, options and reviews of those products."},
     "traffic.chart.channels": {"ko": "채널별 방문 (이번 기간 vs 이전 기간)", "en": "Sessions by channel (this vs previous period)"},
     "traffic.chart.current": {"ko": "이번 기간", "en": "This period"},
     "traffic.chart.previous": {"ko": "이전 기간", "en": "Previous period"},

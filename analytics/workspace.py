@@ -151,7 +151,8 @@ def default_parameter_values(names: Iterable[str], today: date) -> dict[str, Any
 
 # table -> the import kind (data/formats.py) whose canonical column descriptions apply to it
 _FORMAT_KIND_OF_TABLE = {"orders": "orders", "order_items": "orders", "returns": "returns", "sessions": "sessions",
-                         "ad_stats": "ad_stats", "inventory": "inventory", "products": "products"}
+                         "traffic_stats": "traffic_stats", "ad_stats": "ad_stats", "inventory": "inventory",
+                         "products": "products"}
 
 _SELLER_ID = ("스토어(판매자) ID", "Store (seller) id; every row belongs to one store.")
 _HOUR = ("UTC 기준 시각(정시). 그 한 시간의 행을 합친 값입니다", "UTC hour (date_trunc('hour', ...)); the row sums that hour.")
@@ -262,6 +263,22 @@ _HAND_WRITTEN: dict[str, dict[str, tuple[str, str | None]]] = {
         "order_id": ("이 방문에서 한 주문 번호 (있으면 구매 전환)", "Order placed in this visit (set = converted)."),
         "load_id": _LOAD_ID,
     },
+    "traffic_stats": {
+        "seller_id": _SELLER_ID,
+        "stat_date": ("유입 일자 (스토어 현지 날짜)", None),
+        "channel": ("유입 채널 (search, ads, social, direct, referral 등)", None),
+        "source": ("유입 출처 (스마트스토어: 채널명)", None),
+        "medium": ("유입 매체 (스마트스토어: 채널상세)", None),
+        "device": ("기기: mobile | desktop | tablet (비어 있으면 모든 기기)", None),
+        "search_keyword": ("유입 검색어", None),
+        "landing_sku": ("도착한 상품 페이지의 상품 코드", None),
+        "sessions": ("그날 이 값들로 들어온 방문 수 (스마트스토어: 유입수)", None),
+        "engaged_sessions": ("그중 두 페이지 이상 본 방문 (보고서에 없으면 비어 있음)", None),
+        "pageviews": ("본 페이지 수", None),
+        "orders": ("보고서가 이 방문에 귀속한 주문 수 (스마트스토어: 결제수, 마지막 클릭)", None),
+        "revenue": ("그 주문의 매출 (스마트스토어: 결제금액, 마지막 클릭)", None),
+        "load_id": _LOAD_ID,
+    },
     "ad_stats": {
         "seller_id": _SELLER_ID,
         "stat_date": ("통계 일자 (스토어 현지 날짜)", None),
@@ -290,11 +307,13 @@ _HAND_WRITTEN: dict[str, dict[str, tuple[str, str | None]]] = {
     "loads": {
         "load_id": ("업로드 번호", "Load number."),
         "seller_id": _SELLER_ID,
-        "kind": ("데이터 종류 (orders, returns, sessions, ad_stats, inventory, products)",
-                 "Kind of data (orders, returns, sessions, ad_stats, inventory, products)."),
+        "kind": ("데이터 종류 (orders, returns, sessions, traffic_stats, ad_stats, inventory, products)",
+                 "Kind of data (orders, returns, sessions, traffic_stats, ad_stats, inventory, products)."),
         "source": ("파일 이름, 'api' 또는 'demo'", "File name, 'api' or 'demo'."),
-        "format": ("파일 형식 (canonical, shopify, online_retail, smartstore, naver_searchad, mapped)",
-                   "Layout (canonical, shopify, online_retail, smartstore, naver_searchad, mapped)."),
+        "format": ("파일 형식 (canonical, shopify, online_retail, smartstore, coupang, naver_searchad, google_ads, "
+                   "meta_ads, coupang_ads, smartstore_marketing, mapped)",
+                   "Layout (canonical, shopify, online_retail, smartstore, coupang, naver_searchad, google_ads, "
+                   "meta_ads, coupang_ads, smartstore_marketing, mapped)."),
         "checksum": ("읽은 바이트의 sha256", "sha256 of the bytes read."),
         "rows_read": ("읽은 행 수", "Rows read."),
         "rows_loaded": ("새로 저장한 행 수", "Rows written."),

@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--db", help="Warehouse file (default: the SI_DB_PATH setting).")
     ing.add_argument("--seller", required=True, help="Seller id the rows belong to (created if new).")
     ing.add_argument("--kind", required=True,
-                     help="orders, returns, sessions, ad_stats, inventory or products.")
+                     help="orders, returns, sessions, traffic_stats, ad_stats, inventory or products.")
     ing.add_argument("--format", default="auto", dest="fmt",
                      help="auto (default), canonical, shopify, online_retail, smartstore, coupang, naver_searchad, "
                           "google_ads, meta_ads, coupang_ads or mapped.")

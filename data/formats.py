@@ -1,6 +1,6 @@
 """File layouts: target columns, detection, mapping to targets. Orders: canonical, Shopify, UCI Online Retail,
-Naver Smart Store, Coupang WING; ad statistics: Naver search ads, Google Ads, Meta Ads Manager, Coupang ads; and
-a mapping the user gives."""
+Naver Smart Store, Coupang WING; ad statistics: Naver search ads, Google Ads, Meta Ads Manager, Coupang ads; visits
+by day: Naver Smart Store 마케팅분석; and a mapping the user gives."""
 
 from __future__ import annotations
 
@@ -60,6 +60,20 @@ TARGETS: dict[str, tuple[tuple[str, str, bool, str], ...]] = {
         ("customer_id", "text", False, "Customer id when logged in."),
         ("order_id", "text", False, "Order placed in this visit."),
     ),
+    "traffic_stats": (
+        ("stat_date", "date", True, "Day of the visits (seller's local date)."),
+        ("sessions", "integer", True, "Visits that day with these values."),
+        ("channel", "text", False, "search | ads | social | direct | referral | email."),
+        ("source", "text", False, "naver, google, instagram, ..."),
+        ("medium", "text", False, "organic, cpc, social, ..."),
+        ("device", "text", False, "mobile | desktop | tablet."),
+        ("search_keyword", "text", False, "Inbound search keyword."),
+        ("landing_sku", "text", False, "Product of the landing page."),
+        ("engaged_sessions", "integer", False, "Of the visits, those that saw at least two pages."),
+        ("pageviews", "integer", False, "Pages viewed in those visits."),
+        ("orders", "integer", False, "Orders the report attributes to those visits."),
+        ("revenue", "decimal", False, "Revenue of those orders (>= 0)."),
+    ),
     "ad_stats": (
         ("stat_date", "date", True, "Day of the statistics (seller's local date)."),
         ("platform", "text", True, "naver_searchad, google_ads, meta_ads, coupang_ads, kakao, ..."),
@@ -114,7 +128,12 @@ ALIASES: dict[str, str] = {
     "qty": "quantity", "price": "unit_price", "product": "product_name",
 }
 KIND_ALIAS_OVERRIDES = {"products": {"price": "price", "상품명": "name", "product_name": "name"},
-                        "inventory": {"날짜": "snapshot_date", "일자": "snapshot_date"}}
+                        "inventory": {"날짜": "snapshot_date", "일자": "snapshot_date"},
+                        "traffic_stats": {"키워드": "search_keyword", "유입수": "sessions", "방문수": "sessions",
+                                          "세션": "sessions", "visits": "sessions", "페이지수": "pageviews",
+                                          "결제수": "orders", "주문수": "orders", "결제금액": "revenue",
+                                          "매출": "revenue", "채널": "channel", "매체": "medium",
+                                          "디바이스": "device", "date": "stat_date", "day": "stat_date"}}
 
 SHOPIFY_STATUS = {"paid": "paid", "pending": "pending", "authorized": "pending", "partially_paid": "pending",
                   "refunded": "refunded", "partially_refunded": "partially_refunded", "voided": "cancelled",
@@ -223,6 +242,20 @@ AD_REPORTS: dict[str, tuple[dict[str, tuple[str, ...]], str, str]] = {
                  "(Breakdown > By time > Day)"),
     "coupang_ads": (COUPANG_ADS_COLUMNS, "Coupang ads report", "make the report by day (기간 구분: 일별)"),
 }
+# Naver Smart Store 마케팅분석 download (통계 > 마케팅분석: 전체 채널, 검색 채널 with 키워드, 사용자 정의 채널 with
+# nt_source / nt_medium / nt_detail / nt_keyword), by day: visits (유입수) and last-click payments per channel and
+# device (채널속성: 모바일, PC, and 전체 rows that total them). Keys are norm_header spellings.
+SMARTSTORE_MARKETING_COLUMNS: dict[str, tuple[str, ...]] = {
+    "stat_date": ("날짜", "일자", "일별"), "device": ("채널속성", "디바이스"), "channel": ("채널그룹",),
+    "source": ("nt_source", "채널명"), "medium": ("nt_medium", "채널상세"),
+    "search_keyword": ("nt_keyword", "키워드", "검색어", "유입키워드"), "landing_sku": ("상품번호", "상품id"),
+    "sessions": ("유입수",), "pageviews": ("페이지수",), "orders": ("결제수(마지막클릭)", "결제수"),
+    "revenue": ("결제금액(마지막클릭)", "결제금액")}
+# 채널그룹 -> our channel (as the demo store and the sessions kind use them); other groups are kept as written
+SMARTSTORE_CHANNEL_GROUPS = {"검색": "search", "쇼핑": "search", "검색광고": "ads", "광고": "ads", "소셜": "social",
+                             "메신저": "referral", "웹사이트": "referral", "일반유입": "direct", "기타": "referral"}
+SMARTSTORE_DEVICES = {"모바일": "mobile", "pc": "desktop", "태블릿": "tablet"}
+DEVICE_TOTAL = "__x_device_total"      # a 채널속성 전체 row, which totals the 모바일 and PC rows of its key
 SUMMARY_ROW_LABELS = ("합계", "총계", "전체", "total", "sum")
 # what a Smart Store row's status (주문상태, or a final 주문세부상태) means for that product order
 SMARTSTORE_LINE_STATES = {
@@ -252,6 +285,8 @@ def detect_format(columns: list[str], kind: str) -> str | None:
         return "meta_ads"
     if kind == "ad_stats" and "광고비" in headers and any(h.startswith("총_전환매출액") for h in headers):
         return "coupang_ads"
+    if "유입수" in headers and ("채널속성" in headers or "채널그룹" in headers or "nt_source" in headers):
+        return "smartstore_marketing"
     mapping = canonical_mapping(columns, kind)
     if all(r in mapping for r in required_names(kind)):
         return "canonical"
@@ -281,6 +316,15 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
         fmt = detected
     if fmt in ("shopify", "online_retail", "smartstore", "coupang") and kind != "orders":
         return Layout(fmt, {}, f"A {fmt} export holds orders: load it with --kind orders.")
+    if fmt == "smartstore_marketing":
+        if kind != "traffic_stats":
+            return Layout(fmt, {}, "A Smart Store 마케팅분석 download holds visits by day: load it with --kind "
+                          "traffic_stats.")
+        layout = _named_layout(cols, fmt, SMARTSTORE_MARKETING_COLUMNS, required=("sessions",))
+        if layout.problem is None and "stat_date" not in layout.mapping:
+            layout.problem = ("This Smart Store 마케팅분석 download has no 날짜 column: choose 일별 for the period "
+                              f"and download it again. Columns found: {', '.join(cols[:40])}.")
+        return layout
     if fmt in AD_REPORTS:
         columns, name, by_day = AD_REPORTS[fmt]
         if kind != "ad_stats":
@@ -345,7 +389,7 @@ def resolve_layout(columns: list[str], kind: str, fmt: str, mapping: dict[str, s
                           f"Columns found: {', '.join(cols[:40])}.")
         return Layout("mapped", resolved)
     return Layout(fmt, {}, f"Unknown format '{fmt}'. Formats: auto, canonical, shopify, online_retail, smartstore, "
-                  "coupang, naver_searchad, google_ads, meta_ads, coupang_ads, mapped.")
+                  "coupang, naver_searchad, google_ads, meta_ads, coupang_ads, smartstore_marketing, mapped.")
 
 
 def _named_layout(cols: list[str], fmt: str, wanted: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> Layout:
@@ -391,7 +435,31 @@ def to_target_frame(frame: pl.DataFrame, layout: Layout, kind: str) -> pl.DataFr
         out = _coupang_rows(frame, out, layout.mapping)
     if layout.fmt in AD_REPORTS:
         out = _ad_report_rows(frame, out, layout)
+    if layout.fmt == "smartstore_marketing":
+        out = _smartstore_marketing_rows(frame, out, layout)
     return out
+
+
+def _smartstore_marketing_rows(frame: pl.DataFrame, out: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+    """A Smart Store 마케팅분석 download in target terms: 채널속성 모바일 / PC -> device mobile / desktop; a 전체
+    row totals its key's device rows, so it is marked for the loader, which leaves it out where the file has
+    device rows for that key and keeps it (device empty) where it has not; 채널그룹 -> channel
+    (SMARTSTORE_CHANNEL_GROUPS); '-' = no value; summary lines (합계) left out; other text columns (nt_detail,
+    채널명 beside nt_source) are breakdowns whose rows the loader sums."""
+    by = breakdown_columns(frame, layout)
+    if by:
+        out = out.with_columns(pl.concat_str([frame.get_column(c).cast(pl.String).fill_null("") for c in by],
+                                             separator="\x1f").alias(BREAKDOWN))
+    out = out.filter(~_text("stat_date").str.to_lowercase().is_in(list(SUMMARY_ROW_LABELS)).fill_null(False))
+    targets = [c for c in out.columns if c != ROW and not c.startswith("__x_")]
+    out = out.with_columns(*[pl.when(~_text(c).is_in(["-", "--"])).then(pl.col(c)).alias(c) for c in targets])
+    device = _text("device").str.to_lowercase()
+    group = _text("channel")
+    return out.with_columns(
+        (device == "전체").fill_null(False).alias(DEVICE_TOTAL),
+        pl.when(device == "전체").then(pl.lit(None, dtype=pl.String))
+        .otherwise(device.replace(SMARTSTORE_DEVICES)).alias("device"),
+        group.replace(SMARTSTORE_CHANNEL_GROUPS).alias("channel"))
 
 
 def _coupang_rows(frame: pl.DataFrame, out: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
@@ -489,7 +557,7 @@ def breakdown_columns(frame: pl.DataFrame, layout: Layout) -> list[str]:
     figures for a campaign / ad group / keyword, and the loader sums them. So are id columns ("Campaign ID",
     Coupang's 광고집행 옵션ID), numbers that name a thing. Other unmapped number columns (클릭률, Avg. CPC, CTR) are
     rates derived from the sums and are not read."""
-    if layout.fmt not in AD_REPORTS:
+    if layout.fmt not in AD_REPORTS and layout.fmt != "smartstore_marketing":
         return []
     mapped = set(layout.mapping.values())
     out = []

@@ -2,9 +2,9 @@
 
 CONTRACT (other modules code against these names; keep them stable):
 
-    KINDS = ("orders", "returns", "sessions", "ad_stats", "inventory", "products")
+    KINDS = ("orders", "returns", "sessions", "traffic_stats", "ad_stats", "inventory", "products")
     FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "coupang", "naver_searchad",
-               "google_ads", "meta_ads", "coupang_ads", "mapped")
+               "google_ads", "meta_ads", "coupang_ads", "smartstore_marketing", "mapped")
 
     ingest_file(wh, path, *, seller_id, kind, fmt="auto", mapping=None, skip_invalid=False, password=None,
                 progress=None, source_name=None, rejects_dir=None) -> LoadResult
@@ -36,9 +36,9 @@ from data import formats, rollups, settings, validate
 from data.readers import ROW, ReadError, ReadTable, frame_from_records, read_table
 from data.warehouse import Warehouse, WarehouseError, ensure_seller
 
-KINDS = ("orders", "returns", "sessions", "ad_stats", "inventory", "products")
+KINDS = ("orders", "returns", "sessions", "traffic_stats", "ad_stats", "inventory", "products")
 FORMATS = ("auto", "canonical", "shopify", "online_retail", "smartstore", "coupang", "naver_searchad", "google_ads",
-           "meta_ads", "coupang_ads", "mapped")
+           "meta_ads", "coupang_ads", "smartstore_marketing", "mapped")
 MAX_PROBLEMS = 50
 MAX_REJECT_ROWS = 1000
 
@@ -250,7 +250,8 @@ def _seller_timezone(wh: Warehouse, seller_id: str) -> str:
 
 _NON_NEGATIVE = {"unit_price", "line_discount", "order_discount", "shipping_fee", "refunded_amount", "price",
                  "unit_cost", "cost", "conversion_revenue", "impressions", "clicks", "conversions", "pageviews",
-                 "inbound", "lead_time_days", "pack_size", "attribution_window_days"}
+                 "inbound", "lead_time_days", "pack_size", "attribution_window_days", "sessions",
+                 "engaged_sessions", "orders", "revenue"}
 _INT32 = {"quantity", "line_no", "pageviews", "stat_hour", "on_hand", "inbound", "lead_time_days", "pack_size",
           "attribution_window_days"}
 _ORDER_LEVEL = ("ordered_at", "customer_id", "channel", "status", "currency", "country", "order_discount",
@@ -336,7 +337,8 @@ def _parse(staged: pl.DataFrame, kind: str, tz: str, fmt: str) -> tuple[pl.DataF
 
 
 _KEYS = {"sessions": ("session_id",), "inventory": ("snapshot_date", "sku"), "products": ("sku",),
-         "ad_stats": ("stat_date", "stat_hour", "platform", "campaign", "ad_group", "keyword")}
+         "ad_stats": ("stat_date", "stat_hour", "platform", "campaign", "ad_group", "keyword"),
+         "traffic_stats": ("stat_date", "channel", "source", "medium", "device", "search_keyword", "landing_sku")}
 
 
 def _exact_duplicates(raw: pl.DataFrame) -> pl.DataFrame:
@@ -445,9 +447,12 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
     if currency_problem is not None:
         return _rejected(seller_id, kind, source, fmt_name, [RowProblem(None, "currency", currency_problem)], 1,
                          rows_read, currency_problem, rows_read)
-    combined = 0
+    combined = device_totals = 0
+    if formats.DEVICE_TOTAL in valid.columns:
+        kept = _without_device_totals(valid)
+        device_totals, valid = valid.height - kept.height, kept
     if formats.BREAKDOWN in valid.columns:
-        summed = _sum_breakdown(valid)
+        summed = _sum_breakdown(valid, kind)
         combined, valid = valid.height - summed.height, summed
     loader = _LOADERS[kind]
     with wh.transaction() as cur:
@@ -458,6 +463,8 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
             loaded, duplicate, totals = loader(cur, valid, seller_id, load_id, fmt_name)
             if combined:
                 totals["rows_combined"] = combined
+            if device_totals:
+                totals["device_total_rows"] = device_totals
         except Exception as exc:
             if _is_duckdb_error(exc):
                 raise WarehouseError(f"Loading {source} failed in the warehouse: {exc}") from None
@@ -495,14 +502,31 @@ _AD_FIGURES = {"impressions": "BIGINT", "clicks": "BIGINT", "cost": "DECIMAL(18,
                "conversion_revenue": "DECIMAL(18, 2)"}
 
 
-def _sum_breakdown(valid: pl.DataFrame) -> pl.DataFrame:
-    """One row per ad statistics key: the rows of a report broken down by device, medium, region or hour
-    (formats.breakdown_columns) summed; the first row's number stands for the sum in messages."""
-    keys = list(_KEYS["ad_stats"])
-    others = [c for c in valid.columns if c not in (*keys, *_AD_FIGURES, ROW, formats.BREAKDOWN)]
+# a daily traffic row's additive figures (engaged sessions and pageviews may be unknown: summed where given)
+_TRAFFIC_FIGURES = {"sessions": "BIGINT", "orders": "BIGINT", "revenue": "DECIMAL(18, 2)"}
+_SUMMED = {"ad_stats": tuple(_AD_FIGURES), "traffic_stats": (*_TRAFFIC_FIGURES, "engaged_sessions", "pageviews")}
+
+
+def _sum_breakdown(valid: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """One row per key: the rows of a report broken down by device, medium, region or hour
+    (formats.breakdown_columns) summed; the first row's number stands for the sum in messages. A figure no row
+    of a key gives stays empty."""
+    keys, figures = list(_KEYS[kind]), _SUMMED[kind]
+    others = [c for c in valid.columns if c not in (*keys, *figures, ROW, formats.BREAKDOWN)]
     return valid.group_by(keys, maintain_order=True).agg(
-        pl.col(ROW).min(), *[pl.col(c).sum() for c in _AD_FIGURES], *[pl.col(c).first() for c in others]
+        pl.col(ROW).min(),
+        *[pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).sum()).alias(c) for c in figures],
+        *[pl.col(c).first() for c in others]
     ).select([c for c in valid.columns if c != formats.BREAKDOWN])
+
+
+def _without_device_totals(valid: pl.DataFrame) -> pl.DataFrame:
+    """A Smart Store 마케팅분석 download's 전체 rows total the 모바일 and PC rows of the same day, channel and
+    keyword: they are left out where such device rows are in the file, and kept (device empty) where not."""
+    keys = [k for k in _KEYS["traffic_stats"] if k != "device"]
+    keys += [formats.BREAKDOWN] if formats.BREAKDOWN in valid.columns else []
+    has_devices = (~pl.col(formats.DEVICE_TOTAL)).any().over(keys)
+    return valid.filter(~(pl.col(formats.DEVICE_TOTAL) & has_devices)).drop(formats.DEVICE_TOTAL)
 
 
 def _is_duckdb_error(exc: Exception) -> bool:
@@ -774,6 +798,8 @@ def _load_simple(table: str, key: tuple[str, ...], columns: tuple[str, ...]):
                                        *[pl.col(c).fill_null(0) for c in _AD_FIGURES])
         if table == "inventory":
             frame = frame.with_columns(pl.col("inbound").fill_null(0))
+        if table == "traffic_stats":
+            frame = frame.with_columns(*[pl.col(c).fill_null(0) for c in _TRAFFIC_FIGURES])
         _register(cur, "si_stage", frame)
         match = " AND ".join(f"x.{k} IS NOT DISTINCT FROM n.{k}" for k in key)
         cols = ", ".join(columns)
@@ -796,6 +822,7 @@ def _load_simple(table: str, key: tuple[str, ...], columns: tuple[str, ...]):
 # per table: the figures a later file restates (with their stored types), and fields kept when it leaves them empty
 _RESTATED = {
     "ad_stats": (_AD_FIGURES, ("attribution_window_days",)),
+    "traffic_stats": (_TRAFFIC_FIGURES, ("engaged_sessions", "pageviews")),
     "inventory": ({"on_hand": "INTEGER", "inbound": "INTEGER"}, ("lead_time_days",)),
 }
 
@@ -816,6 +843,29 @@ def _restate(cur: Any, table: str, seller_id: str, load_id: int, match: str) -> 
         WHERE x.seller_id = $s AND x.load_id IS DISTINCT FROM $l AND {match} AND ({differs})""",
                 {"s": seller_id, "l": load_id})
     return int(rows[0][0]) if rows else 0
+
+
+_load_traffic_rows = _load_simple("traffic_stats", _KEYS["traffic_stats"],
+                                  (*_KEYS["traffic_stats"], "sessions", "engaged_sessions", "pageviews", "orders",
+                                   "revenue"))
+
+
+def _load_traffic_stats(cur: Any, valid: pl.DataFrame, seller_id: str, load_id: int, fmt: str):
+    """Daily visit counts; the totals also say on how many of the file's days the store already has visit-level
+    sessions (`days_with_sessions`): the reports read those days from the sessions, not from these rows."""
+    loaded, duplicate, totals = _load_traffic_rows(cur, valid, seller_id, load_id, fmt)
+    days = valid.select(pl.col("stat_date").unique())
+    _register(cur, "si_days", days)
+    lo, hi = days.get_column("stat_date").min(), days.get_column("stat_date").max()
+    totals["days_with_sessions"] = int(_run(cur, """
+        SELECT count(DISTINCT CAST(timezone(z.timezone, x.started_at AT TIME ZONE 'UTC') AS DATE))
+        FROM sessions AS x JOIN sellers AS z ON z.seller_id = x.seller_id
+        WHERE x.seller_id = $s AND x.started_at >= CAST($lo AS TIMESTAMP) - INTERVAL 1 DAY
+          AND x.started_at < CAST($hi AS TIMESTAMP) + INTERVAL 2 DAY
+          AND CAST(timezone(z.timezone, x.started_at AT TIME ZONE 'UTC') AS DATE) IN (SELECT stat_date FROM si_days)""",
+                                       {"s": seller_id, "lo": lo, "hi": hi})[0][0])
+    cur.unregister("si_days")
+    return loaded, duplicate, totals
 
 
 def _load_products(cur: Any, valid: pl.DataFrame, seller_id: str, load_id: int, fmt: str):
@@ -852,6 +902,7 @@ _LOADERS: dict[str, Callable[..., tuple[int, int, dict[str, float]]]] = {
     "ad_stats": _load_simple("ad_stats", ("stat_date", "stat_hour", "platform", "campaign", "ad_group", "keyword"),
                              ("stat_date", "stat_hour", "platform", "campaign", "ad_group", "keyword", "impressions",
                               "clicks", "cost", "conversions", "conversion_revenue", "attribution_window_days")),
+    "traffic_stats": _load_traffic_stats,
     "inventory": _load_simple("inventory", ("snapshot_date", "sku"),
                               ("snapshot_date", "sku", "on_hand", "inbound", "lead_time_days")),
     "products": _load_products,

@@ -127,7 +127,8 @@ def run_ingest_command(args) -> int:
 
 
 FRESHNESS = {"orders": "ordered_at", "order_items": "ordered_at", "returns": "returned_at",
-             "sessions": "started_at", "ad_stats": "stat_date", "inventory": "snapshot_date"}
+             "sessions": "started_at", "traffic_stats": "stat_date", "ad_stats": "stat_date",
+             "inventory": "snapshot_date"}
 
 
 def run_info_command(args) -> int:

@@ -286,10 +286,33 @@ CREATE TABLE query_history (
               rollups.migration_sql(rollups.MIGRATION_5)),
     Migration(6, "the visits carrying an order id (data/rollups.py), filled from the sessions already loaded",
               rollups.migration_sql(rollups.MIGRATION_6)),
+    Migration(7, "visits counted by day (a Smart Store 마케팅분석 download and other daily traffic reports)", """
+-- visits counted by day by the shop platform's own analytics, for stores without visit-level data (a Smart Store
+-- seller gets only these): per day, channel, source, medium, device, search keyword and landing product
+-- (natural key: seller_id, stat_date, channel, source, medium, device, search_keyword, landing_sku; NULL = not
+-- given). Orders and revenue are the report's own attribution (Smart Store: last click). Reports read a day from
+-- here only when it has no visit-level sessions (analytics/sql/traffic_period_session_counts.sql).
+CREATE TABLE traffic_stats (
+    seller_id        VARCHAR NOT NULL,
+    stat_date        DATE NOT NULL,        -- the seller's local day, as the report gives it
+    channel          VARCHAR,              -- search | ads | social | direct | referral | email | as reported
+    source           VARCHAR,
+    medium           VARCHAR,
+    device           VARCHAR,              -- mobile | desktop | tablet
+    search_keyword   VARCHAR,
+    landing_sku      VARCHAR,
+    sessions         BIGINT NOT NULL DEFAULT 0,   -- visits (Smart Store 유입수)
+    engaged_sessions BIGINT,                      -- NULL: the report does not say
+    pageviews        BIGINT,
+    orders           BIGINT NOT NULL DEFAULT 0,   -- orders the report attributes to these visits
+    revenue          DECIMAL(18, 2) NOT NULL DEFAULT 0,
+    load_id          BIGINT
+);
+"""),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
 
 # Tables a seller's rows live in, in the order the data page lists them.
-FACT_TABLES = ("orders", "order_items", "returns", "sessions", "ad_stats", "inventory")
+FACT_TABLES = ("orders", "order_items", "returns", "sessions", "traffic_stats", "ad_stats", "inventory")
 DIMENSION_TABLES = ("sellers", "products", "customers")

@@ -31,7 +31,7 @@ from data.warehouse import Warehouse
 
 # Warehouse tables a scoped cursor shows (each filtered to the granted sellers). The sandbox allows exactly these.
 SCOPED_TABLES: tuple[str, ...] = (
-    "sellers", "products", "customers", "orders", "order_items", "returns", "sessions", "ad_stats",
+    "sellers", "products", "customers", "orders", "order_items", "returns", "sessions", "traffic_stats", "ad_stats",
     "inventory", "loads", "load_rejects", "demo_incidents", "alert_settings", "alert_rules", "alerts",
     "alert_deliveries", "rollup_traffic_hourly", "rollup_keywords_hourly", "rollup_sales_hourly",
     "rollup_order_totals", "rollup_session_orders",

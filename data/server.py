@@ -29,7 +29,7 @@ MAX_BODY_BYTES = 50 * 1024 * 1024
 # How many row problems a response lists (the LoadResult keeps the first 50 too).
 MAX_PROBLEMS_SHOWN = 50
 
-INGEST_KINDS = ("orders", "sessions", "ad_stats", "returns", "inventory", "products")
+INGEST_KINDS = ("orders", "sessions", "traffic_stats", "ad_stats", "returns", "inventory", "products")
 _OK_STATUSES = ("loaded", "nothing_new", "partial")
 _SELLER_ID_MAX = 100
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")

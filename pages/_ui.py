@@ -497,6 +497,8 @@ def render_load_result(result: LoadResult | None, lang: str) -> None:
                                rejected=result.rows_rejected, read=result.rows_read)]
                             + ([t("data.result.updated", lang, updated=updated)] if updated else [])
                             + ([t("data.result.combined", lang, combined=combined)] if combined else [])))
+    if result.totals.get("days_with_sessions"):
+        st.warning(t("data.result.days_with_sessions", lang, days=int(result.totals["days_with_sessions"])))
     if result.totals:
         st.caption(t("data.result.totals", lang))
         st.dataframe([{"total_name": t(f"total.{k}", lang) if f"total.{k}" in STRINGS else k, "total_value": v}

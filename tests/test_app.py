@@ -265,6 +265,28 @@ def test_google_ads_csv_for_excel_upload_loads_and_a_later_one_restates(at):
     assert _row_count(at, "ad_stats") == ads_before + 6
 
 
+def test_smartstore_marketing_upload_loads_visits_by_day_and_says_which_days_have_sessions(at):
+    body = (ROOT / "examples" / "smartstore_marketing_by_day.csv").read_text(encoding="utf-8").encode("cp949")
+    at.radio(key="lang").set_value("en").run()
+    at.switch_page("pages/data.py").run()
+    before = _row_count(at, "traffic_stats")
+    at.selectbox(key="data_kind").set_value("traffic_stats").run()
+    at.file_uploader(key="data_file").set_value(("마케팅분석.csv", body, "text/csv")).run()
+    assert not at.exception
+    assert any("smartstore_marketing" in c.value for c in at.caption)      # detected format
+    preview = [df.value for df in at.dataframe if "sessions" in df.value.columns][0]
+    assert set(preview["device"].dropna()) <= {"mobile", "desktop"}
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert at.success and "Loaded 12 rows" in at.success[0].value, [e.value for e in at.error]
+    # the demo store has visit-level sessions on both days: the reports keep using them, and the page says so
+    assert at.warning and "2 days of this file already have visit-level sessions" in at.warning[0].value
+    totals = [df.value for df in at.dataframe if list(df.value.columns)[:1] == ["total_name"]][0]
+    named = dict(zip(totals["total_name"], totals["total_value"], strict=True))
+    assert named["'전체' (all devices) rows left out beside their device rows"] == 6
+    assert _row_count(at, "traffic_stats") == before + 12
+
+
 def test_column_mapper_maps_unknown_headers(at):
     at.switch_page("pages/data.py").run()
     orders_before = _row_count(at, "orders")

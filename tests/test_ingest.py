@@ -105,6 +105,7 @@ def test_products_upsert_updates_given_fields_only(warehouse, tmp_path):
 
 
 @pytest.mark.parametrize("kind,table,n", [("returns", "returns", 2), ("sessions", "sessions", 3),
+                                          ("traffic_stats", "traffic_stats", 5),
                                           ("ad_stats", "ad_stats", 3), ("inventory", "inventory", 3),
                                           ("products", "products", 4), ("orders", "order_items", 5)])
 def test_every_example_template_loads_and_is_idempotent(warehouse, kind, table, n):

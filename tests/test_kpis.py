@@ -198,7 +198,7 @@ def test_sellers_list_and_default(shop):
 
 def test_table_row_counts_for_one_seller(shop):
     counts = dict(table_row_counts(shop, "shop_kr").iter_rows())
-    assert counts == {"orders": 7, "order_items": 8, "returns": 0, "sessions": 7, "ad_stats": 2, "inventory": 0,
+    assert counts == {"orders": 7, "order_items": 8, "returns": 0, "sessions": 7, "traffic_stats": 0, "ad_stats": 2, "inventory": 0,
                       "sellers": 1, "products": 0, "customers": 0}
 
 

@@ -7,6 +7,9 @@
 -- trimmed, lower-cased (analytics.keywords.normalise_keyword does the same in Python).
 -- Attribution as in traffic_period_session_counts.sql: the latest session of the period carrying an order id gets
 -- the order, whether or not it came with a keyword. Orders placed after $as_of_utc are not read.
+-- Visits counted by day (traffic_stats: a Smart Store 마케팅분석 download with 키워드) count for the local days lying
+-- wholly in a period without visit-level sessions, as traffic_period_session_counts.sql counts them: their orders
+-- and revenue are the report's attribution, each order a converted visit.
 -- product_name (landing rows): products.name, or the SKU itself when the catalogue does not know it.
 -- Speed: session counts come from the hourly rollup and the visits carrying an order id from rollup_session_orders
 -- (data/rollups.py); plain range predicates on started_at / ordered_at so zone maps prune;
@@ -66,12 +69,35 @@ order_counts AS (
     JOIN order_revenue AS r ON r.order_id = c.order_id
     GROUP BY ALL
 ),
+session_days AS (
+    -- local days with visit-level sessions in either period (from the same hourly rows)
+    SELECT DISTINCT CAST(timezone(z.timezone, h.hour AT TIME ZONE 'UTC') AS DATE) AS stat_date
+    FROM (SELECT hour FROM {{rollup_keywords_hourly}} UNION ALL SELECT hour FROM {{rollup_keywords_hourly:previous_}})
+         AS h, sellers AS z
+    WHERE z.seller_id = $seller_id
+),
+daily_counts AS (
+    SELECT p.period, d.search_keyword, nullif(d.landing_sku, '') AS landing_sku, d.sessions, d.orders, d.revenue
+    FROM traffic_stats AS d
+    JOIN sellers AS z ON z.seller_id = d.seller_id
+    JOIN (VALUES ('current', $start_utc, $end_utc), ('previous', $previous_start_utc, $previous_end_utc))
+         AS p(period, start_utc, end_utc)
+      ON (CAST(d.stat_date AS TIMESTAMP) AT TIME ZONE z.timezone) AT TIME ZONE 'UTC' >= p.start_utc
+     AND ((CAST(d.stat_date AS TIMESTAMP) + INTERVAL 1 DAY) AT TIME ZONE z.timezone) AT TIME ZONE 'UTC' <= p.end_utc
+    WHERE d.seller_id = $seller_id
+      AND d.stat_date >= CAST(least($start_utc, $previous_start_utc) AS DATE) - 1
+      AND d.stat_date <= CAST(greatest($end_utc, $previous_end_utc) AS DATE)
+      AND d.stat_date NOT IN (SELECT stat_date FROM session_days)
+),
 counts AS (
     SELECT period, search_keyword, landing_sku, sessions, converted_sessions, 0 AS order_count, NULL AS revenue
     FROM session_counts
     UNION ALL
     SELECT period, search_keyword, landing_sku, 0, 0, order_count, revenue
     FROM order_counts
+    UNION ALL
+    SELECT period, search_keyword, landing_sku, sessions, orders, orders, revenue
+    FROM daily_counts
 ),
 normalised AS (
     SELECT

@@ -8,13 +8,15 @@ SELECT 'returns', 3, count(*) FROM returns WHERE seller_id = $seller_id
 UNION ALL
 SELECT 'sessions', 4, count(*) FROM sessions WHERE seller_id = $seller_id
 UNION ALL
-SELECT 'ad_stats', 5, count(*) FROM ad_stats WHERE seller_id = $seller_id
+SELECT 'traffic_stats', 5, count(*) FROM traffic_stats WHERE seller_id = $seller_id
 UNION ALL
-SELECT 'inventory', 6, count(*) FROM inventory WHERE seller_id = $seller_id
+SELECT 'ad_stats', 6, count(*) FROM ad_stats WHERE seller_id = $seller_id
 UNION ALL
-SELECT 'sellers', 7, count(*) FROM sellers WHERE seller_id = $seller_id
+SELECT 'inventory', 7, count(*) FROM inventory WHERE seller_id = $seller_id
 UNION ALL
-SELECT 'products', 8, count(*) FROM products WHERE seller_id = $seller_id
+SELECT 'sellers', 8, count(*) FROM sellers WHERE seller_id = $seller_id
 UNION ALL
-SELECT 'customers', 9, count(*) FROM customers WHERE seller_id = $seller_id
+SELECT 'products', 9, count(*) FROM products WHERE seller_id = $seller_id
+UNION ALL
+SELECT 'customers', 10, count(*) FROM customers WHERE seller_id = $seller_id
 ORDER BY position

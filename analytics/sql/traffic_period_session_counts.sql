@@ -6,6 +6,10 @@
 -- Attribution: an order belongs to the session carrying its order id; when several sessions of the same period carry
 -- the same order id, only the latest one gets the order and its revenue (last session), but every one of them
 -- counts as a converted session (the KPI definition of conversion). Orders placed after $as_of_utc are not read.
+-- Visits counted by day (traffic_stats: a Smart Store 마케팅분석 download) count for the local days (sellers.timezone)
+-- lying wholly in a period on which the store has no visit-level sessions; their orders and revenue are the
+-- report's own attribution (Smart Store: last click), each order a converted and paid visit; engaged sessions only
+-- where the report gives them.
 -- Speed: session counts come from the hourly rollup and the visits carrying an order id from rollup_session_orders
 -- (data/rollups.py); plain range predicates on started_at / ordered_at so zone maps prune;
 -- orders and items are read from $scan_start_utc, the earlier period's start (an order is placed after its session
@@ -67,6 +71,26 @@ order_counts AS (
     JOIN order_revenue AS r ON r.order_id = c.order_id
     GROUP BY ALL
 ),
+session_days AS (
+    -- local days with visit-level sessions in either period (from the same hourly rows)
+    SELECT DISTINCT CAST(timezone(z.timezone, h.hour AT TIME ZONE 'UTC') AS DATE) AS stat_date
+    FROM (SELECT hour FROM {{rollup_traffic_hourly}} UNION ALL SELECT hour FROM {{rollup_traffic_hourly:previous_}})
+         AS h, sellers AS z
+    WHERE z.seller_id = $seller_id
+),
+daily_counts AS (
+    SELECT p.period, d.channel, d.source, d.medium, d.device, d.sessions, d.engaged_sessions, d.orders, d.revenue
+    FROM traffic_stats AS d
+    JOIN sellers AS z ON z.seller_id = d.seller_id
+    JOIN (VALUES ('current', $start_utc, $end_utc), ('previous', $previous_start_utc, $previous_end_utc))
+         AS p(period, start_utc, end_utc)
+      ON (CAST(d.stat_date AS TIMESTAMP) AT TIME ZONE z.timezone) AT TIME ZONE 'UTC' >= p.start_utc
+     AND ((CAST(d.stat_date AS TIMESTAMP) + INTERVAL 1 DAY) AT TIME ZONE z.timezone) AT TIME ZONE 'UTC' <= p.end_utc
+    WHERE d.seller_id = $seller_id
+      AND d.stat_date >= CAST(least($start_utc, $previous_start_utc) AS DATE) - 1
+      AND d.stat_date <= CAST(greatest($end_utc, $previous_end_utc) AS DATE)
+      AND d.stat_date NOT IN (SELECT stat_date FROM session_days)
+),
 counts AS (
     SELECT period, channel, source, medium, device, sessions, engaged_sessions, converted_sessions,
            0 AS order_count, 0 AS paid_order_count, NULL AS revenue
@@ -74,6 +98,10 @@ counts AS (
     UNION ALL
     SELECT period, channel, source, medium, device, 0, 0, 0, order_count, paid_order_count, revenue
     FROM order_counts
+    UNION ALL
+    SELECT period, channel, source, medium, device, sessions, coalesce(engaged_sessions, 0), orders, orders, orders,
+           revenue
+    FROM daily_counts
 )
 SELECT
     period,

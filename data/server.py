@@ -282,6 +282,7 @@ def _load_result_json(result: Any) -> dict[str, Any]:
         "problem_count": max(result.problem_count, len(result.problems)),
         "problems": problems,
         "message": result.message,
+        "totals": result.totals,             # what the load added up (orders, restated rows, days with sessions...)
         "sheets": [{"name": name, "first_row": first, "last_row": last} for name, first, last in result.sheets],
         "sheets_skipped": list(result.sheets_skipped),
     }

@@ -204,6 +204,17 @@ def test_a_csv_body_is_loaded(server):
     assert response.json()["rows_loaded"] == 0
 
 
+def test_a_smart_store_marketing_download_is_loaded_as_daily_visits(server):
+    seller = f"api_visits_{uuid.uuid4().hex[:6]}"
+    body = (ROOT / "examples" / "smartstore_marketing_by_day.csv").read_text(encoding="utf-8").encode("cp949")
+    response = post(server, "traffic_stats", seller=seller, filename="마케팅분석.csv", content=body,
+                    headers={"Content-Type": "application/octet-stream"})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["status"], result["format"], result["rows_loaded"]) == ("loaded", "smartstore_marketing", 12)
+    assert result["totals"]["device_total_rows"] == 6
+
+
 def test_password_protected_smart_store_workbook_with_its_password_header(server, tmp_path):
     from test_ingest_smartstore import encrypted_export
 

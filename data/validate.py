@@ -46,6 +46,9 @@ def normalize_datetime_text(expr: pl.Expr) -> pl.Expr:
     s = s.str.replace(r"(\d{1,2})\s*시\s*(\d{1,2})\s*분", "${1}:${2}")
     s = s.str.replace(r"(\d{1,2})\s*시$", "${1}:00")
     s = s.str.replace(r"^(\d{4})[./]\s*(\d{1,2})[./]\s*(\d{1,2})\.?", "${1}-${2}-${3}")
+    # a weekday after the day, as Korean reports write it: 2026.11.01.(일), 2026-11-02 (월), 2026년 11월 4일 수요일
+    s = s.str.replace(r"(\d)\s*\(\s*(?:[월화수목금토일](?:요일)?|(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?\s*\)", "${1} ")
+    s = s.str.replace(r"(\d)\s+[월화수목금토일]요일", "${1} ")
     s = s.str.replace(r"(오전|AM|am|a\.m\.)\s*(\d{1,2}:\d{2}(?::\d{2})?)", "${2} AM")
     s = s.str.replace(r"(오후|PM|pm|p\.m\.)\s*(\d{1,2}:\d{2}(?::\d{2})?)", "${2} PM")
     # English month names ("Nov 1, 2026", "Sunday, November 1, 2026", "1 Nov 2026"): weekday dropped, the month
@@ -57,7 +60,7 @@ def normalize_datetime_text(expr: pl.Expr) -> pl.Expr:
     s = s.str.replace(r"(\d)\s*(?:Z|UTC|GMT)$", "${1}+0000")
     s = s.str.replace(r"(\d:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([+-]\d{2}):?(\d{2})$", "${1}${2}${3}")
     s = s.str.replace(r"\s+", " ")
-    return s
+    return s.str.strip_chars()
 
 
 def _parse_with(expr: pl.Expr, fmt: str) -> pl.Expr:

@@ -40,7 +40,10 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
         "visitors", "count",
         {"ko": "방문자 수", "en": "Visitors"},
         {"ko": "방문(세션) 수.", "en": "Count of sessions (visits)."},
-        {"ko": "방문 시작 시각(판매자 시간대) 기준.", "en": "By session start in the seller's time zone."},
+        {"ko": "방문 시작 시각(판매자 시간대) 기준. 방문 단위 데이터가 없는 날은 일별 유입 통계(스마트스토어 마케팅분석의 "
+               "유입수)를, 기간 안에 온전히 든 현지 날짜만 셉니다.",
+         "en": "By session start in the seller's time zone. On days without visit-level sessions, the visits counted "
+               "by day (a Smart Store 마케팅분석 download's 유입수), for the local days wholly in the window."},
         {"ko": "같은 고객의 여러 방문은 각각 셉니다.", "en": "Repeat visits by one person count separately."},
     ),
     Metric(
@@ -49,8 +52,10 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
         {"ko": "주문으로 이어진 방문(주문 번호가 있는 세션) ÷ 방문 수.",
          "en": "Sessions that converted (session has an order id) ÷ sessions."},
         {"ko": "방문 시작 시각(판매자 시간대) 기준.", "en": "By session start in the seller's time zone."},
-        {"ko": "주문은 그 주문 번호를 가진 방문에 귀속됩니다(라스트 세션).",
-         "en": "An order is attributed to the session that carries its order id (last session)."},
+        {"ko": "주문은 그 주문 번호를 가진 방문에 귀속됩니다(라스트 세션). 일별 유입 통계의 날에는 보고서의 결제수"
+               "(스마트스토어: 마지막 클릭)를 주문한 방문으로 셉니다.",
+         "en": "An order is attributed to the session that carries its order id (last session). On days counted by "
+               "day, the report's payments (Smart Store: last click) count as converted visits."},
     ),
 )}
 

@@ -119,11 +119,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "traffic.channel.email": {"ko": "이메일", "en": "Email"},
 }
 
-_SESSION_WINDOW = {"ko": "방문 시작 시각(판매자 시간대)이 기간 안에 있는 방문.",
-                   "en": "Sessions that started in the period (seller's time zone)."}
-_LAST_SESSION = {"ko": "주문은 그 주문 번호를 가진 방문에 귀속됩니다. 여러 방문이 같은 주문 번호를 가지면 가장 늦은 방문에 귀속(라스트 세션).",
+_DAILY_WINDOW = {"ko": " 방문 단위 데이터가 없는 날은 일별 유입 통계(스마트스토어 마케팅분석 등)의 방문을, 기간 안에 온전히 든 "
+                       "현지 날짜만 셉니다.",
+                 "en": " On days without visit-level sessions, the visits counted by day (a Smart Store 마케팅분석 "
+                       "download and the like), for the local days wholly in the period."}
+_DAILY_ATTRIBUTION = {"ko": " 일별 유입 통계의 날에는 보고서 자체의 귀속을 씁니다(스마트스토어: 마지막 클릭 결제수·결제금액, "
+                            "결제 하나가 주문한 방문 하나).",
+                      "en": " On days counted by day, the report's own attribution (Smart Store: last-click "
+                            "payments and their amount, each payment one converted visit)."}
+_SESSION_WINDOW = {"ko": "방문 시작 시각(판매자 시간대)이 기간 안에 있는 방문." + _DAILY_WINDOW["ko"],
+                   "en": "Sessions that started in the period (seller's time zone)." + _DAILY_WINDOW["en"]}
+_LAST_SESSION = {"ko": "주문은 그 주문 번호를 가진 방문에 귀속됩니다. 여러 방문이 같은 주문 번호를 가지면 가장 늦은 방문에 귀속(라스트 세션)."
+                       + _DAILY_ATTRIBUTION["ko"],
                  "en": "An order belongs to the session carrying its order id; when several do, to the latest one "
-                       "(last session)."}
+                       "(last session)." + _DAILY_ATTRIBUTION["en"]}
 
 METRICS: tuple[Metric, ...] = (
     Metric("traffic_engaged_sessions", "count",

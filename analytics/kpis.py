@@ -56,9 +56,22 @@ def kpi_period_windows(tz: str, now_utc: datetime) -> list[PeriodWindow]:
 
 
 def kpi_totals(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: datetime) -> dict[str, float]:
-    """The additive KPI parts in [start_utc, end_utc): revenue, order_count, session_count, converted_session_count."""
+    """The additive KPI parts in [start_utc, end_utc): revenue, order_count, session_count, converted_session_count.
+    Visits counted by day (kpi_daily_visits.sql) add the whole local days in the window without visit-level
+    sessions; a window shorter than 23 hours holds no whole day (DST days have 23), so it skips that query."""
     row = run_sql(wh, "kpi_totals", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc).row(0, named=True)
-    return {k: float(v or 0) for k, v in row.items()}
+    totals = {k: float(v or 0) for k, v in row.items()}
+    if end_utc - start_utc >= timedelta(hours=23) and has_daily_visits(wh, seller_id):
+        daily = run_sql(wh, "kpi_daily_visits", seller_id=seller_id, start_utc=start_utc, end_utc=end_utc)
+        for key, value in daily.row(0, named=True).items():
+            totals[key] += float(value or 0)
+    return totals
+
+
+def has_daily_visits(wh: Warehouse, seller_id: str) -> bool:
+    """Whether the seller has visits counted by day (traffic_stats); once per data version."""
+    return result_cache.remember(wh, "has_daily_visits", (seller_id,), lambda: bool(wh.scalar(
+        "SELECT count(*) FROM traffic_stats WHERE seller_id = ?", [seller_id])))
 
 
 def kpi_values(totals: dict[str, float]) -> dict[str, float | None]:

@@ -1,5 +1,6 @@
 """Data page: upload files (with a column mapper and preview), what the warehouse holds, freshness, the load log."""
 
+import polars as pl
 import streamlit as st
 
 from analytics.i18n import t
@@ -77,7 +78,9 @@ if upload is not None:
             except Exception as exc:
                 st.error(t("data.preview.failed", lang, error=exc))
         st.subheader(t("data.preview.header", lang, n=20))
-        st.dataframe(shown.head, key="data_preview")
+        dates = {c: st.column_config.DateColumn(format="YYYY-MM-DD") for c, dtype in
+                 getattr(shown.head, "schema", {}).items() if dtype == pl.Date}      # a day, not a midnight
+        st.dataframe(shown.head, column_config=dates, key="data_preview")
         if shown.problems:
             st.warning(t("data.preview.problems", lang))
             st.dataframe(_ui.problem_rows(shown.problems), column_config=_ui.column_config(

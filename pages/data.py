@@ -78,8 +78,8 @@ if upload is not None:
             except Exception as exc:
                 st.error(t("data.preview.failed", lang, error=exc))
         st.subheader(t("data.preview.header", lang, n=20))
-        dates = {c: st.column_config.DateColumn(format="YYYY-MM-DD") for c, dtype in
-                 getattr(shown.head, "schema", {}).items() if dtype == pl.Date}      # a day, not a midnight
+        dates = {c: st.column_config.DateColumn(format="YYYY-MM-DD")            # a day, not a midnight
+                 for c, dtype in shown.head.schema.items() if dtype == pl.Date}
         st.dataframe(shown.head, column_config=dates, key="data_preview")
         if shown.problems:
             st.warning(t("data.preview.problems", lang))

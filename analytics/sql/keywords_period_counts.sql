@@ -78,7 +78,7 @@ session_days AS (
     WHERE z.seller_id = $seller_id
 ),
 daily_counts AS (
-    SELECT p.period, d.search_keyword, nullif(d.landing_sku, '') AS landing_sku, d.sessions, d.orders, d.revenue
+    SELECT p.period, d.search_keyword, d.landing_sku, d.sessions, d.orders, d.revenue
     FROM traffic_stats AS d
     JOIN sellers AS z ON z.seller_id = d.seller_id
     JOIN (VALUES ('current', $start_utc, $end_utc), ('previous', $previous_start_utc, $previous_end_utc))

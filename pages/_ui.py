@@ -13,6 +13,7 @@ import streamlit as st
 
 from analytics import kpis, sellers, warehouse_status, warmup
 from analytics.i18n import LANGUAGES, STRINGS, normalise_language, t
+from analytics.ingest_text import problem_text
 from analytics.metrics import (
     KPI_METRICS,
     METRICS,
@@ -455,9 +456,10 @@ def mime_type(path: Path) -> str:
     return _MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
 
 
-def problem_rows(problems: list[RowProblem]) -> list[dict[str, object]]:
-    """Row problems as table rows: row, column, reason, value."""
-    return [{"row": p.row, "column": p.column, "reason": p.reason, "value": p.value} for p in problems]
+def problem_rows(problems: list[RowProblem], lang: str) -> list[dict[str, object]]:
+    """Row problems as table rows: row, column, reason (in `lang`), value."""
+    return [{"row": p.row, "column": p.column, "reason": problem_text(p.reason, lang), "value": p.value}
+            for p in problems]
 
 
 def progress_reporter(bar: Any, lang: str) -> Callable[[int, int | None], None]:
@@ -483,10 +485,10 @@ def render_load_result(result: LoadResult | None, lang: str) -> None:
     if not result.ok:
         st.error(t("data.result.rejected", lang, count=result.problem_count or len(result.problems)))
         if result.message:
-            st.caption(result.message)
+            st.caption(problem_text(result.message, lang))
         if result.problems:
             st.caption(t("data.result.first_problems", lang))
-            st.dataframe(problem_rows(result.problems), column_config=problems_config, key="data_result_problems")
+            st.dataframe(problem_rows(result.problems, lang), column_config=problems_config, key="data_result_problems")
         return
     if result.status == "nothing_new":
         st.info(t("data.result.nothing_new", lang, duplicate=result.rows_duplicate))
@@ -506,6 +508,6 @@ def render_load_result(result: LoadResult | None, lang: str) -> None:
                      column_config=column_config(["total_name", "total_value"], lang), key="data_result_totals")
     if result.rows_rejected and result.problems:
         st.warning(t("data.result.first_problems", lang))
-        st.dataframe(problem_rows(result.problems), column_config=problems_config, key="data_result_problems")
+        st.dataframe(problem_rows(result.problems, lang), column_config=problems_config, key="data_result_problems")
     if result.rejects_path:
         st.caption(t("data.result.rejects_file", lang, path=result.rejects_path))

@@ -4,6 +4,7 @@ import polars as pl
 import streamlit as st
 
 from analytics.i18n import t
+from analytics.ingest_text import problem_text
 from data.ingest import FORMATS, KINDS, ingest_bytes, preview_file
 from data.readers import is_encrypted_excel
 from data.warehouse import WarehouseError
@@ -46,7 +47,8 @@ if upload is not None:
         if encrypted:
             st.info(t("data.upload.password.wrong" if password else "data.upload.password.needed", lang))
         else:
-            st.error(t("data.preview.failed", lang, error=suggested.problems[0].reason if suggested.problems else "?"))
+            reason = suggested.problems[0].reason if suggested.problems else "?"
+            st.error(t("data.preview.failed", lang, error=problem_text(reason, lang)))
         suggested = None
     if suggested is not None:
         with st.expander(t("data.mapper.header", lang), expanded=fmt == "mapped" or bool(suggested.problems)):
@@ -83,7 +85,7 @@ if upload is not None:
         st.dataframe(shown.head, column_config=dates, key="data_preview")
         if shown.problems:
             st.warning(t("data.preview.problems", lang))
-            st.dataframe(_ui.problem_rows(shown.problems), column_config=_ui.column_config(
+            st.dataframe(_ui.problem_rows(shown.problems, lang), column_config=_ui.column_config(
                 ["row", "column", "reason", "value"], lang), key="data_preview_problems")
 
         skip_invalid = st.checkbox(t("data.upload.skip_invalid", lang), key="data_skip_invalid",

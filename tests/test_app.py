@@ -201,6 +201,30 @@ def test_upload_with_problems_is_rejected_with_a_table(at):
     assert _row_count(at, "orders") == orders_before + 1
 
 
+def test_upload_problems_are_shown_in_korean(at):
+    at.switch_page("pages/data.py").run()                          # the Korean UI (the default)
+    orders_before = _row_count(at, "orders")
+    bad = ("order_id,ordered_at,sku,product_name,quantity,unit_price\n"
+           "K-1,2026-11-19 10:00:00,S1,사료,1,1000\n"
+           "K-2,언젠가,S1,사료,1,1000\n"
+           "K-1,2026-11-19 10:00:00,S1,사료,1,1000\n").encode()
+    at.file_uploader(key="data_file").set_value(("bad.csv", bad, "text/csv")).run()
+    preview = [df.value for df in at.dataframe if list(df.value.columns) == ["row", "column", "reason", "value"]]
+    assert preview and "날짜·시간으로 읽을 수 없음" in preview[-1]["reason"].tolist()
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    problems = [df.value for df in at.dataframe if list(df.value.columns) == ["row", "column", "reason", "value"]][-1]
+    assert problems["row"].tolist() == [1, 2, 3]
+    assert problems["reason"].tolist() == ["같은 주문의 다른 줄(3행)에 문제가 있어 주문 전체를 제외함",
+                                           "날짜·시간으로 읽을 수 없음", "1행과 완전히 같은 줄"]
+    message = [c.value for c in at.caption if c.value.startswith("거부:")]
+    assert message == ["거부: 3행 중 3행에서 문제 3건이 나와 아무것도 적재하지 않았습니다. 그중 1건은 앞 줄과 완전히 같은 "
+                       "줄입니다. 행을 고치거나, '잘못된 행은 건너뛰고 나머지를 적재'를 선택해 올바른 행만 적재하세요 "
+                       "(잘못된 행은 거부 파일에 따로 남습니다)."]
+    assert not [c.value for c in at.caption if "--skip-invalid" in c.value]
+    assert _row_count(at, "orders") == orders_before
+
+
 def test_password_protected_workbook_asks_for_its_password(at, tmp_path):
     from test_ingest_smartstore import encrypted_export
 

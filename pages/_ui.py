@@ -24,8 +24,8 @@ from analytics.metrics import (
     metric_help,
     metric_label,
 )
-from data import settings, users
-from data.ingest import LoadResult, RowProblem
+from data import ingest, settings, users
+from data.ingest import LoadResult, Preview, RowProblem
 from data.scope import Scope, ScopedWarehouse
 from data.warehouse import Warehouse, WarehouseError, default_path, open_warehouse
 
@@ -454,6 +454,22 @@ _MIME_TYPES = {".csv": "text/csv", ".parquet": "application/vnd.apache.parquet",
 
 def mime_type(path: Path) -> str:
     return _MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+PREVIEW_KEY = "data_preview_cache"
+
+
+def upload_preview(file_id: str, content: bytes, **choices: Any) -> Preview:
+    """data.ingest.preview_file of an upload for these choices (kind, format, mapping, password, time zone), read
+    once per upload and choices: the page reruns on every widget change (the skip checkbox, the load button), and
+    a large file is not read and checked again each time. Only the current upload's previews are kept."""
+    key = repr(sorted(choices.items()))
+    cache = st.session_state.get(PREVIEW_KEY)
+    if cache is None or cache["file_id"] != file_id:
+        cache = st.session_state[PREVIEW_KEY] = {"file_id": file_id, "previews": {}}
+    if key not in cache["previews"]:
+        cache["previews"][key] = ingest.preview_file(content, **choices)
+    return cache["previews"][key]
 
 
 def problem_rows(problems: list[RowProblem], lang: str) -> list[dict[str, object]]:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from analytics.i18n import t
 from analytics.ingest_text import problem_text
-from data.ingest import FORMATS, KINDS, ingest_bytes, preview_file
+from data.ingest import FORMATS, KINDS, ingest_bytes
 from data.readers import is_encrypted_excel
 from data.warehouse import WarehouseError
 from pages import _ui
@@ -38,8 +38,8 @@ if upload is not None:
     password = (st.text_input(t("data.upload.password", lang), type="password", key="data_file_password",
                               help=t("data.upload.password.help", lang)) or None) if encrypted else None
     try:
-        suggested = preview_file(content, filename=upload.name, kind=kind, fmt=fmt, timezone_name=timezone_name,
-                                 password=password)
+        suggested = _ui.upload_preview(upload.file_id, content, filename=upload.name, kind=kind, fmt=fmt,
+                                       timezone_name=timezone_name, password=password)
     except Exception as exc:  # an unreadable file is a user mistake: a message, never a traceback
         suggested = None
         st.error(t("data.preview.failed", lang, error=exc))
@@ -75,8 +75,9 @@ if upload is not None:
         shown = suggested
         if mapping is not None:
             try:
-                shown = preview_file(content, filename=upload.name, kind=kind, fmt=load_format, mapping=mapping,
-                                     timezone_name=timezone_name, password=password)
+                shown = _ui.upload_preview(upload.file_id, content, filename=upload.name, kind=kind,
+                                           fmt=load_format, mapping=mapping, timezone_name=timezone_name,
+                                           password=password)
             except Exception as exc:
                 st.error(t("data.preview.failed", lang, error=exc))
         st.subheader(t("data.preview.header", lang, n=20))

@@ -225,6 +225,33 @@ def test_upload_problems_are_shown_in_korean(at):
     assert _row_count(at, "orders") == orders_before
 
 
+def test_upload_is_read_once_per_choice_not_on_every_rerun(at, monkeypatch):
+    from data import ingest
+
+    calls = []
+    real = ingest.preview_file
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs["kind"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "preview_file", counted)       # the real preview, counted
+    at.switch_page("pages/data.py").run()
+    at.file_uploader(key="data_file").set_value(("new_orders.csv", ORDERS_CSV, "text/csv")).run()
+    assert calls == ["orders"]
+    at.checkbox(key="data_skip_invalid").check().run()           # a rerun with the same file and choices
+    at.checkbox(key="data_skip_invalid").uncheck().run()
+    assert calls == ["orders"]
+    at.selectbox(key="data_kind").set_value("returns").run()      # another kind: read again, once
+    at.selectbox(key="data_kind").set_value("orders").run()       # back: the first preview is kept
+    assert calls == ["orders", "returns"]
+    assert not at.exception
+    preview = [df.value for df in at.dataframe if "product_name" in df.value.columns][0]
+    assert preview["product_name"].tolist()[:2] == ["테스트 사료", "테스트 간식"]
+    at.file_uploader(key="data_file").set_value(("other.csv", ORDERS_CSV.replace(b"T-", b"U-"), "text/csv")).run()
+    assert calls == ["orders", "returns", "orders"]              # a new upload is read
+
+
 def test_password_protected_workbook_asks_for_its_password(at, tmp_path):
     from test_ingest_smartstore import encrypted_export
 

@@ -17,6 +17,7 @@ from analytics.metrics import format_money
 from analytics.period import ReportPeriod
 from analytics.queries import run_sql
 from analytics.sellers import local_midnight_utc
+from data.formats import AD_REPORTS
 from data.warehouse import Warehouse
 
 # grain -> the columns that identify one row at that grain
@@ -26,6 +27,7 @@ GRAINS: dict[str, tuple[str, ...]] = {
     "ad_group": ("platform", "campaign", "ad_group"),
     "keyword": ("platform", "campaign", "ad_group", "keyword"),
 }
+PLATFORM_CODES = tuple(AD_REPORTS)     # the platform a report layout stores: its format name (naver_searchad, ...)
 ADDITIVE = ("spend", "impressions", "clicks", "conversions", "conversion_revenue")
 
 # ROAS fall: the last RECENT_DAYS complete days against the BASELINE_DAYS before them.
@@ -650,6 +652,15 @@ AD_METRICS = ("ad_spend", "ad_impressions", "ad_clicks", "ad_ctr", "ad_cpc", "ad
 def _with_verdicts(frame: pl.DataFrame, break_even: float | None, currency: str, lang: str) -> pl.DataFrame:
     texts = [profitability_text(r, break_even, currency, lang) for r in frame.iter_rows(named=True)]
     return frame.with_columns(pl.Series("verdict", texts, dtype=pl.String))
+
+
+def with_platform_names(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """`frame` with the platform codes the report layouts store (naver_searchad, google_ads, ...) shown by name
+    (네이버 검색광고, Google Ads, ...); other platform texts, as a canonical file gave them, are kept."""
+    if "platform" not in frame.columns:
+        return frame
+    names = {code: t(f"ads.platform.{code}", lang) for code in PLATFORM_CODES}
+    return frame.with_columns(pl.col("platform").replace(names))
 
 
 def campaign_table(analysis: AdsAnalysis, lang: str) -> pl.DataFrame:

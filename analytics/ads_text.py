@@ -102,6 +102,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "ads.header.budget": {"ko": "예산 10% 추가 시 어디에?", "en": "Where should the next 10% of budget go?"},
     "ads.grain": {"ko": "단위", "en": "Level"},
     "ads.grain.platform": {"ko": "플랫폼", "en": "Platform"},
+    # the platform codes the report layouts store (data/formats.py); other platform texts are shown as loaded
+    "ads.platform.naver_searchad": {"ko": "네이버 검색광고", "en": "Naver search ads"},
+    "ads.platform.google_ads": {"ko": "Google Ads", "en": "Google Ads"},
+    "ads.platform.meta_ads": {"ko": "Meta 광고", "en": "Meta ads"},
+    "ads.platform.coupang_ads": {"ko": "쿠팡 광고", "en": "Coupang ads"},
     "ads.grain.campaign": {"ko": "캠페인", "en": "Campaign"},
     "ads.grain.ad_group": {"ko": "광고그룹", "en": "Ad group"},
     "ads.grain.keyword": {"ko": "키워드", "en": "Keyword"},

@@ -367,6 +367,11 @@ def test_ads_page_widgets_and_numbers_equal_the_json(demo_db):
     for row in result["rows"]:
         assert page_rows[row["campaign"]]["spend"] == pytest.approx(row["spend"])
         assert page_rows[row["campaign"]]["verdict"] == row["verdict"]
+    named = {"naver_searchad": "네이버 검색광고", "coupang_ads": "쿠팡 광고", "google_ads": "Google Ads",
+             "meta_ads": "Meta 광고"}                                      # --json keeps the stored codes
+    assert {r["platform"] for r in result["rows"]} == set(named)
+    assert {c: r["platform"] for c, r in page_rows.items()} == {
+        row["campaign"]: named[row["platform"]] for row in result["rows"]}
 
     at.radio(key="ads_grain").set_value("keyword").run()
     assert not at.exception
@@ -387,4 +392,5 @@ def test_ads_page_widgets_and_numbers_equal_the_json(demo_db):
     assert not at.exception
     at.radio(key="lang").set_value("en").run()
     assert not at.exception and [x.value for x in at.title] == ["Ads"]
+    assert set(at.dataframe[0].value["platform"]) == {"Naver search ads", "Coupang ads", "Google Ads", "Meta ads"}
     assert any("Put the next 10%" in i.value or "No campaign" in i.value for i in at.info)

@@ -110,6 +110,12 @@ def format_money(value: float | None, currency: str) -> str:
     return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
 
 
+def money_column_format(currency: str) -> str:
+    """The table format (st.column_config.NumberColumn) for money in `currency`: thousands separators and the
+    currency's minor unit, as format_money writes it (1,234 for KRW, 1,234.57 for USD)."""
+    return "%,.0f" if (currency or "").upper() in _ZERO_DECIMAL else "%,.2f"
+
+
 def format_money_compact(value: float | None, currency: str, lang: str) -> str:
     """Money short enough for a tile: ₩1,573만 / ₩1.04억 in Korean, ₩15.7M / $104.3K in English.
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import ads
 from analytics.i18n import STRINGS, t
-from analytics.metrics import METRICS, format_metric_value, format_money, metric_help, metric_label
+from analytics.metrics import METRICS, format_metric_value, format_money, metric_help, metric_label, money_column_format
 from analytics.period import report_period
 from pages import _ui
 
@@ -20,6 +20,7 @@ COLUMN_METRICS = {"spend": "ad_spend", "impressions": "ad_impressions", "clicks"
                   "conversion_revenue": "ad_conversion_revenue", "roas": "ad_roas", "acos": "ad_acos",
                   "tacos": "ad_tacos", "waste_spend": "ad_waste_spend", "contribution": "ad_contribution",
                   "share_of_spend": "ad_waste_share", "marginal_roas": "ad_marginal_roas"}
+BUDGET_MONEY = ("current_daily_spend", "extra_daily_spend", "extra_daily_revenue", "extra_daily_contribution")
 TABLE_COLUMNS = ("spend", "spend_change_pct", "impressions", "clicks", "ctr", "cpc", "conversions", "cvr", "cpa",
                  "conversion_revenue", "roas", "roas_change_pct", "acos", "tacos", "waste_spend", "contribution")
 
@@ -39,8 +40,11 @@ def _column_config(columns: list[str], lang: str, currency: str) -> dict[str, ob
         if metric:
             unit = METRICS[metric].unit
             label = metric_label(metric, lang) + (f" ({currency})" if unit == "money" else "")
-            fmt = "percent" if unit == "ratio" else "localized"
+            fmt = "percent" if unit == "ratio" else money_column_format(currency) if unit == "money" else "localized"
             config[c] = st.column_config.NumberColumn(label, help=metric_help(metric, lang), format=fmt)
+        elif c in BUDGET_MONEY:
+            config[c] = st.column_config.NumberColumn(f"{t(f'ads.col.{c}', lang)} ({currency})",
+                                                      format=money_column_format(currency))
         elif c.endswith("_change_pct") and f"ads.col.{c}" in STRINGS:
             config[c] = st.column_config.NumberColumn(t(f"ads.col.{c}", lang), format="%+.1f%%")
         elif f"ads.col.{c}" in STRINGS:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import customers
 from analytics.i18n import t
-from analytics.metrics import format_metric_value, format_money, metric_help, metric_label
+from analytics.metrics import format_metric_value, format_money, metric_help, metric_label, money_column_format
 from analytics.period import ReportPeriod
 from pages import _ui
 
@@ -15,6 +15,7 @@ filters = _ui.start_page("customers")        # title; stops with a note when the
 lang = filters.lang
 seller = filters.seller
 currency = seller.currency
+money = money_column_format(currency)      # table format of money columns
 st.caption(t("customers.caption", lang, name=seller.name, start=filters.start_date.isoformat(),
              end=filters.end_date.isoformat(), now=_ui.local_clock_text(seller.timezone, filters.now_utc),
              tz=seller.timezone, currency=currency))
@@ -54,10 +55,10 @@ with left:
         "advice": st.column_config.TextColumn(t("customers.col.advice", lang)),
         "customer_count": st.column_config.NumberColumn(t("customers.col.customers", lang)),
         "share": st.column_config.NumberColumn(t("customers.col.share", lang), format="percent"),
-        "revenue": st.column_config.NumberColumn(t("customers.col.revenue", lang), format="localized"),
+        "revenue": st.column_config.NumberColumn(t("customers.col.revenue", lang), format=money),
         "revenue_share": st.column_config.NumberColumn(t("customers.col.revenue_share", lang), format="percent"),
         "order_count": st.column_config.NumberColumn(t("customers.col.orders", lang)),
-        "aov": st.column_config.NumberColumn(t("customers.col.aov", lang), format="localized",
+        "aov": st.column_config.NumberColumn(t("customers.col.aov", lang), format=money,
                                              help=metric_help("tier_aov", lang)),
         "avg_recency_days": st.column_config.NumberColumn(t("customers.col.avg_recency_days", lang), format="%.0f"),
         "avg_purchase_days": st.column_config.NumberColumn(t("customers.col.avg_purchase_days", lang),
@@ -71,12 +72,12 @@ tiers = customers.vip_tier_table(insights.scored, lang)
 st.dataframe(tiers.drop("tier"), hide_index=True, key="customers_tiers", column_config={
     "tier_name": st.column_config.TextColumn(t("customers.col.tier", lang)),
     "customer_count": st.column_config.NumberColumn(t("customers.col.customers", lang)),
-    "revenue": st.column_config.NumberColumn(t("customers.col.revenue", lang), format="localized"),
+    "revenue": st.column_config.NumberColumn(t("customers.col.revenue", lang), format=money),
     "revenue_share": st.column_config.NumberColumn(t("customers.col.revenue_share", lang), format="percent"),
     "order_count": st.column_config.NumberColumn(t("customers.col.orders", lang)),
-    "aov": st.column_config.NumberColumn(t("customers.col.aov", lang), format="localized",
+    "aov": st.column_config.NumberColumn(t("customers.col.aov", lang), format=money,
                                          help=metric_help("tier_aov", lang)),
-    "min_revenue": st.column_config.NumberColumn(t("customers.col.min_revenue", lang), format="localized"),
+    "min_revenue": st.column_config.NumberColumn(t("customers.col.min_revenue", lang), format=money),
 })
 
 # ---- prediction
@@ -105,12 +106,12 @@ list_config = {
     "first_order_date": st.column_config.DateColumn(t("customers.col.first_order_date", lang)),
     "last_order_date": st.column_config.DateColumn(t("customers.col.last_order_date", lang)),
     "days_since_last": st.column_config.NumberColumn(t("customers.col.days_since_last", lang)),
-    "revenue": st.column_config.NumberColumn(t("customers.col.revenue", lang), format="localized"),
+    "revenue": st.column_config.NumberColumn(t("customers.col.revenue", lang), format=money),
     "p_alive": st.column_config.NumberColumn(t("customers.col.p_alive", lang), format="percent",
                                              help=metric_help("p_alive", lang)),
     "expected_purchases": st.column_config.NumberColumn(t("customers.col.expected_purchases", lang), format="%.2f",
                                                         help=metric_help("expected_purchases", lang)),
-    "clv": st.column_config.NumberColumn(t("customers.col.clv", lang), format="localized",
+    "clv": st.column_config.NumberColumn(t("customers.col.clv", lang), format=money,
                                          help=metric_help("clv", lang)),
 }
 for key, frame in (("likely", customers.likely_regulars(predicted)), ("at_risk", customers.regulars_at_risk(predicted))):

@@ -7,7 +7,14 @@ import streamlit as st
 
 from analytics import product_forecast, products
 from analytics.i18n import t
-from analytics.metrics import format_delta, format_metric_value, format_money, metric_help, metric_label
+from analytics.metrics import (
+    format_delta,
+    format_metric_value,
+    format_money,
+    metric_help,
+    metric_label,
+    money_column_format,
+)
 from analytics.period import ReportPeriod
 from pages import _ui
 
@@ -66,7 +73,8 @@ def column_config(columns: list[str], currency: str, lang: str) -> dict[str, obj
         label = t(f"products.col.{c}", lang)
         help_text = metric_help(COLUMN_METRIC[c], lang) if c in COLUMN_METRIC else None
         if c in MONEY:
-            config[c] = st.column_config.NumberColumn(f"{label} ({currency})", help=help_text, format="localized")
+            config[c] = st.column_config.NumberColumn(f"{label} ({currency})", help=help_text,
+                                                      format=money_column_format(currency))
         elif c in RATIOS:
             config[c] = st.column_config.NumberColumn(label, help=help_text, format="percent")
         elif c in PERCENT_CHANGES:

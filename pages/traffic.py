@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import keywords, traffic
 from analytics.i18n import STRINGS, t
-from analytics.metrics import format_delta, format_metric_value, metric_help, metric_label
+from analytics.metrics import format_delta, format_metric_value, metric_help, metric_label, money_column_format
 from analytics.period import ReportPeriod, report_period
 from pages import _ui
 
@@ -44,7 +44,8 @@ def column_config(columns: tuple[str, ...], lang: str, currency: str) -> dict[st
                  "step_rate"):
             config[c] = st.column_config.NumberColumn(label, help=help_text, format="percent")
         elif c in ("revenue", "previous_revenue", "revenue_per_session"):
-            config[c] = st.column_config.NumberColumn(f"{label} ({currency})", help=help_text, format="localized")
+            config[c] = st.column_config.NumberColumn(f"{label} ({currency})", help=help_text,
+                                                      format=money_column_format(currency))
         elif c.endswith("_pct") or c.endswith("_pp"):
             config[c] = st.column_config.NumberColumn(label, format="%+.1f")
         elif c == "flagged":

@@ -388,6 +388,13 @@ def test_ads_page_widgets_and_numbers_equal_the_json(demo_db):
     assert any("하락" in c.value for c in at.caption)                      # its falling 12-week trend
     assert result["budget_advice"]["text"] in [i.value for i in at.info]
 
+    budget = next(d for d in at.dataframe if "extra_daily_spend" in d.value.columns)
+    formats = {name: spec.get("type_config", {}).get("format")
+               for name, spec in json.loads(budget.proto.columns).items()}
+    assert formats["current_daily_spend"] == formats["extra_daily_revenue"] == "%,.0f"   # won, as format_money
+    spend_format = json.loads(at.dataframe[0].proto.columns)["spend"]["type_config"]["format"]
+    assert spend_format == "%,.0f"
+
     at.radio(key="ads_waste_grain").set_value("ad_group").run()
     assert not at.exception
     at.radio(key="lang").set_value("en").run()

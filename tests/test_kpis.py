@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from analytics.kpis import kpi_period_windows, kpi_summary, plot_revenue_by_day, revenue_by_day, revenue_range_totals
-from analytics.metrics import METRICS, format_delta, format_metric_value, format_money
+from analytics.metrics import METRICS, format_delta, format_metric_value, format_money, money_column_format
 from analytics.sellers import default_date_range, default_seller_id, list_sellers, seller_profile
 from analytics.warehouse_status import data_freshness, load_log, table_row_counts
 
@@ -228,6 +228,9 @@ def test_money_and_metric_formatting():
     assert format_metric_value("conversion", 0.0345, "KRW") == "3.45%"
     assert format_metric_value("orders", 12345, "KRW") == "12,345"
     assert format_metric_value("aov", None, "KRW") == "–"
+    # tables use the same minor unit: sprintf with thousands separators, as Streamlit's NumberColumn reads it
+    assert money_column_format("KRW") == money_column_format("jpy") == "%,.0f"
+    assert money_column_format("USD") == money_column_format("") == "%,.2f"
 
 
 def test_compact_money_for_tiles():

@@ -521,6 +521,13 @@ def likely_regulars(predicted: pl.DataFrame, n: int = LIST_LENGTH) -> pl.DataFra
     return _first(one_timers, n, ["expected_purchases", "revenue", "customer_id"], [True, True, False])
 
 
+def with_group_names(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """A customer list with its RFM group and spend tier by name (champions → 챔피언, vip → VIP (상위 1%)), as the
+    group and tier tables show them. For the page: the JSON report and the CSV download keep the codes."""
+    return frame.with_columns(pl.col("segment").replace({k: v[lang] for k, v in SEGMENTS.items()}),
+                              pl.col("tier").replace({k: v[lang] for k, v in TIERS.items()}))
+
+
 def _first(frame: pl.DataFrame, n: int, by: list[str], descending: list[bool]) -> pl.DataFrame:
     """The first n rows of `frame` sorted by `by` (ties broken by the last key), without sorting all of it."""
     return (frame.top_k(n, by=by, reverse=[not d for d in descending]).sort(by, descending=descending)

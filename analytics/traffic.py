@@ -213,9 +213,20 @@ def _traffic_overview(wh: Warehouse, period: ReportPeriod) -> TrafficOverview:
 
 def channel_label(channel: str, lang: str) -> str:
     """A channel name as shown to people (known channels translated, others as they are)."""
-    key = f"traffic.channel.{channel}"
+    return _label("channel", channel, lang)
+
+
+def _label(kind: str, value: str | None, lang: str) -> str | None:
     from analytics.i18n import STRINGS
-    return t(key, lang) if key in STRINGS else channel
+    key = f"traffic.{kind}.{value}"
+    return t(key, lang) if key in STRINGS else value
+
+
+def with_display_names(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """A breakdown table with its known channel and device codes shown by name (search → 검색, mobile → 모바일),
+    as the chart shows them; other values as stored. For the page: the JSON report keeps the codes."""
+    return frame.with_columns(
+        pl.col(kind).replace({v: _label(kind, v, lang) for v in frame[kind].unique().drop_nulls()}) for kind in ("channel", "device") if kind in frame.columns)
 
 
 def plot_channel_bars(channels: pl.DataFrame, lang: str, currency: str) -> go.Figure:
@@ -239,7 +250,7 @@ def plot_channel_bars(channels: pl.DataFrame, lang: str, currency: str) -> go.Fi
 def plot_funnel(funnel: pl.DataFrame, lang: str) -> go.Figure:
     """A funnel chart of the four stages with the share of sessions at each."""
     fig = go.Figure(go.Funnel(y=[t(f"traffic.funnel.{s}", lang) for s in funnel["stage"].to_list()],
-                              x=funnel["count"].to_list(), textinfo="value+percent initial"))
+                              x=funnel["count"].to_list(), texttemplate="%{value:,}<br>%{percentInitial:.1%}"))
     fig.update_layout(title=t("traffic.chart.funnel", lang), margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig
 

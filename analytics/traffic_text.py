@@ -117,6 +117,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "traffic.channel.direct": {"ko": "직접 방문", "en": "Direct"},
     "traffic.channel.referral": {"ko": "추천(링크)", "en": "Referral"},
     "traffic.channel.email": {"ko": "이메일", "en": "Email"},
+    "traffic.device.mobile": {"ko": "모바일", "en": "Mobile"},
+    "traffic.device.desktop": {"ko": "PC", "en": "Desktop"},
+    "traffic.device.tablet": {"ko": "태블릿", "en": "Tablet"},
 }
 
 _DAILY_WINDOW = {"ko": " 방문 단위 데이터가 없는 날은 일별 유입 통계(스마트스토어 마케팅분석 등)의 방문을, 기간 안에 온전히 든 "

@@ -53,11 +53,11 @@ with left:
     st.dataframe(segments.drop("segment"), hide_index=True, key="customers_segments", column_config={
         "segment_name": st.column_config.TextColumn(t("customers.col.segment", lang)),
         "advice": st.column_config.TextColumn(t("customers.col.advice", lang)),
-        "customer_count": st.column_config.NumberColumn(t("customers.col.customers", lang)),
+        "customer_count": st.column_config.NumberColumn(t("customers.col.customers", lang), format="localized"),
         "share": st.column_config.NumberColumn(t("customers.col.share", lang), format="percent"),
         "revenue": st.column_config.NumberColumn(t("customers.col.revenue", lang), format=money),
         "revenue_share": st.column_config.NumberColumn(t("customers.col.revenue_share", lang), format="percent"),
-        "order_count": st.column_config.NumberColumn(t("customers.col.orders", lang)),
+        "order_count": st.column_config.NumberColumn(t("customers.col.orders", lang), format="localized"),
         "aov": st.column_config.NumberColumn(t("customers.col.aov", lang), format=money,
                                              help=metric_help("tier_aov", lang)),
         "avg_recency_days": st.column_config.NumberColumn(t("customers.col.avg_recency_days", lang), format="%.0f"),
@@ -71,10 +71,10 @@ st.subheader(t("customers.section.tiers", lang), help=metric_help("tier_aov", la
 tiers = customers.vip_tier_table(insights.scored, lang)
 st.dataframe(tiers.drop("tier"), hide_index=True, key="customers_tiers", column_config={
     "tier_name": st.column_config.TextColumn(t("customers.col.tier", lang)),
-    "customer_count": st.column_config.NumberColumn(t("customers.col.customers", lang)),
+    "customer_count": st.column_config.NumberColumn(t("customers.col.customers", lang), format="localized"),
     "revenue": st.column_config.NumberColumn(t("customers.col.revenue", lang), format=money),
     "revenue_share": st.column_config.NumberColumn(t("customers.col.revenue_share", lang), format="percent"),
-    "order_count": st.column_config.NumberColumn(t("customers.col.orders", lang)),
+    "order_count": st.column_config.NumberColumn(t("customers.col.orders", lang), format="localized"),
     "aov": st.column_config.NumberColumn(t("customers.col.aov", lang), format=money,
                                          help=metric_help("tier_aov", lang)),
     "min_revenue": st.column_config.NumberColumn(t("customers.col.min_revenue", lang), format=money),
@@ -102,6 +102,8 @@ if insights.model_status == "fitted":
 
 list_config = {
     "customer_id": st.column_config.TextColumn(t("customers.col.customer_id", lang)),
+    "segment": st.column_config.TextColumn(t("customers.col.segment", lang)),
+    "tier": st.column_config.TextColumn(t("customers.col.tier", lang)),
     "purchase_days": st.column_config.NumberColumn(t("customers.col.purchase_days", lang)),
     "first_order_date": st.column_config.DateColumn(t("customers.col.first_order_date", lang)),
     "last_order_date": st.column_config.DateColumn(t("customers.col.last_order_date", lang)),
@@ -119,7 +121,8 @@ for key, frame in (("likely", customers.likely_regulars(predicted)), ("at_risk",
     if frame.height == 0:
         st.info(t("customers.list.empty", lang))
         continue
-    st.dataframe(frame, hide_index=True, key=f"customers_list_{key}", column_config=list_config)
+    st.dataframe(customers.with_group_names(frame, lang), hide_index=True, key=f"customers_list_{key}",
+                 column_config=list_config)
     st.download_button(t("customers.download", lang), frame.write_csv().encode("utf-8-sig"),
                        file_name=f"{seller.seller_id}_{key}_{insights.last_day.isoformat()}.csv",
                        mime="text/csv", key=f"customers_download_{key}")

@@ -13,6 +13,7 @@ from pages import _ui
 TILES = (("visitors", "sessions"), ("traffic_converted_sessions", "converted_sessions"),
          ("traffic_orders", "order_count"), ("traffic_revenue", "revenue"))
 KEYWORD_SORTS = ("sessions", "conversion", "revenue_per_session", "sessions_change_pct")
+COUNTS = ("sessions", "previous_sessions", "converted_sessions", "order_count", "count")   # 54,024, not 54024
 KEYWORD_COLUMNS = ("keyword", "sessions", "order_count", "conversion", "conversion_low", "conversion_high",
                    "revenue", "revenue_per_session", "previous_sessions", "sessions_change_pct",
                    "previous_conversion", "conversion_change_pp", "flagged")
@@ -46,6 +47,8 @@ def column_config(columns: tuple[str, ...], lang: str, currency: str) -> dict[st
         elif c in ("revenue", "previous_revenue", "revenue_per_session"):
             config[c] = st.column_config.NumberColumn(f"{label} ({currency})", help=help_text,
                                                       format=money_column_format(currency))
+        elif c in COUNTS:
+            config[c] = st.column_config.NumberColumn(label, help=help_text, format="localized")
         elif c.endswith("_pct") or c.endswith("_pp"):
             config[c] = st.column_config.NumberColumn(label, format="%+.1f")
         elif c == "flagged":
@@ -74,7 +77,7 @@ def render_channels(overview: traffic.TrafficOverview, lang: str, currency: str)
     if choice == "channel":
         st.plotly_chart(traffic.plot_channel_bars(overview.channels, lang, currency), key="traffic_channel_bars")
     columns = (*traffic.BREAKDOWNS[choice], *traffic.BREAKDOWN_COLUMNS)
-    st.dataframe(table, column_order=columns, column_config=column_config(columns, lang, currency),
+    st.dataframe(traffic.with_display_names(table, lang), column_order=columns, column_config=column_config(columns, lang, currency),
                  hide_index=True, key="traffic_breakdown_table")
     st.subheader(t("traffic.funnel.header", lang), help=" \n".join(
         metric_help(m, lang) for m in ("visitors", "traffic_engaged_sessions", "traffic_converted_sessions",

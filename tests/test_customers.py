@@ -195,6 +195,13 @@ def test_page_with_horizon_slider_matches_the_json_report(demo_db):
     at.slider(key="customers_horizon_days").set_value(730).run()
     assert {m.label: m.value for m in at.metric}["Expected customer value (CLV)"] != clv90
     assert len(at.get("download_button")) == 2
+    shown = [d.value for d in at.dataframe if "p_alive" in d.value.columns][-1]     # regulars at risk
+    at_risk = {r["customer_id"]: r for r in result["at_risk"]}
+    assert len(shown) and set(shown["customer_id"]) <= set(at_risk)
+    from analytics.customers_text import SEGMENTS, TIERS
+    for row in shown.to_dict("records"):                       # groups and tiers by name, the JSON keeps codes
+        assert row["segment"] == SEGMENTS[at_risk[row["customer_id"]]["segment"]]["en"]
+        assert row["tier"] == TIERS[at_risk[row["customer_id"]]["tier"]]["en"]
 
 
 def test_rfm_summary_from_transactions_in_memory_equals_the_warehouse_summary(shop):

@@ -276,18 +276,23 @@ def test_page_numbers_equal_the_json_report_and_widgets_work(demo_db):
                      format_metric_value("traffic_revenue", totals["revenue"], "KRW", "ko")]
     assert all(m.help for m in at.metric)                                     # every number has its definition
     table = at.dataframe[0].value
-    assert table["channel"].tolist() == [r["channel"] for r in result["rows"]]
+    channel_names = {"search": "검색", "ads": "광고", "social": "소셜", "direct": "직접 방문", "referral": "추천(링크)",
+                     "email": "이메일"}                                      # the JSON keeps the codes
+    assert table["channel"].tolist() == [channel_names[r["channel"]] for r in result["rows"]]
+    assert json.loads(at.dataframe[0].proto.columns)["sessions"]["type_config"]["format"] == "localized"
     assert table["sessions"].tolist() == [r["sessions"] for r in result["rows"]]
     assert table["revenue"].tolist() == pytest.approx([r["revenue"] for r in result["rows"]])
     bars = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert bars["data"][1]["y"] == [r["sessions"] for r in result["rows"]]
     funnel = json.loads(at.get("plotly_chart")[1].proto.spec)
     assert funnel["data"][0]["x"] == [r["count"] for r in result["funnel"]]
+    assert funnel["data"][0]["texttemplate"] == "%{value:,}<br>%{percentInitial:.1%}"    # 117,778, not 117.778k
 
     at.selectbox(key="traffic_breakdown").set_value("device").run()
     assert not at.exception
     devices = at.dataframe[0].value
-    assert devices["device"].tolist() == [r["device"] for r in result["devices"]]
+    assert devices["device"].tolist() == [{"mobile": "모바일", "desktop": "PC", "tablet": "태블릿"}[r["device"]]
+                                          for r in result["devices"]]
     assert devices["sessions"].tolist() == [r["sessions"] for r in result["devices"]]
 
     at.selectbox(key="traffic_breakdown").set_value("source_medium").run()

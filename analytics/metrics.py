@@ -119,13 +119,14 @@ def money_column_format(currency: str) -> str:
 def format_money_compact(value: float | None, currency: str, lang: str) -> str:
     """Money short enough for a tile: ₩1,573만 / ₩1.04억 in Korean, ₩15.7M / $104.3K in English.
 
-    Amounts that already fit a tile (10 characters or fewer, e.g. ₩9,999,999) are shown in full.
+    Amounts that fit a tile of a five-tile row on a laptop screen (9 characters or fewer: ₩999,999, $9,999.99) are
+    shown in full; ₩1,605,500 would be cut to "₩1,605,…" there, so it reads ₩161만 / ₩1.6M.
     """
     if value is None:
         return "–"
     full = format_money(value, currency)
     size = abs(value)
-    if len(full) <= 10:
+    if len(full) <= 9:
         return full
     symbol = _CURRENCY_SYMBOLS.get((currency or "").upper(), "")
     suffix = "" if symbol else f" {currency}"

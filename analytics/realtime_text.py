@@ -67,6 +67,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "realtime.col.amount": {"ko": "금액", "en": "Amount"},
     "realtime.col.channel": {"ko": "채널", "en": "Channel"},
     "realtime.col.status": {"ko": "상태", "en": "Status"},
+    # order statuses as stored (data/formats.STATUS_ALIASES) and the order channels the import layouts and the
+    # demo store write; a channel a file names otherwise is shown as loaded
+    "realtime.status.paid": {"ko": "결제 완료", "en": "Paid"},
+    "realtime.status.pending": {"ko": "결제 대기", "en": "Pending"},
+    "realtime.status.refunded": {"ko": "환불", "en": "Refunded"},
+    "realtime.status.partially_refunded": {"ko": "부분 환불", "en": "Partly refunded"},
+    "realtime.status.cancelled": {"ko": "취소", "en": "Cancelled"},
+    "realtime.channel.smartstore": {"ko": "스마트스토어", "en": "Smart Store"},
+    "realtime.channel.coupang": {"ko": "쿠팡", "en": "Coupang"},
+    "realtime.channel.own_mall": {"ko": "자사몰", "en": "Own store"},
+    "realtime.channel.online_store": {"ko": "온라인 스토어", "en": "Online store"},
+    "realtime.channel.web": {"ko": "웹", "en": "Web"},
     **{f"realtime.weekday.{i}": {"ko": ko, "en": en}
        for i, (ko, en) in enumerate(zip(_WEEKDAYS_KO, _WEEKDAYS_EN, strict=True))},
 }

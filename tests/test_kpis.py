@@ -242,7 +242,11 @@ def test_compact_money_for_tiles():
     assert format_money_compact(104_300, "USD", "en") == "$104.3K"
     assert format_money_compact(9_999, "KRW", "ko") == "₩9,999"
     assert format_metric_value("revenue", 51_700, "KRW", "ko") == "₩51,700"
-    assert format_money_compact(9_999_999, "KRW", "ko") == "₩9,999,999"
+    assert format_money_compact(999_999, "KRW", "ko") == "₩999,999"
+    assert format_money_compact(9_999.99, "USD", "en") == "$9,999.99"
+    assert format_money_compact(1_605_500, "KRW", "ko") == "₩161만"          # "₩1,605,500" is cut in a tile
+    assert format_money_compact(1_605_500, "KRW", "en") == "₩1.6M"
+    assert format_money_compact(12_345.67, "USD", "en") == "$12.3K"
     assert format_metric_value("revenue", 51_700, "KRW") == "₩51,700"
     assert format_delta("revenue", 110, 100, 10.0) == "+10.0%"
     assert format_delta("conversion", 0.05, 0.04, 25.0) == "+1.00%p"

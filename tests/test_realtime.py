@@ -348,6 +348,10 @@ def test_page_shows_the_report_numbers_and_reacts_to_widgets(demo_db, report_jso
     assert at.info[0].value == forecast_sentence(report_json["forecast"], "ko", "KRW")
     orders = at.table[0].value
     assert orders["주문 번호"].tolist() == [r["order_id"] for r in report_json["latest_orders"]]
+    named = {"smartstore": "스마트스토어", "own_mall": "자사몰", "paid": "결제 완료", "pending": "결제 대기",
+             "refunded": "환불", "partially_refunded": "부분 환불"}                 # the JSON keeps the codes
+    assert orders["채널"].tolist() == [named[r["channel"]] for r in report_json["latest_orders"]]
+    assert orders["상태"].tolist() == [named[r["status"]] for r in report_json["latest_orders"]]
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert chart["data"][0]["y"][:15] == pytest.approx([r["today_revenue"] for r in report_json["rows"]][:15])
 
@@ -360,6 +364,7 @@ def test_page_shows_the_report_numbers_and_reacts_to_widgets(demo_db, report_jso
     at.selectbox(key="seller_id").set_value("outdoor_us").run()
     assert not at.exception and at.metric[0].value.startswith("$")
     assert "Order id" in at.table[0].value.columns
+    assert set(at.table[0].value["Channel"]) == {"Online store"} and "paid" not in set(at.table[0].value["Status"])
 
 
 # ------------------------------------------------------------------------------------------ live, in a browser

@@ -5,15 +5,18 @@ and analytics.warmup.
 
 Jobs live in a persistent SQLite job store next to the warehouse (`<warehouse>.jobs.sqlite`), with coalescing
 and a misfire grace time, so a restart neither loses a morning check nor runs a missed one twice; alerts carry
-idempotency keys, so a check that does run twice stores and sends nothing twice.
+idempotency keys, so a check that does run twice stores and sends nothing twice. A morning check missed by more
+than the grace time (the server was down at 08:00, or it is the first start of a new install, such as the demo
+store opened after its morning time) runs once when the scheduler starts, late rather than not at all.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -27,6 +30,7 @@ from data.warehouse import Warehouse, open_warehouse
 log = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 3600      # a job missed by less than an hour (restart, sleep) still runs, once
+CATCH_UP_PREFIX = "catchup:"      # a missed morning check, run once at start
 INTRADAY_MINUTE = 5               # hourly checks at HH:05, when the last hour's orders have arrived
 _scheduler: BackgroundScheduler | None = None
 _lock = threading.Lock()
@@ -101,9 +105,34 @@ def sync_jobs(scheduler: BackgroundScheduler, wh: Warehouse) -> list[str]:
                           misfire_grace_time=30 * 60)
         wanted |= {f"morning:{sid}", f"intraday:{sid}"}
     for job in scheduler.get_jobs():
-        if job.id not in wanted:
+        if job.id not in wanted and not job.id.startswith(CATCH_UP_PREFIX):    # (a catch-up runs once, then goes)
             job.remove()
     return sorted(wanted)
+
+
+def last_morning_due(digest_time: str, tz: str, now: datetime) -> datetime:
+    """The latest morning-check time (UTC, naive) at or before `now` (UTC, naive), at `digest_time` local."""
+    local_now = now.replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
+    hour, minute = (int(p) for p in digest_time.split(":"))
+    due = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if due > local_now:
+        due = (local_now - timedelta(days=1)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return due.astimezone(UTC).replace(tzinfo=None)
+
+
+def missed_mornings(scheduler: BackgroundScheduler, wh: Warehouse, now: datetime) -> list[str]:
+    """Sellers whose latest morning check (due at or before `now`) did not run and will not run by itself: no
+    job for it yet (a new install), or a stored job still waiting for a time older than the misfire grace (the
+    server was down then; APScheduler skips such a run). Read before sync_jobs replaces the jobs."""
+    missed = []
+    for seller in list_sellers(wh).iter_rows(named=True):
+        sid = seller["seller_id"]
+        due = last_morning_due(store.load_settings(wh, sid).digest_time, seller["timezone"], now)
+        job = scheduler.get_job(f"morning:{sid}")
+        waiting = job.next_run_time.astimezone(UTC).replace(tzinfo=None) if job and job.next_run_time else None
+        if job is None or (waiting is not None and waiting <= due - timedelta(seconds=MISFIRE_GRACE_SECONDS)):
+            missed.append(sid)
+    return missed
 
 
 def start_scheduler(wh: Warehouse, *, paused: bool = False) -> BackgroundScheduler:
@@ -116,10 +145,18 @@ def start_scheduler(wh: Warehouse, *, paused: bool = False) -> BackgroundSchedul
             jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{job_store_path(wh)}")},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
             timezone="UTC")
-        scheduler.start(paused=paused)
+        scheduler.start(paused=True)                    # nothing runs until the missed mornings are known
+        missed = missed_mornings(scheduler, wh, now_utc())
         sync_jobs(scheduler, wh)
+        for sid in missed:          # once, now (a one-off job: it removes itself); held, when started paused
+            scheduler.add_job(morning_job, args=[str(wh.path), sid], id=f"{CATCH_UP_PREFIX}{sid}",
+                              replace_existing=True, misfire_grace_time=None,
+                              **({"next_run_time": None} if paused else {}))
+        if not paused:
+            scheduler.resume()
         _scheduler = scheduler
-        log.info("alert scheduler started (%d jobs, store %s)", len(scheduler.get_jobs()), job_store_path(wh))
+        log.info("alert scheduler started (%d jobs, store %s; missed morning checks run now: %s)",
+                 len(scheduler.get_jobs()), job_store_path(wh), ", ".join(missed) or "none")
         return scheduler
 
 

@@ -448,6 +448,11 @@ def test_scheduler_restart_keeps_one_job_per_id_in_seller_time_zones(owned):
                                                      for kind in ("morning", "intraday")])
     scheduler = jobs.start_scheduler(owned, paused=True)
     assert jobs.start_scheduler(owned, paused=True) is scheduler      # one scheduler per process
+    catch_ups = sorted(f"catchup:{s}" for s in sellers)               # a new install: today's mornings, now
+    assert sorted(job.id for job in scheduler.get_jobs()) == sorted(expected_ids + catch_ups)
+    for job_id in catch_ups:
+        assert scheduler.get_job(job_id).args == (str(owned.path), job_id.split(":")[1])
+        scheduler.remove_job(job_id)                                   # (as if run: a one-off job removes itself)
     jobs_by_id = {job.id: job for job in scheduler.get_jobs()}
     assert sorted(jobs_by_id) == expected_ids
     for sid, tz in (("petshop_kr", "Asia/Seoul"), ("coffee_kr", "Asia/Seoul"),
@@ -481,6 +486,62 @@ def test_scheduler_restart_keeps_one_job_per_id_in_seller_time_zones(owned):
     assert _fields(moved)["hour"] == "7" and _fields(moved)["minute"] == "15"
     assert str(moved.trigger.timezone) == "America/Los_Angeles"
     assert len(again.get_jobs()) == len(expected_ids)
+
+
+def test_a_morning_check_missed_while_the_server_was_down_runs_once_at_start(owned):
+    scheduler = jobs.start_scheduler(owned, paused=True)
+    for job in scheduler.get_jobs():
+        if job.id.startswith("catchup:"):
+            scheduler.remove_job(job.id)                               # the first start's own catch-ups
+    jobs.stop_scheduler(scheduler)
+    # the server went down while petshop_kr's morning check was still waiting for a time two days ago
+    import pickle
+
+    stale = datetime.now(ZoneInfo("UTC")) - timedelta(days=2)
+    with sqlite3.connect(jobs.job_store_path(owned)) as con:
+        (state,) = con.execute("SELECT job_state FROM apscheduler_jobs WHERE id = 'morning:petshop_kr'").fetchone()
+        job_state = pickle.loads(state)
+        job_state["next_run_time"] = stale
+        con.execute("UPDATE apscheduler_jobs SET job_state = ?, next_run_time = ? WHERE id = 'morning:petshop_kr'",
+                    (pickle.dumps(job_state), stale.timestamp()))
+
+    again = jobs.start_scheduler(owned, paused=True)
+    assert sorted(j.id for j in again.get_jobs() if j.id.startswith("catchup:")) == ["catchup:petshop_kr"]
+    assert again.get_job("morning:petshop_kr").next_run_time > datetime.now(ZoneInfo("UTC"))   # and on from here
+    again.remove_job("catchup:petshop_kr")                             # (as if run)
+    jobs.stop_scheduler(again)
+    third = jobs.start_scheduler(owned, paused=True)                  # nothing missed since: no catch-up
+    assert [j.id for j in third.get_jobs() if j.id.startswith("catchup:")] == []
+    jobs.stop_scheduler(third)
+
+
+def test_last_morning_due_is_today_after_the_morning_time_and_yesterday_before_it():
+    seoul_9am = datetime(2026, 11, 19, 0, 0)                           # 09:00 KST
+    assert jobs.last_morning_due("08:00", "Asia/Seoul", seoul_9am) == datetime(2026, 11, 18, 23, 0)
+    seoul_7am = datetime(2026, 11, 18, 22, 0)                          # 07:00 KST: yesterday's 08:00
+    assert jobs.last_morning_due("08:00", "Asia/Seoul", seoul_7am) == datetime(2026, 11, 17, 23, 0)
+    assert jobs.last_morning_due("07:15", "America/Los_Angeles", datetime(2026, 11, 2, 16, 0)) == datetime(
+        2026, 11, 2, 15, 15)                                           # 07:15 PST, after the change back
+
+
+def test_a_new_install_started_after_its_morning_time_shows_that_mornings_alerts(owned, monkeypatch):
+    """The demo store opened in the evening: its alerts history has the morning's alerts within a minute."""
+    monkeypatch.setattr(jobs, "now_utc", lambda: KR_MORNING + timedelta(hours=10))   # 18:30 KST, after 08:00
+    scheduler = jobs.start_scheduler(owned)                            # running: the catch-ups run now
+    try:
+        import time
+
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and scheduler.get_job("catchup:petshop_kr") is not None:
+            time.sleep(0.5)
+        while time.monotonic() < deadline and store.alert_history(owned, "petshop_kr").height < 5:
+            time.sleep(0.5)
+        history = store.alert_history(owned, "petshop_kr")
+        assert set(history["rule_id"].to_list()) >= {"store_daily", "roas_campaign", "morning_digest"}
+        assert scheduler.get_job("morning:petshop_kr") is not None     # the regular job stays
+    finally:
+        scheduler.shutdown(wait=True)                                  # the other stores' catch-ups finish
+        jobs.stop_scheduler(scheduler)
 
 
 def test_morning_job_follows_daylight_saving_in_los_angeles_and_not_in_seoul(owned):

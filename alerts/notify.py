@@ -41,6 +41,12 @@ def _hourly(dates: list) -> bool:
                getattr(d, "minute", 0) for d in dates)
 
 
+def has_chart(alert: dict[str, Any]) -> bool:
+    """Whether the alert carries a chart (the morning digest does not: it is words only)."""
+    chart = (alert.get("details") or {}).get("chart") or {}
+    return bool(chart.get("hours") or chart.get("dates"))
+
+
 def plot_alert(alert: dict[str, Any], lang: str) -> go.Figure:
     """The alert's evidence chart: the metric's recent days with the expected range of the alerted day, or
     today's cumulative revenue against a usual day of this weekday (intraday)."""

@@ -9,7 +9,7 @@ import streamlit as st
 from alerts import alert_text, checks, jobs, notify, store
 from alerts.email import EmailConfigError
 from alerts.rules import SENSITIVITIES
-from analytics.i18n import t
+from analytics.i18n import STRINGS, t
 from pages import _ui
 
 SNOOZES = ("none", "1", "7", "30")
@@ -118,7 +118,8 @@ key = st.selectbox(t("alerts.pick", lang), keys, format_func=lambda k: titles[k]
 alert = store.get_alert(wh, key)
 if alert is not None:
     st.markdown(f"**{alert[headline]}**")
-    st.plotly_chart(notify.plot_alert(alert, lang), key="alerts_chart")
+    if notify.has_chart(alert):                  # (the morning digest is words only, as in its email)
+        st.plotly_chart(notify.plot_alert(alert, lang), key="alerts_chart")
     lines = alert_text.explanation_lines(alert["details"], lang, seller.currency)
     if lines:
         st.markdown(f"**{t('alerts.why', lang)}**\n\n" + "\n".join(f"- {line}" for line in lines))
@@ -137,4 +138,9 @@ if alert is not None:
     log = store.delivery_log(wh, key=key)
     if log.height:
         st.caption(t("alerts.deliveries", lang))
-        st.dataframe(log.drop("alert_key"), hide_index=True, width="stretch")
+        named = {kind: {k.split(".")[-1]: t(k, lang) for k in STRINGS if k.startswith(f"alerts.{kind}.")}
+                 for kind in ("outcome", "channel")}
+        log = log.drop("alert_key").with_columns(pl.col("outcome").replace(named["outcome"]),
+                                                 pl.col("channel").replace(named["channel"]))
+        st.dataframe(log, hide_index=True, width="stretch",
+                     column_config={c: st.column_config.Column(t(f"alerts.col.{c}", lang)) for c in log.columns})

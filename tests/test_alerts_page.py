@@ -3,6 +3,7 @@ finds the demo incidents, rules switched and snoozed, the history with explanati
 
 from __future__ import annotations
 
+import json
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -96,6 +97,11 @@ def test_check_now_finds_the_demo_incidents_and_shows_their_explanation(page, ou
     store_key = history.filter(history["rule_id"] == "store_daily")["alert_key"].item()
     page.selectbox(key="alerts_pick").set_value(store_key).run()
     assert any("왜 이런 일이" in m.value for m in page.markdown)
+    assert len(page.get("plotly_chart")) == 1                          # the store alert's evidence chart
+    log = [d for d in page.dataframe if "outcome" in d.value.columns][-1]
+    labels = {name: spec.get("label") for name, spec in json.loads(log.proto.columns).items()}
+    assert labels["outcome"] == "결과" and labels["attempted_at"] == "시각 (UTC)"
+    assert log.value["outcome"].tolist() == ["전달됨"] and log.value["channel"].tolist() == ["보관함 (.eml)"]
     page.button(key="alerts_not_anomaly").click().run()
     assert not page.exception
     _, history, _ = _read_after(page, demo_db)

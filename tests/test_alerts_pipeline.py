@@ -585,6 +585,9 @@ def test_morning_job_run_twice_sends_each_alert_once(owned, demo_db, smtp_server
     for alert in history.filter(pl.col("rule_id") != "morning_digest").iter_rows(named=True):
         assert alert["headline_ko"] in text                            # every new alert is listed ...
     assert "1. " in text                                               # ... after the digest's ranked items
+    charted = {r["rule_id"]: notify.has_chart(store.get_alert(owned, r["alert_key"]))
+               for r in history.iter_rows(named=True)}
+    assert charted.pop("morning_digest") is False and all(charted.values())   # the page draws no empty chart
 
     jobs.morning_job(str(demo_db), "petshop_kr")                      # e.g. a restart re-ran the missed job
     assert len(handler.messages) == 5

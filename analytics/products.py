@@ -460,7 +460,8 @@ def plot_pareto(abc: pl.DataFrame, lang: str, currency: str) -> go.Figure:
     fig.update_layout(
         title=t("products.chart.pareto", lang),
         yaxis={"title": f"{t('products.chart.revenue', lang)} ({currency})"},
-        yaxis2={"title": "%", "overlaying": "y", "side": "right", "range": [0, 105]},
+        yaxis2={"title": "%", "overlaying": "y", "side": "right", "range": [0, 105], "tickmode": "array",
+                "tickvals": [0, 20, 40, 60, 80, 100], "ticksuffix": "%", "showgrid": False},   # not 17.2, 34.3, ...
         xaxis={"showticklabels": abc.height <= 30},
         shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y2", "y0": y, "y1": y,
                  "line": {"dash": "dot", "color": "#888"}} for y in (ABC_A_SHARE * 100, ABC_B_SHARE * 100)],

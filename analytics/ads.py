@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics import result_cache
-from analytics.i18n import date_axis, t
+from analytics.i18n import date_axis, korean_money_axes, t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
 from analytics.queries import run_sql
@@ -639,7 +639,7 @@ def plot_response_curve(analysis: AdsAnalysis, campaign: str, lang: str) -> go.F
                       xaxis_title=t("ads.chart.daily_spend", lang, currency=cur),
                       yaxis_title=t("ads.chart.daily_revenue", lang, currency=cur),
                       margin={"l": 10, "r": 10, "t": 50, "b": 10})
-    return fig
+    return korean_money_axes(fig, lang, cur, ("x", "y"))
 
 
 # ---------------------------------------------------------------- report

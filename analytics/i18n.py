@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Any
 
 from analytics import ads_text, alerts_text, customers_text, digest_text, products_text, realtime_text, traffic_text
 
@@ -347,6 +349,42 @@ def date_axis(lang: str, *, hourly: bool = False) -> dict[str, object]:
     if lang != "ko":
         return {"type": "date", "hoverformat": hover}
     return {"type": "date", "tickformatstops": [dict(stop) for stop in _KO_DATE_TICKS], "hoverformat": hover}
+
+
+def won_ticks(low: float, high: float, count: int = 5) -> tuple[list[float], list[str]]:
+    """Round tick values from `low` to `high` (about `count` steps of 1, 2, 2.5 or 5 × 10^k) and their Korean
+    labels: 0, 5,000, 2만, 1,200만, 1.5억."""
+    span = max(high - low, 1.0)
+    magnitude = 10 ** max(0, math.floor(math.log10(span / count)))      # whole won
+    steps = (1, 2, 2.5, 5, 10) if magnitude >= 10 else (1, 2, 5, 10)
+    step = next(m * magnitude for m in steps if m * magnitude >= span / count)
+    first = math.floor(low / step)
+    values = [(first + i) * step for i in range(math.ceil(high / step) - first + 1)]
+
+    def label(v: float) -> str:
+        size = abs(v)
+        if size >= 1e8:
+            return f"{v / 1e8:,.4g}억"
+        if size >= 1e4:
+            return f"{v / 1e4:,.4g}만"
+        return f"{v:,.0f}"
+    return values, [label(v) for v in values]
+
+
+def korean_money_axes(fig: Any, lang: str, currency: str, axes: tuple[str, ...] = ("y",)) -> Any:
+    """`fig` with its won axes (`axes`: "x", "y", "y2", ...) ticked in 만 and 억 (1,200만, 1.5억) as Korean sellers
+    count money and as the tiles show it, instead of Plotly's 12M. Other languages and currencies are untouched."""
+    if lang != "ko" or (currency or "").upper() != "KRW":
+        return fig
+    for axis in axes:
+        letter = axis[0]
+        values = [v for trace in fig.data if (getattr(trace, f"{letter}axis", None) or letter) == axis
+                  for v in (getattr(trace, letter, None) or ()) if isinstance(v, int | float) and math.isfinite(v)]
+        if not values:
+            continue
+        ticks, labels = won_ticks(min(0.0, min(values)), max(values))
+        fig.update_layout({f"{letter}axis{axis[1:]}": {"tickmode": "array", "tickvals": ticks, "ticktext": labels}})
+    return fig
 
 
 def normalise_language(lang: str | None) -> str:

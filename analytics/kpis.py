@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics import result_cache
-from analytics.i18n import date_axis, t
+from analytics.i18n import date_axis, korean_money_axes, t
 from analytics.metrics import KPI_METRICS, format_money
 from analytics.period import ReportPeriod
 from analytics.queries import load_sql, run_sql
@@ -169,7 +169,7 @@ def plot_revenue_by_day(frame: pl.DataFrame, lang: str, currency: str = "KRW") -
         bargap=0.15,
     )
     fig.update_xaxes(**date_axis(lang))
-    return fig
+    return korean_money_axes(fig, lang, currency)
 
 
 def report(wh: Warehouse, period: ReportPeriod, **_options: object) -> dict[str, object]:

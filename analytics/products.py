@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics import result_cache
-from analytics.i18n import t
+from analytics.i18n import korean_money_axes, t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
 from analytics.queries import run_sql
@@ -466,7 +466,7 @@ def plot_pareto(abc: pl.DataFrame, lang: str, currency: str) -> go.Figure:
         shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y2", "y0": y, "y1": y,
                  "line": {"dash": "dot", "color": "#888"}} for y in (ABC_A_SHARE * 100, ABC_B_SHARE * 100)],
         margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h"})
-    return fig
+    return korean_money_axes(fig, lang, currency)
 
 
 def plot_top_products(ranking: pl.DataFrame, metric: str, lang: str, currency: str, top: int = 15) -> go.Figure:
@@ -485,4 +485,4 @@ def plot_top_products(ranking: pl.DataFrame, metric: str, lang: str, currency: s
     fig.update_layout(title=t(f"products.chart.top_by_{metric}", lang), barmode="group",
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h"},
                       height=max(350, 28 * frame.height + 120))
-    return fig
+    return fig if metric == "units" else korean_money_axes(fig, lang, currency, ("x",))

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics import result_cache
-from analytics.i18n import STRINGS, t
+from analytics.i18n import STRINGS, korean_money_axes, t
 from analytics.kpis import kpi_values
 from analytics.metrics import KPI_METRICS, format_metric_value, format_money, metric_label
 from analytics.period import ReportPeriod
@@ -481,7 +481,7 @@ def plot_hourly_curve(curve: pl.DataFrame, lang: str, currency: str) -> go.Figur
         legend={"orientation": "h", "y": -0.2},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
-    return fig
+    return korean_money_axes(fig, lang, currency, ("y", "y2"))
 
 
 # ------------------------------------------------------------------------------------------------------ report

@@ -101,3 +101,26 @@ def test_dynamic_keys_exist_for_every_kind_format_period_and_page():
     totals |= {"rows"}
     assert {"orders", "net_sales", "rows_updated", "rows_combined", "orders_updated"} <= totals
     assert sorted(n for n in totals if f"total.{n}" not in STRINGS) == []
+
+
+def test_won_axes_read_in_man_and_eok_in_korean_only():
+    import plotly.graph_objects as go
+
+    from analytics.i18n import korean_money_axes, won_ticks
+
+    assert won_ticks(0, 11_622_723) == ([0, 2_500_000, 5_000_000, 7_500_000, 10_000_000, 12_500_000],
+                                        ["0", "250만", "500만", "750만", "1,000만", "1,250만"])
+    assert won_ticks(0, 150_000_000)[1] == ["0", "5,000만", "1억", "1.5억"]
+    assert won_ticks(-120_000, 530_000)[1] == ["-20만", "0", "20만", "40만", "60만"]
+    assert won_ticks(0, 8_000)[1] == ["0", "2,000", "4,000", "6,000", "8,000"]
+    assert won_ticks(0, 1) == ([0, 1], ["0", "1"])                      # whole won, never 0.2
+
+    def figure():
+        fig = go.Figure(go.Bar(x=["a", "b"], y=[3_000_000, 9_000_000]))
+        fig.add_scatter(x=["a", "b"], y=[100_000_000, 160_000_000], yaxis="y2")
+        return fig
+    ko = korean_money_axes(figure(), "ko", "KRW", ("y", "y2")).to_dict()["layout"]
+    assert ko["yaxis"]["ticktext"][-1] == "1,000만" and ko["yaxis2"]["ticktext"] == ["0", "5,000만", "1억", "1.5억", "2억"]
+    assert ko["yaxis"]["tickvals"][-1] >= 9_000_000                    # every bar is under the top tick
+    for lang, currency in (("en", "KRW"), ("ko", "USD")):               # Plotly's own ticks elsewhere
+        assert "tickvals" not in korean_money_axes(figure(), lang, currency).to_dict()["layout"].get("yaxis", {})

@@ -362,6 +362,8 @@ def test_page_tabs_widgets_and_numbers_equal_the_report(demo_db):
     pareto_cum = charts[1]["data"][1]["y"]
     assert pareto_cum == pytest.approx([r["cumulative_share"] * 100 for r in result["abc"]])
     assert charts[1]["layout"]["yaxis2"]["tickvals"] == [0, 20, 40, 60, 80, 100]      # shares read 0-100 %
+    assert charts[0]["layout"]["xaxis"]["ticktext"][1].endswith("만")                   # won in 만, not 2M
+    assert charts[1]["layout"]["yaxis"]["ticktext"][1].endswith("만")
 
     # widget changes: rank by units re-sorts the table and retitles the chart; the selectbox switches forecasts
     at.radio(key="products_rank_by").set_value("units").run()

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -143,6 +144,7 @@ def start_scheduler(wh: Warehouse, *, paused: bool = False) -> BackgroundSchedul
             return _scheduler
         scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{job_store_path(wh)}")},
+            executors={"default": ThreadPoolExecutor(10), "catchup": ThreadPoolExecutor(1)},   # catch-ups in turn
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
             timezone="UTC")
         scheduler.start(paused=True)                    # nothing runs until the missed mornings are known
@@ -150,7 +152,7 @@ def start_scheduler(wh: Warehouse, *, paused: bool = False) -> BackgroundSchedul
         sync_jobs(scheduler, wh)
         for sid in missed:          # once, now (a one-off job: it removes itself); held, when started paused
             scheduler.add_job(morning_job, args=[str(wh.path), sid], id=f"{CATCH_UP_PREFIX}{sid}",
-                              replace_existing=True, misfire_grace_time=None,
+                              replace_existing=True, misfire_grace_time=None, executor="catchup",
                               **({"next_run_time": None} if paused else {}))
         if not paused:
             scheduler.resume()

@@ -282,6 +282,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.value": {"ko": "값", "en": "Value"},
     "col.total_name": {"ko": "항목", "en": "Item"},
     "col.total_value": {"ko": "합계", "en": "Total"},
+    "load.status.loaded": {"ko": "적재 완료", "en": "loaded"},
+    "load.status.partial": {"ko": "일부 적재", "en": "partly loaded"},
+    "load.status.nothing_new": {"ko": "새 행 없음", "en": "nothing new"},
+    "load.status.rejected": {"ko": "거부", "en": "rejected"},
 }
 
 

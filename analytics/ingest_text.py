@@ -78,7 +78,9 @@ _RULES: list[_Rule] = [(re.compile(pattern, re.DOTALL), ko) for pattern, ko in (
     (r"order has an invalid line \(row (?P<row>\d+)\)", "같은 주문의 다른 줄({row}행)에 문제가 있어 주문 전체를 제외함"),
     (r"ragged line: (?P<fields>\d+) fields but the header has (?P<header>\d+)",
      "칸 수가 맞지 않음: {fields}칸인데 머리글은 {header}칸"),
-    # ---- the whole load (the message above the problems)
+    # ---- the whole load (the message above the problems, and the load log's message)
+    (r"loaded (?P<loaded>\d+), skipped (?P<duplicate>\d+) already loaded, rejected (?P<rejected>\d+)",
+     "{loaded}행 적재, 이미 있던 {duplicate}행 건너뜀, {rejected}행 거부"),
     (r"Rejected: (?P<problems>\d+) problem\(s\) in (?P<rows>\d+) of (?P<read>\d+) rows; nothing was loaded\."
      r"(?: (?P<dupes>\d+) of them are exact duplicate lines\.)? Fix the rows, or load the valid rows with "
      r"--skip-invalid \(invalid ones are set aside in a rejects file\)\.", _rejected),

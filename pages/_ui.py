@@ -423,9 +423,22 @@ def _exact_value(metric: str, value: float | None, currency: str) -> str:
     return f"\n\n= {format_money(value, currency)}"
 
 
+COUNT_COLUMNS = ("row_count", "rows_read", "rows_loaded", "rows_duplicate", "rows_rejected")
+
+
 def column_config(columns: list[str], lang: str) -> dict[str, object]:
-    """st.dataframe column_config giving known column names translated headers."""
-    return {c: st.column_config.Column(t(f"col.{c}", lang)) for c in columns if f"col.{c}" in STRINGS}
+    """st.dataframe column_config giving known column names translated headers (counts as 1,250,034)."""
+    return {c: st.column_config.NumberColumn(t(f"col.{c}", lang), format="localized") if c in COUNT_COLUMNS
+            else st.column_config.Column(t(f"col.{c}", lang)) for c in columns if f"col.{c}" in STRINGS}
+
+
+def load_log_for_people(loads: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The load log with its kinds, statuses and messages in `lang` (orders → 주문, loaded → 적재 완료)."""
+    kinds = {k[len("kind."):]: t(k, lang) for k in STRINGS if k.startswith("kind.")}
+    statuses = {k[len("load.status."):]: t(k, lang) for k in STRINGS if k.startswith("load.status.")}
+    return loads.with_columns(
+        pl.col("kind").replace(kinds), pl.col("status").replace(statuses),
+        pl.col("message").map_elements(lambda m: problem_text(m, lang), return_dtype=pl.String))
 
 
 def warehouse(filters: Filters, seller_id: str | None = None) -> Warehouse:

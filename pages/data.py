@@ -137,4 +137,5 @@ if filters.seller_id is not None:
     if loads.height == 0:
         st.caption(t("data.loads.empty", lang))
     else:
-        st.dataframe(loads, column_config=_ui.column_config(loads.columns, lang), key="data_loads", hide_index=True)
+        st.dataframe(_ui.load_log_for_people(loads, lang), column_config=_ui.column_config(loads.columns, lang),
+                     key="data_loads", hide_index=True)

@@ -177,6 +177,11 @@ def test_upload_preview_load_and_duplicates(at):
     assert not at.exception
     assert at.info and "3" in at.info[0].value
     assert _row_count(at, "orders") == orders_before + 2
+    log = next(d for d in at.dataframe if "load_id" in d.value.columns)      # the load log, in Korean
+    newest = log.value.iloc[:2].to_dict("records")
+    assert [r["status"] for r in newest] == ["새 행 없음", "적재 완료"] and newest[0]["kind"] == "주문"
+    assert newest[1]["message"] == "3행 적재, 이미 있던 0행 건너뜀, 0행 거부"
+    assert json.loads(log.proto.columns)["rows_read"]["type_config"]["format"] == "localized"
 
 
 def test_upload_with_problems_is_rejected_with_a_table(at):

@@ -84,6 +84,8 @@ def _empty_workbook() -> bytes:
 
 # (what the upload is, bytes, file name, kind, format, mapping, skip_invalid)
 CASES = [
+    ("good orders", (EXAMPLES / "orders.csv").read_bytes(), "o.csv", "orders", "auto", None, False),
+    ("good orders again", (EXAMPLES / "orders.csv").read_bytes(), "o.csv", "orders", "auto", None, False),
     ("bad orders", BAD_ORDERS.encode(), "bad.csv", "orders", "auto", None, False),
     ("bad orders, valid rows only", BAD_ORDERS.encode(), "bad.csv", "orders", "auto", None, True),
     ("only bad rows", (ORDERS_HEADER + "A-1,1,2026-11-01,S1,x,x,1,paid,product\n").encode(), "bad.csv",
@@ -138,7 +140,7 @@ def loads(tmp_path_factory):
                               skip_invalid=skip, rejects_dir=folder)
         preview = preview_file(body, filename=filename, kind=kind, fmt=fmt, mapping=mapping)
         found = [p.reason for p in [*result.problems, *preview.problems]]
-        found += [result.message] if result.message and not result.ok else []     # (the page words a success)
+        found += [result.message] if result.message else []       # (a success's message is in the load log)
         texts[name] = [text for text in found if text]
     texts["bad seller id"] = [ingest_bytes(wh, BAD_ORDERS.encode(), filename="x.csv", seller_id="no spaces!",
                                            kind="orders").message]
@@ -184,6 +186,11 @@ def test_korean_texts_keep_row_numbers_columns_and_values(loads):
     assert "파일의 열: a, b, c." in unknown and "(이)" not in unknown
     assert problem_text(loads["shopify as returns"][0], "ko") == (
         "Shopify 내보내기 파일은 주문입니다: 데이터 종류를 '주문'으로 골라 주세요.")
+
+
+def test_the_load_log_message_in_korean(loads):
+    assert loads["good orders"][-1] == "loaded 5, skipped 0 already loaded, rejected 0"
+    assert problem_text(loads["good orders again"][-1], "ko") == "0행 적재, 이미 있던 5행 건너뜀, 0행 거부"
 
 
 def test_a_text_without_a_rule_is_shown_as_written():

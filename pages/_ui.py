@@ -423,6 +423,15 @@ def _exact_value(metric: str, value: float | None, currency: str) -> str:
     return f"\n\n= {format_money(value, currency)}"
 
 
+MISSING = "–"      # a missing number in a table, as format_money writes it (Streamlit would show "None")
+
+
+def table(data: Any, **options: Any) -> Any:
+    """st.dataframe for the seller's pages: a missing value shows as "–", not "None" (the SQL workspace keeps
+    Streamlit's "None", where a NULL is what an analyst looks for)."""
+    return st.dataframe(data, placeholder=MISSING, **options)
+
+
 COUNT_COLUMNS = ("row_count", "rows_read", "rows_loaded", "rows_duplicate", "rows_rejected")
 
 
@@ -517,7 +526,7 @@ def render_load_result(result: LoadResult | None, lang: str) -> None:
             st.caption(problem_text(result.message, lang))
         if result.problems:
             st.caption(t("data.result.first_problems", lang))
-            st.dataframe(problem_rows(result.problems, lang), column_config=problems_config, key="data_result_problems")
+            table(problem_rows(result.problems, lang), column_config=problems_config, key="data_result_problems")
         return
     if result.status == "nothing_new":
         st.info(t("data.result.nothing_new", lang, duplicate=result.rows_duplicate))
@@ -532,11 +541,11 @@ def render_load_result(result: LoadResult | None, lang: str) -> None:
         st.warning(t("data.result.days_with_sessions", lang, days=int(result.totals["days_with_sessions"])))
     if result.totals:
         st.caption(t("data.result.totals", lang))
-        st.dataframe([{"total_name": t(f"total.{k}", lang) if f"total.{k}" in STRINGS else k, "total_value": v}
+        table([{"total_name": t(f"total.{k}", lang) if f"total.{k}" in STRINGS else k, "total_value": v}
                       for k, v in result.totals.items()],
                      column_config=column_config(["total_name", "total_value"], lang), key="data_result_totals")
     if result.rows_rejected and result.problems:
         st.warning(t("data.result.first_problems", lang))
-        st.dataframe(problem_rows(result.problems, lang), column_config=problems_config, key="data_result_problems")
+        table(problem_rows(result.problems, lang), column_config=problems_config, key="data_result_problems")
     if result.rejects_path:
         st.caption(t("data.result.rejects_file", lang, path=result.rejects_path))

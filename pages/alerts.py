@@ -110,7 +110,7 @@ table = history.select(
     pl.col("status").replace_strict({k: alert_text.pick(v, lang) for k, v in alert_text.STATUS.items()},
                                     default=pl.col("status")).alias(t("alerts.col.status", lang)),
     pl.col(headline).alias(t("alerts.col.alert", lang)))
-st.dataframe(table, hide_index=True, width="stretch")
+_ui.table(table, hide_index=True, width="stretch")
 
 keys = history["alert_key"].to_list()
 titles = dict(zip(keys, history[headline].to_list(), strict=True))
@@ -142,5 +142,5 @@ if alert is not None:
                  for kind in ("outcome", "channel")}
         log = log.drop("alert_key").with_columns(pl.col("outcome").replace(named["outcome"]),
                                                  pl.col("channel").replace(named["channel"]))
-        st.dataframe(log, hide_index=True, width="stretch",
+        _ui.table(log, hide_index=True, width="stretch",
                      column_config={c: st.column_config.Column(t(f"alerts.col.{c}", lang)) for c in log.columns})

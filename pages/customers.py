@@ -50,7 +50,7 @@ st.subheader(t("customers.section.rfm", lang), help=t("customers.rfm.help", lang
 segments = customers.rfm_segment_table(insights.scored, lang)
 left, right = st.columns([3, 2])
 with left:
-    st.dataframe(segments.drop("segment"), hide_index=True, key="customers_segments", column_config={
+    _ui.table(segments.drop("segment"), hide_index=True, key="customers_segments", column_config={
         "segment_name": st.column_config.TextColumn(t("customers.col.segment", lang)),
         "advice": st.column_config.TextColumn(t("customers.col.advice", lang)),
         "customer_count": st.column_config.NumberColumn(t("customers.col.customers", lang), format="localized"),
@@ -69,7 +69,7 @@ with right:
 
 st.subheader(t("customers.section.tiers", lang), help=metric_help("tier_aov", lang))
 tiers = customers.vip_tier_table(insights.scored, lang)
-st.dataframe(tiers.drop("tier"), hide_index=True, key="customers_tiers", column_config={
+_ui.table(tiers.drop("tier"), hide_index=True, key="customers_tiers", column_config={
     "tier_name": st.column_config.TextColumn(t("customers.col.tier", lang)),
     "customer_count": st.column_config.NumberColumn(t("customers.col.customers", lang), format="localized"),
     "revenue": st.column_config.NumberColumn(t("customers.col.revenue", lang), format=money),
@@ -121,7 +121,7 @@ for key, frame in (("likely", customers.likely_regulars(predicted)), ("at_risk",
     if frame.height == 0:
         st.info(t("customers.list.empty", lang))
         continue
-    st.dataframe(customers.with_group_names(frame, lang), hide_index=True, key=f"customers_list_{key}",
+    _ui.table(customers.with_group_names(frame, lang), hide_index=True, key=f"customers_list_{key}",
                  column_config=list_config)
     st.download_button(t("customers.download", lang), frame.write_csv().encode("utf-8-sig"),
                        file_name=f"{seller.seller_id}_{key}_{insights.last_day.isoformat()}.csv",

@@ -83,10 +83,10 @@ if upload is not None:
         st.subheader(t("data.preview.header", lang, n=20))
         dates = {c: st.column_config.DateColumn(format="YYYY-MM-DD")            # a day, not a midnight
                  for c, dtype in shown.head.schema.items() if dtype == pl.Date}
-        st.dataframe(shown.head, column_config=dates, key="data_preview")
+        _ui.table(shown.head, column_config=dates, key="data_preview")
         if shown.problems:
             st.warning(t("data.preview.problems", lang))
-            st.dataframe(_ui.problem_rows(shown.problems, lang), column_config=_ui.column_config(
+            _ui.table(_ui.problem_rows(shown.problems, lang), column_config=_ui.column_config(
                 ["row", "column", "reason", "value"], lang), key="data_preview_problems")
 
         skip_invalid = st.checkbox(t("data.upload.skip_invalid", lang), key="data_skip_invalid",
@@ -125,17 +125,17 @@ if filters.seller_id is not None:
     with counts_col:
         st.header(t("data.tables.header", lang))
         counts = _ui.cached_table_row_counts(filters.ref, filters.seller_id)
-        st.dataframe(counts, column_config=_ui.column_config(counts.columns, lang), key="data_counts",
+        _ui.table(counts, column_config=_ui.column_config(counts.columns, lang), key="data_counts",
                      hide_index=True)
     with fresh_col:
         st.header(t("data.freshness.header", lang), help=t("data.freshness.help", lang))
         freshness = _ui.cached_data_freshness(filters.ref, filters.seller_id, clock)
-        st.dataframe(freshness, column_config=_ui.column_config(freshness.columns, lang), key="data_freshness",
+        _ui.table(freshness, column_config=_ui.column_config(freshness.columns, lang), key="data_freshness",
                      hide_index=True)
     st.header(t("data.loads.header", lang))
     loads = _ui.cached_load_log(filters.ref, filters.seller_id)
     if loads.height == 0:
         st.caption(t("data.loads.empty", lang))
     else:
-        st.dataframe(_ui.load_log_for_people(loads, lang), column_config=_ui.column_config(loads.columns, lang),
+        _ui.table(_ui.load_log_for_people(loads, lang), column_config=_ui.column_config(loads.columns, lang),
                      key="data_loads", hide_index=True)

@@ -56,7 +56,7 @@ def live_part() -> None:
                  now=_ui.local_clock_text(seller.timezone, now), seconds=refresh))
     render_tiles(snap, lang)
     st.caption(t("realtime.compare.header", lang), help=t("realtime.compare.help", lang))
-    st.dataframe(realtime.comparison_table(snap.tiles, seller.currency, lang), hide_index=True,
+    _ui.table(realtime.comparison_table(snap.tiles, seller.currency, lang), hide_index=True,
                  key="realtime_compare")
 
     forecast = snap.forecast

@@ -287,6 +287,8 @@ def test_page_numbers_equal_the_json_report_and_widgets_work(demo_db):
     funnel = json.loads(at.get("plotly_chart")[1].proto.spec)
     assert funnel["data"][0]["x"] == [r["count"] for r in result["funnel"]]
     assert funnel["data"][0]["texttemplate"] == "%{value:,}<br>%{percentInitial:.1%}"    # 117,778, not 117.778k
+    funnel_table = at.dataframe[1]
+    assert funnel_table.value["step_rate"].isna().iloc[0] and funnel_table.proto.placeholder == "–"   # not "None"
 
     at.selectbox(key="traffic_breakdown").set_value("device").run()
     assert not at.exception

@@ -700,18 +700,41 @@ def _customer_base(wh: Warehouse, seller_id: str, tz: str, as_of: datetime,
 
 # ------------------------------------------------------------------ plotting
 
-def plot_cohort_heatmap(cohorts: pl.DataFrame, lang: str) -> go.Figure:
-    """Heatmap of cohort retention: rows cohort months, columns months since first purchase, colour = share."""
+def partial_month(last_day: date) -> tuple[date, date] | None:
+    """(first day, last day observed) of last_day's calendar month when that month is not over yet, else None."""
+    if (last_day + timedelta(days=1)).month != last_day.month:
+        return None
+    return last_day.replace(day=1), last_day
+
+
+def plot_cohort_heatmap(cohorts: pl.DataFrame, lang: str, last_day: date | None = None) -> go.Figure:
+    """Heatmap of cohort retention: rows cohort months, columns months since first purchase, colour = share.
+    Cells of a calendar month not over yet on `last_day` are grey and starred: a third of a month is not a fall."""
     wide = (cohorts.with_columns(pl.col("cohort_month").dt.strftime("%Y-%m").alias("cohort"))
             .pivot(on="months_since_first", index="cohort", values="retention", sort_columns=True)
             .sort("cohort")) if cohorts.height else pl.DataFrame({"cohort": []})
     ks = [c for c in wide.columns if c != "cohort"]
+    rows = wide["cohort"].to_list()
     z = [[None if v is None else round(v * 100, 1) for v in row] for row in wide.select(ks).rows()]
-    text = [["" if v is None else f"{v:.0f}%" for v in row] for row in z]
-    fig = go.Figure(go.Heatmap(z=z, x=[int(k) for k in ks], y=wide["cohort"].to_list(), text=text,
+    partial = partial_month(last_day) if last_day is not None else None
+    current = partial[0].year * 12 + partial[0].month - 1 if partial else None
+
+    def in_partial_month(cohort: str, k: str) -> bool:
+        return current is not None and int(cohort[:4]) * 12 + int(cohort[5:7]) - 1 + int(k) == current
+    full = [[None if in_partial_month(c, k) else v for k, v in zip(ks, row, strict=True)]
+            for c, row in zip(rows, z, strict=True)]
+    part = [[v if in_partial_month(c, k) else None for k, v in zip(ks, row, strict=True)]
+            for c, row in zip(rows, z, strict=True)]
+    fig = go.Figure(go.Heatmap(z=full, x=[int(k) for k in ks], y=rows,
+                               text=[["" if v is None else f"{v:.0f}%" for v in row] for row in full],
                                texttemplate="%{text}", colorscale="Blues", zmin=0, zmax=100,
                                colorbar={"title": "%"},
                                hovertemplate="%{y} +%{x}: %{z:.1f}%<extra></extra>"))
+    if current is not None:
+        fig.add_trace(go.Heatmap(z=part, x=[int(k) for k in ks], y=rows, showscale=False,
+                                 colorscale=[[0, "#e0e0e0"], [1, "#e0e0e0"]],
+                                 text=[["" if v is None else f"{v:.0f}%*" for v in row] for row in part],
+                                 texttemplate="%{text}", hovertemplate="%{y} +%{x}: %{z:.1f}% *<extra></extra>"))
     fig.update_layout(title=t("customers.section.cohorts", lang),
                       xaxis_title=t("customers.chart.months_since", lang),
                       yaxis_title=t("customers.chart.cohort_month", lang),

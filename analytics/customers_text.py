@@ -42,6 +42,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "ko": "행: 첫 구매 월(코호트). 열: 첫 구매 후 k개월째. 값: 그 달에 구매한 코호트 고객 비율.",
         "en": "Rows: month of first purchase (cohort). Columns: k months later. Value: share of the cohort "
               "buying in that month."},
+    "customers.cohorts.partial": {
+        "ko": "회색 칸(*)은 아직 끝나지 않은 이번 달({start}~{end}, {days}일)입니다: 달이 끝날 때까지 비율이 더 오릅니다.",
+        "en": "Grey cells (*) are this month, not over yet ({start} to {end}, {days} days): their shares still "
+              "grow until the month ends."},
     "customers.cohorts.empty": {"ko": "코호트를 그릴 주문이 없습니다.", "en": "No orders to build cohorts from."},
     "customers.chart.cohort_month": {"ko": "코호트 (첫 구매 월)", "en": "Cohort (first purchase month)"},
     "customers.chart.months_since": {"ko": "첫 구매 후 개월", "en": "Months since first purchase"},

@@ -40,8 +40,12 @@ for column, metric in zip(st.columns(len(tile_metrics)), tile_metrics, strict=Tr
 # ---- cohorts
 st.subheader(t("customers.section.cohorts", lang), help=metric_help("cohort_retention", lang))
 if insights.cohorts.height:
-    st.plotly_chart(customers.plot_cohort_heatmap(insights.cohorts, lang), key="customers_cohorts")
+    st.plotly_chart(customers.plot_cohort_heatmap(insights.cohorts, lang, insights.last_day),
+                    key="customers_cohorts")
     st.caption(t("customers.cohorts.help", lang))
+    if (partial := customers.partial_month(insights.last_day)) is not None:
+        st.caption(t("customers.cohorts.partial", lang, start=partial[0].isoformat(), end=partial[1].isoformat(),
+                     days=(partial[1] - partial[0]).days + 1))
 else:
     st.info(t("customers.cohorts.empty", lang))
 

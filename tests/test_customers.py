@@ -403,3 +403,17 @@ def test_rows_without_a_customer_are_left_out_of_every_per_customer_figure():
     totals = customers.period_customer_totals(nobody.drop("revenue_cents").with_columns(revenue=pl.lit(1.0)),
                                               date(2026, 1, 1), date(2026, 3, 1))
     assert totals["customer_count"] == 0 and totals["repeat_rate"] is None and totals["customers_to_date"] == 0
+
+
+def test_cohort_cells_of_a_month_not_over_are_grey_and_starred():
+    cohorts = pl.DataFrame({"cohort_month": [date(2026, 10, 1)] * 3 + [date(2026, 11, 1)] * 2,
+                            "months_since_first": [0, 1, 2, 0, 1], "active_customers": [10, 3, 1, 8, 1],
+                            "cohort_size": [10, 10, 10, 8, 8]}).with_columns(
+        (pl.col("active_customers") / pl.col("cohort_size")).alias("retention"))
+    fig = customers.plot_cohort_heatmap(cohorts, "en", date(2026, 12, 3)).to_dict()
+    full, part = fig["data"]
+    assert full["text"] == [["100%", "30%", ""], ["100%", "", ""]]            # 2026-12 cells left out ...
+    assert part["text"] == [["", "", "10%*"], ["", "12%*", ""]]               # ... and shown grey, starred
+    assert customers.partial_month(date(2026, 12, 3)) == (date(2026, 12, 1), date(2026, 12, 3))
+    assert customers.partial_month(date(2026, 11, 30)) is None               # a month over: nothing marked
+    assert len(customers.plot_cohort_heatmap(cohorts, "en", date(2026, 12, 31)).to_dict()["data"]) == 1

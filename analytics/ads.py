@@ -12,12 +12,11 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics import result_cache
-from analytics.i18n import date_axis, korean_money_axes, t
+from analytics.i18n import date_axis, korean_money_axes, names, t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
 from analytics.queries import run_sql
 from analytics.sellers import local_midnight_utc
-from data.formats import AD_REPORTS
 from data.warehouse import Warehouse
 
 # grain -> the columns that identify one row at that grain
@@ -27,7 +26,6 @@ GRAINS: dict[str, tuple[str, ...]] = {
     "ad_group": ("platform", "campaign", "ad_group"),
     "keyword": ("platform", "campaign", "ad_group", "keyword"),
 }
-PLATFORM_CODES = tuple(AD_REPORTS)     # the platform a report layout stores: its format name (naver_searchad, ...)
 ADDITIVE = ("spend", "impressions", "clicks", "conversions", "conversion_revenue")
 
 # ROAS fall: the last RECENT_DAYS complete days against the BASELINE_DAYS before them.
@@ -659,8 +657,7 @@ def with_platform_names(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
     (네이버 검색광고, Google Ads, ...); other platform texts, as a canonical file gave them, are kept."""
     if "platform" not in frame.columns:
         return frame
-    names = {code: t(f"ads.platform.{code}", lang) for code in PLATFORM_CODES}
-    return frame.with_columns(pl.col("platform").replace(names))
+    return frame.with_columns(pl.col("platform").replace(names("ads.platform", lang)))
 
 
 def campaign_table(analysis: AdsAnalysis, lang: str) -> pl.DataFrame:

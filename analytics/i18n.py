@@ -355,6 +355,13 @@ def date_axis(lang: str, *, hourly: bool = False) -> dict[str, object]:
     return {"type": "date", "tickformatstops": [dict(stop) for stop in _KO_DATE_TICKS], "hoverformat": hover}
 
 
+def names(prefix: str, lang: str) -> dict[str, str]:
+    """Code -> text in `lang` for every string under `prefix` ("traffic.channel" -> {"search": "검색", ...}): what
+    a table shows for the codes it stores (pl.col(...).replace(names(...)) keeps codes without a text)."""
+    start = prefix + "."
+    return {key[len(start):]: t(key, lang) for key in STRINGS if key.startswith(start)}
+
+
 def won_ticks(low: float, high: float, count: int = 5) -> tuple[list[float], list[str]]:
     """Round tick values from `low` to `high` (about `count` steps of 1, 2, 2.5 or 5 × 10^k) and their Korean
     labels: 0, 5,000, 2만, 1,200만, 1.5억."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from analytics.i18n import STRINGS, korean_particles, t
+from analytics.i18n import korean_particles, names, t
 
 # How to get days into an ad report, per report name as data/formats.AD_REPORTS writes it.
 _AD_REPORTS_KO = {
@@ -26,11 +26,11 @@ _AD_REPORTS_KO = {
 
 
 def _kind(code: str) -> str:
-    return t(f"kind.{code}", "ko") if f"kind.{code}" in STRINGS else code
+    return names("kind", "ko").get(code, code)
 
 
 def _format(code: str) -> str:
-    return t(f"format.{code}", "ko") if f"format.{code}" in STRINGS else code
+    return names("format", "ko").get(code, code)
 
 
 def _rejected(m: re.Match) -> str:

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics import result_cache
-from analytics.i18n import STRINGS, korean_money_axes, t
+from analytics.i18n import korean_money_axes, names, t
 from analytics.kpis import kpi_values
 from analytics.metrics import KPI_METRICS, format_metric_value, format_money, metric_label
 from analytics.period import ReportPeriod
@@ -434,15 +434,11 @@ def latest_orders_table(orders: pl.DataFrame, currency: str, lang: str) -> pl.Da
     """latest_orders for people: local time as text, amount as money, known channels and statuses by name
     (smartstore → 스마트스토어, paid → 결제 완료), column headers in `lang`."""
     columns = ("ordered_local", "order_id", "items", "unit_count", "amount", "channel", "status")
-
-    def names(kind: str) -> dict[str, str]:
-        prefix = f"realtime.{kind}."
-        return {key[len(prefix):]: t(key, lang) for key in STRINGS if key.startswith(prefix)}
-
     frame = orders.with_columns(
         pl.col("ordered_local").dt.strftime("%Y-%m-%d %H:%M:%S"),
         pl.col("amount").map_elements(lambda v: format_money(v, currency), return_dtype=pl.String),
-        pl.col("channel").replace(names("channel")), pl.col("status").replace(names("status")),
+        pl.col("channel").replace(names("realtime.channel", lang)),
+        pl.col("status").replace(names("realtime.status", lang)),
     ) if orders.height else orders.cast({"ordered_local": pl.String, "amount": pl.String})
     return frame.select(columns).rename({c: t(f"realtime.col.{c}", lang) for c in columns})
 

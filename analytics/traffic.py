@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics import result_cache
-from analytics.i18n import t
+from analytics.i18n import names, t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
 from analytics.queries import run_sql
@@ -213,20 +213,14 @@ def _traffic_overview(wh: Warehouse, period: ReportPeriod) -> TrafficOverview:
 
 def channel_label(channel: str, lang: str) -> str:
     """A channel name as shown to people (known channels translated, others as they are)."""
-    return _label("channel", channel, lang)
-
-
-def _label(kind: str, value: str | None, lang: str) -> str | None:
-    from analytics.i18n import STRINGS
-    key = f"traffic.{kind}.{value}"
-    return t(key, lang) if key in STRINGS else value
+    return names("traffic.channel", lang).get(channel, channel)
 
 
 def with_display_names(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
     """A breakdown table with its known channel and device codes shown by name (search → 검색, mobile → 모바일),
     as the chart shows them; other values as stored. For the page: the JSON report keeps the codes."""
-    return frame.with_columns(
-        pl.col(kind).replace({v: _label(kind, v, lang) for v in frame[kind].unique().drop_nulls()}) for kind in ("channel", "device") if kind in frame.columns)
+    return frame.with_columns(pl.col(kind).replace(names(f"traffic.{kind}", lang))
+                              for kind in ("channel", "device") if kind in frame.columns)
 
 
 def plot_channel_bars(channels: pl.DataFrame, lang: str, currency: str) -> go.Figure:

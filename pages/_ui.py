@@ -12,7 +12,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import kpis, sellers, warehouse_status, warmup
-from analytics.i18n import LANGUAGES, STRINGS, normalise_language, t
+from analytics.i18n import LANGUAGES, STRINGS, names, normalise_language, t
 from analytics.ingest_text import problem_text
 from analytics.metrics import (
     KPI_METRICS,
@@ -443,10 +443,8 @@ def column_config(columns: list[str], lang: str) -> dict[str, object]:
 
 def load_log_for_people(loads: pl.DataFrame, lang: str) -> pl.DataFrame:
     """The load log with its kinds, statuses and messages in `lang` (orders → 주문, loaded → 적재 완료)."""
-    kinds = {k[len("kind."):]: t(k, lang) for k in STRINGS if k.startswith("kind.")}
-    statuses = {k[len("load.status."):]: t(k, lang) for k in STRINGS if k.startswith("load.status.")}
     return loads.with_columns(
-        pl.col("kind").replace(kinds), pl.col("status").replace(statuses),
+        pl.col("kind").replace(names("kind", lang)), pl.col("status").replace(names("load.status", lang)),
         pl.col("message").map_elements(lambda m: problem_text(m, lang), return_dtype=pl.String))
 
 
@@ -542,8 +540,8 @@ def render_load_result(result: LoadResult | None, lang: str) -> None:
     if result.totals:
         st.caption(t("data.result.totals", lang))
         table([{"total_name": t(f"total.{k}", lang) if f"total.{k}" in STRINGS else k, "total_value": v}
-                      for k, v in result.totals.items()],
-                     column_config=column_config(["total_name", "total_value"], lang), key="data_result_totals")
+               for k, v in result.totals.items()],
+              column_config=column_config(["total_name", "total_value"], lang), key="data_result_totals")
     if result.rows_rejected and result.problems:
         st.warning(t("data.result.first_problems", lang))
         table(problem_rows(result.problems, lang), column_config=problems_config, key="data_result_problems")

@@ -104,8 +104,8 @@ if grain == "campaign":
     table = ads.campaign_table(analysis, lang)
 keys = list(ads.GRAINS[grain])
 shown = keys + list(TABLE_COLUMNS) + (["verdict"] if grain == "campaign" else [])
-_ui.table(ads.with_platform_names(table.select(shown), lang), column_config=_column_config(shown, lang, cur), hide_index=True,
-             key="ads_table")
+_ui.table(ads.with_platform_names(table.select(shown), lang), column_config=_column_config(shown, lang, cur),
+          hide_index=True, key="ads_table")
 
 # ---------------------------------------------------------------- waste
 st.subheader(t("ads.header.waste", lang), help=metric_help("ad_waste_spend", lang))
@@ -118,7 +118,8 @@ waste_grain = st.radio(t("ads.waste.grain", lang), options=["keyword", "ad_group
                        format_func=lambda g: t(f"ads.grain.{g}", lang), key="ads_waste_grain", horizontal=True)
 waste = analysis.waste[waste_grain]
 if waste.height:
-    _ui.table(ads.with_platform_names(waste, lang), column_config=_column_config(waste.columns, lang, cur), hide_index=True, key="ads_waste")
+    _ui.table(ads.with_platform_names(waste, lang), column_config=_column_config(waste.columns, lang, cur),
+              hide_index=True, key="ads_waste")
 
 # ---------------------------------------------------------------- per campaign: trend and response
 st.subheader(t("ads.header.trend", lang))
@@ -158,6 +159,6 @@ if campaigns:
 st.subheader(t("ads.header.budget", lang))
 st.info(ads.budget_advice_text(analysis, lang))
 if analysis.budget.height:
-    _ui.table(ads.with_platform_names(analysis.budget, lang), column_config=_column_config(analysis.budget.columns, lang, cur), hide_index=True,
-                 key="ads_budget")
+    _ui.table(ads.with_platform_names(analysis.budget, lang),
+              column_config=_column_config(analysis.budget.columns, lang, cur), hide_index=True, key="ads_budget")
 st.caption(t("ads.budget.method", lang))

@@ -9,7 +9,7 @@ import streamlit as st
 from alerts import alert_text, checks, jobs, notify, store
 from alerts.email import EmailConfigError
 from alerts.rules import SENSITIVITIES
-from analytics.i18n import STRINGS, t
+from analytics.i18n import names, t
 from pages import _ui
 
 SNOOZES = ("none", "1", "7", "30")
@@ -138,9 +138,7 @@ if alert is not None:
     log = store.delivery_log(wh, key=key)
     if log.height:
         st.caption(t("alerts.deliveries", lang))
-        named = {kind: {k.split(".")[-1]: t(k, lang) for k in STRINGS if k.startswith(f"alerts.{kind}.")}
-                 for kind in ("outcome", "channel")}
-        log = log.drop("alert_key").with_columns(pl.col("outcome").replace(named["outcome"]),
-                                                 pl.col("channel").replace(named["channel"]))
+        log = log.drop("alert_key").with_columns(pl.col("outcome").replace(names("alerts.outcome", lang)),
+                                                 pl.col("channel").replace(names("alerts.channel", lang)))
         _ui.table(log, hide_index=True, width="stretch",
-                     column_config={c: st.column_config.Column(t(f"alerts.col.{c}", lang)) for c in log.columns})
+                  column_config={c: st.column_config.Column(t(f"alerts.col.{c}", lang)) for c in log.columns})

@@ -126,7 +126,7 @@ for key, frame in (("likely", customers.likely_regulars(predicted)), ("at_risk",
         st.info(t("customers.list.empty", lang))
         continue
     _ui.table(customers.with_group_names(frame, lang), hide_index=True, key=f"customers_list_{key}",
-                 column_config=list_config)
+              column_config=list_config)
     st.download_button(t("customers.download", lang), frame.write_csv().encode("utf-8-sig"),
                        file_name=f"{seller.seller_id}_{key}_{insights.last_day.isoformat()}.csv",
                        mime="text/csv", key=f"customers_download_{key}")

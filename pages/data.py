@@ -126,16 +126,16 @@ if filters.seller_id is not None:
         st.header(t("data.tables.header", lang))
         counts = _ui.cached_table_row_counts(filters.ref, filters.seller_id)
         _ui.table(counts, column_config=_ui.column_config(counts.columns, lang), key="data_counts",
-                     hide_index=True)
+                  hide_index=True)
     with fresh_col:
         st.header(t("data.freshness.header", lang), help=t("data.freshness.help", lang))
         freshness = _ui.cached_data_freshness(filters.ref, filters.seller_id, clock)
         _ui.table(freshness, column_config=_ui.column_config(freshness.columns, lang), key="data_freshness",
-                     hide_index=True)
+                  hide_index=True)
     st.header(t("data.loads.header", lang))
     loads = _ui.cached_load_log(filters.ref, filters.seller_id)
     if loads.height == 0:
         st.caption(t("data.loads.empty", lang))
     else:
         _ui.table(_ui.load_log_for_people(loads, lang), column_config=_ui.column_config(loads.columns, lang),
-                     key="data_loads", hide_index=True)
+                  key="data_loads", hide_index=True)

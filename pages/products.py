@@ -91,7 +91,7 @@ def column_config(columns: list[str], currency: str, lang: str) -> dict[str, obj
 def show_table(frame: pl.DataFrame, section: str, key: str) -> None:
     columns = TABLE_COLUMNS[section]
     _ui.table(frame.select(columns), column_config=column_config(columns, seller.currency, lang),
-                 hide_index=True, key=key)
+              hide_index=True, key=key)
 
 
 def rule_caption(section: str) -> None:

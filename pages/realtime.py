@@ -57,7 +57,7 @@ def live_part() -> None:
     render_tiles(snap, lang)
     st.caption(t("realtime.compare.header", lang), help=t("realtime.compare.help", lang))
     _ui.table(realtime.comparison_table(snap.tiles, seller.currency, lang), hide_index=True,
-                 key="realtime_compare")
+              key="realtime_compare")
 
     forecast = snap.forecast
     st.subheader(t("realtime.forecast.header", lang), help=metric_help("realtime_forecast_close", lang))

@@ -77,15 +77,16 @@ def render_channels(overview: traffic.TrafficOverview, lang: str, currency: str)
     if choice == "channel":
         st.plotly_chart(traffic.plot_channel_bars(overview.channels, lang, currency), key="traffic_channel_bars")
     columns = (*traffic.BREAKDOWNS[choice], *traffic.BREAKDOWN_COLUMNS)
-    _ui.table(traffic.with_display_names(table, lang), column_order=columns, column_config=column_config(columns, lang, currency),
-                 hide_index=True, key="traffic_breakdown_table")
+    _ui.table(traffic.with_display_names(table, lang), column_order=columns,
+              column_config=column_config(columns, lang, currency), hide_index=True, key="traffic_breakdown_table")
     st.subheader(t("traffic.funnel.header", lang), help=" \n".join(
         metric_help(m, lang) for m in ("visitors", "traffic_engaged_sessions", "traffic_converted_sessions",
                                        "traffic_paid_orders")))
     st.plotly_chart(traffic.plot_funnel(overview.funnel, lang), key="traffic_funnel")
     funnel_columns = ("stage", "count", "share_of_sessions", "step_rate")
     _ui.table(traffic.label_funnel(overview.funnel, lang), column_order=funnel_columns,
-                 column_config=column_config(funnel_columns, lang, currency), hide_index=True, key="traffic_funnel_table")
+              column_config=column_config(funnel_columns, lang, currency), hide_index=True,
+              key="traffic_funnel_table")
 
 
 def render_keywords(analysis: keywords.KeywordAnalysis, lang: str, currency: str) -> None:
@@ -97,8 +98,8 @@ def render_keywords(analysis: keywords.KeywordAnalysis, lang: str, currency: str
     st.plotly_chart(keywords.plot_keyword_scatter(analysis.keywords, analysis.totals["store_conversion"], lang,
                                                   currency), key="traffic_keyword_scatter")
     _ui.table(keywords.sort_keywords(analysis.keywords, sort), column_order=KEYWORD_COLUMNS,
-                 column_config=column_config(KEYWORD_COLUMNS, lang, currency), hide_index=True,
-                 key="traffic_keyword_table")
+              column_config=column_config(KEYWORD_COLUMNS, lang, currency), hide_index=True,
+              key="traffic_keyword_table")
 
 
 def render_unmet(analysis: keywords.KeywordAnalysis, lang: str) -> None:

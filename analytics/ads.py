@@ -449,7 +449,7 @@ def _pct_change(value: float | None, previous: float | None) -> float | None:
 def analyse_ads(wh: Warehouse, period: ReportPeriod) -> AdsAnalysis:
     """Run every ads query and model for `period` (history for trends and curves reaches 12 weeks back); computed
     once per period and data version (analytics.result_cache: the page, the report and the digest share it)."""
-    return result_cache.remember(wh, "ads_analysis", (period,), lambda: _analyse_ads(wh, period))
+    return result_cache.remember(wh, "ads_analysis", (period,), lambda: _analyse_ads(wh, period), seller_id=period.seller_id)
 
 
 def _analyse_ads(wh: Warehouse, period: ReportPeriod) -> AdsAnalysis:

@@ -634,11 +634,12 @@ def customer_insights(wh: Warehouse, period: ReportPeriod,
     last_day = last_observed_day(tz, as_of)
     key = _base_key(wh, period, min_repeat_customers)
     base = result_cache.remember(
-        wh, "customer_base", key, lambda: _customer_base(wh, period.seller_id, tz, as_of, min_repeat_customers))
+        wh, "customer_base", key, lambda: _customer_base(wh, period.seller_id, tz, as_of, min_repeat_customers),
+        seller_id=period.seller_id)
     # Polars frames are immutable: sharing the cached ones is safe
     totals = result_cache.remember(
         wh, "customer_period_totals", (*key, period.start_date, period.end_date),
-        lambda: period_customer_totals(base.daily, period.start_date, period.end_date))
+        lambda: period_customer_totals(base.daily, period.start_date, period.end_date), seller_id=period.seller_id)
     return CustomerInsights(period.seller_id, period.currency, last_day, dict(totals), base.scored, base.cohorts,
                             base.model_status, base.model_reason, base.models, base.model_params, base.backtest)
 
@@ -649,7 +650,7 @@ def customer_predictions(wh: Warehouse, period: ReportPeriod, horizon_days: int,
     return result_cache.remember(
         wh, "customer_predictions", (*_base_key(wh, period, min_repeat_customers), int(horizon_days)),
         lambda: (lambda ins: predict_customers(ins.scored, ins.models, horizon_days))(
-            customer_insights(wh, period, min_repeat_customers)))
+            customer_insights(wh, period, min_repeat_customers)), seller_id=period.seller_id)
 
 
 def _base_key(wh: Warehouse, period: ReportPeriod, min_repeat_customers: int) -> tuple[Any, ...]:

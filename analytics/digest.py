@@ -511,7 +511,7 @@ def cached_digest(wh: Warehouse, period: ReportPeriod) -> Digest:
     the home page, `python -m analytics digest` and the morning email on unchanged data share one computation,
     and any committed load makes the next call compute afresh. Callers must not change the returned Digest."""
     key = (period.seller_id, period.timezone, period.start_date, period.end_date, period.as_of_utc)
-    return result_cache.remember(wh, "digest", key, lambda: build_digest(wh, period))
+    return result_cache.remember(wh, "digest", key, lambda: build_digest(wh, period), seller_id=period.seller_id)
 
 
 def digest_rows(digest: Digest) -> pl.DataFrame:

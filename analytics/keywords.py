@@ -346,7 +346,7 @@ def keyword_analysis(wh: Warehouse, period: ReportPeriod, min_sessions: int = MI
     """Keywords of the period with trend and flags, and the unmet-demand groups with advice; computed once per
     period and data version (analytics.result_cache: the traffic page, the report and the digest share it)."""
     return result_cache.remember(wh, "keyword_analysis", (period, int(min_sessions)),
-                                 lambda: _keyword_analysis(wh, period, min_sessions))
+                                 lambda: _keyword_analysis(wh, period, min_sessions), seller_id=period.seller_id)
 
 
 def _keyword_analysis(wh: Warehouse, period: ReportPeriod, min_sessions: int) -> KeywordAnalysis:

@@ -71,7 +71,7 @@ def kpi_totals(wh: Warehouse, seller_id: str, start_utc: datetime, end_utc: date
 def has_daily_visits(wh: Warehouse, seller_id: str) -> bool:
     """Whether the seller has visits counted by day (traffic_stats); once per data version."""
     return result_cache.remember(wh, "has_daily_visits", (seller_id,), lambda: bool(wh.scalar(
-        "SELECT count(*) FROM traffic_stats WHERE seller_id = ?", [seller_id])))
+        "SELECT count(*) FROM traffic_stats WHERE seller_id = ?", [seller_id])), seller_id=seller_id)
 
 
 def kpi_values(totals: dict[str, float]) -> dict[str, float | None]:
@@ -102,7 +102,7 @@ def kpi_summary(wh: Warehouse, seller_id: str, now_utc: datetime) -> pl.DataFram
     Computed once per (seller, now) and data version (analytics.result_cache).
     """
     return result_cache.remember(wh, "kpi_summary", (seller_id, as_utc_naive(now_utc)),
-                                 lambda: _kpi_summary(wh, seller_id, now_utc))
+                                 lambda: _kpi_summary(wh, seller_id, now_utc), seller_id=seller_id)
 
 
 def _kpi_summary(wh: Warehouse, seller_id: str, now_utc: datetime) -> pl.DataFrame:
@@ -126,7 +126,7 @@ def revenue_by_day(wh: Warehouse, seller_id: str, start_date: date, end_date: da
     Days without orders are present with zeros. Computed once per range and data version (analytics.result_cache).
     """
     return result_cache.remember(wh, "revenue_by_day", (seller_id, start_date, end_date),
-                                 lambda: _revenue_by_day(wh, seller_id, start_date, end_date))
+                                 lambda: _revenue_by_day(wh, seller_id, start_date, end_date), seller_id=seller_id)
 
 
 def _revenue_by_day(wh: Warehouse, seller_id: str, start_date: date, end_date: date) -> pl.DataFrame:

@@ -252,7 +252,7 @@ def reorder_advice(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) 
     and today's stock snapshots only, so the time of day does not change it)."""
     today = local_today(tz, as_of_utc)
     return result_cache.remember(wh, "reorder_advice", (seller_id, tz, today),
-                                 lambda: _reorder_advice(wh, seller_id, tz, as_of_utc))
+                                 lambda: _reorder_advice(wh, seller_id, tz, as_of_utc), seller_id=seller_id)
 
 
 def _reorder_advice(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> pl.DataFrame:

@@ -355,7 +355,8 @@ def products_overview(wh: Warehouse, period: ReportPeriod) -> dict[str, object]:
     trouble, store_claims (dict), trouble_windows (dict), reorder (frame from product_forecast.reorder_advice).
     Computed once per period and data version (analytics.result_cache): shared, so callers must not modify it.
     """
-    return result_cache.remember(wh, "products_overview", (period,), lambda: _products_overview(wh, period))
+    return result_cache.remember(wh, "products_overview", (period,), lambda: _products_overview(wh, period),
+                                 seller_id=period.seller_id)
 
 
 def _products_overview(wh: Warehouse, period: ReportPeriod) -> dict[str, object]:

@@ -138,7 +138,8 @@ def history_hourly(wh: Warehouse, seller_id: str, tz: str, today: date, days: in
     computed once per seller, day and data version (analytics.result_cache)."""
     return result_cache.remember(
         wh, "history_hourly", (seller_id, tz, today, days),
-        lambda: hourly_by_day(wh, seller_id, tz, today - timedelta(days=days), today - timedelta(days=1)))
+        lambda: hourly_by_day(wh, seller_id, tz, today - timedelta(days=days), today - timedelta(days=1)),
+        seller_id=seller_id)
 
 
 def today_hourly(wh: Warehouse, seller_id: str, clock: RealtimeClock) -> pl.DataFrame:

@@ -1,8 +1,11 @@
 """Process-wide cache of expensive analytics results, valid until the warehouse's data changes.
 
-A key is (warehouse file, warehouse.data_version, name, the caller's key parts). `data_version` changes with
-every committed write (data/warehouse.py), so a cached result is never stale: the first call after a load
-computes afresh, later calls (page reruns, the home digest, the realtime fragment, the alert sweep) reuse it.
+A key is (warehouse file, data version, name, the caller's key parts). The data version is
+`warehouse.data_version_of(seller_id)` for a result about one seller (it changes with that seller's loads and API
+pushes and with writes not tied to a seller, data/warehouse.py), else `warehouse.data_version` (every committed
+write). So a cached result is never stale: the first call after a load computes afresh, later calls (page reruns,
+the home digest, the realtime fragment, the alert sweep) reuse it, and one store's pushes leave the other stores'
+results in place.
 Callers put everything the result depends on into their key parts: seller, time zone, the local day, and,
 when the result reads rows up to a moment inside today, the latest row time before that moment.
 Least recently used entries go first; the cache holds at most MAX_ENTRIES results.
@@ -27,12 +30,15 @@ _key_locks: dict[tuple[Hashable, ...], threading.Lock] = {}
 stats = {"hits": 0, "misses": 0}
 
 
-def remember(wh: Warehouse, name: str, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+def remember(wh: Warehouse, name: str, key: tuple[Hashable, ...], compute: Callable[[], T], *,
+             seller_id: str | None = None) -> T:
     """compute(), or its result from an earlier call with the same name and key at the same data version.
 
-    Two threads asking for the same missing key compute it once (the second waits for the first).
+    `seller_id`: compute reads that seller's rows only, so only its writes (and writes not tied to a seller) make
+    the result old. Two threads asking for the same missing key compute it once (the second waits for the first).
     Exceptions are not cached."""
-    full_key = (str(wh.path), wh.data_version, name, *key)
+    version = wh.data_version if seller_id is None else wh.data_version_of(seller_id)
+    full_key = (str(wh.path), version, name, *key)
     with _lock:
         if full_key in _entries:
             _entries.move_to_end(full_key)

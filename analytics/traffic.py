@@ -199,7 +199,8 @@ class TrafficOverview:
 def traffic_overview(wh: Warehouse, period: ReportPeriod) -> TrafficOverview:
     """Counts of the period and the previous one, broken down by channel, source/medium and device; computed
     once per period and data version (analytics.result_cache: the page, the report and the digest share it)."""
-    return result_cache.remember(wh, "traffic_overview", (period,), lambda: _traffic_overview(wh, period))
+    return result_cache.remember(wh, "traffic_overview", (period,), lambda: _traffic_overview(wh, period),
+                                 seller_id=period.seller_id)
 
 
 def _traffic_overview(wh: Warehouse, period: ReportPeriod) -> TrafficOverview:

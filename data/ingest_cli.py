@@ -179,6 +179,6 @@ def _prepare_seller(wh: Warehouse, args: argparse.Namespace) -> str | None:
                     f"--timezone {tz} would read this file's times differently. Drop --timezone or use a new seller id.")
         return None
     if tz or currency or name:
-        with wh.transaction() as cur:
+        with wh.transaction(seller_id=args.seller) as cur:
             ensure_seller(cur, args.seller, name=name, timezone_name=tz, currency=(currency or "KRW").upper())
     return None

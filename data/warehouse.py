@@ -151,7 +151,9 @@ class Warehouse:
         self.write_lock = threading.RLock()
         self._background: ThreadPoolExecutor | None = None
         self._background_lock = threading.Lock()
-        self._data_version = next(_DATA_VERSIONS)
+        self._data_version = next(_DATA_VERSIONS)      # any write that may change data
+        self._shared_version = self._data_version       # writes not tied to one seller
+        self._seller_versions: dict[str, int] = {}      # seller -> its latest write tied to it
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the warehouse."""
@@ -170,11 +172,14 @@ class Warehouse:
         return rows[0][0] if rows else None
 
     @contextmanager
-    def transaction(self, *, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self, *, changes_data: bool = True,
+                    seller_id: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """One write transaction on a fresh cursor, serialised with every other writer in this process.
 
         `changes_data=False`: bookkeeping no analytics result reads (alert state and delivery log, saved queries,
-        query history); committing it keeps `data_version`, so cached results stay valid."""
+        query history); committing it keeps `data_version`, so cached results stay valid.
+        `seller_id`: the transaction writes rows of this seller only (a load, an API push); committing it changes
+        `data_version` and `data_version_of(seller_id)` but not the other sellers' `data_version_of`."""
         with self.write_lock:
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
@@ -187,7 +192,11 @@ class Warehouse:
             cur.execute("COMMIT")
             cur.close()
             if changes_data:
-                self._data_version = next(_DATA_VERSIONS)
+                version = self._data_version = next(_DATA_VERSIONS)
+                if seller_id is None:
+                    self._shared_version = version
+                else:
+                    self._seller_versions[seller_id] = version
 
     @property
     def data_version(self) -> int:
@@ -199,6 +208,12 @@ class Warehouse:
         analytics.result_cache keys on it. Numbers come from one process-wide sequence, so two handles
         (even on the same file, opened one after the other) never share a number."""
         return self._data_version
+
+    def data_version_of(self, seller_id: str) -> tuple[int, int]:
+        """Like `data_version`, for results that read one seller's rows only: changes with that seller's own writes
+        (`transaction(seller_id=...)`) and with every write not tied to a seller, not with other sellers' loads.
+        So one store's API pushes leave every other store's cached reports valid."""
+        return (self._shared_version, self._seller_versions.get(seller_id, 0))
 
     @property
     def version(self) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -61,8 +61,14 @@ class Filters:
 
     @property
     def ref(self) -> WarehouseRef:
-        """The warehouse as this user may see it, at its current data version: what every page reads through
-        (scoped())."""
+        """The warehouse as this user may see it, at the selected store's data version (data_version_of: other
+        stores' loads and pushes leave it alone): what every page reads through (scoped()) for that store."""
+        return warehouse_ref(self.db_path, self.user, self.seller_id)
+
+    @property
+    def all_stores_ref(self) -> WarehouseRef:
+        """Like `ref`, at the version of every store's data: for what reads more than the selected store (the list
+        of stores, the SQL workspace's schema and samples)."""
         return warehouse_ref(self.db_path, self.user)
 
 
@@ -73,11 +79,15 @@ class WarehouseRef:
     afresh, not up to CACHE_TTL_SECONDS later); scoped() opens it."""
     db_path: str
     scope_key: tuple[str, ...]
-    data_version: int = 0
+    data_version: Hashable = 0
 
 
-def warehouse_ref(db_path: str, user: users.User | None) -> WarehouseRef:
-    return WarehouseRef(db_path, scope_of(user).key, open_warehouse(db_path).data_version)
+def warehouse_ref(db_path: str, user: users.User | None, seller_id: str | None = None) -> WarehouseRef:
+    """The ref at the data version of one store (`seller_id`: for functions that read that store's rows only)
+    or of every store."""
+    wh = open_warehouse(db_path)
+    version = wh.data_version if seller_id is None else wh.data_version_of(seller_id)
+    return WarehouseRef(db_path, scope_of(user).key, version)
 
 
 def scope_of(user: users.User | None) -> Scope:
@@ -149,7 +159,7 @@ def _demo_accounts_active(path: str, mtime_ns: int) -> bool:
 
 def visible_store_names(filters: Filters) -> list[str]:
     """Names of every store the signed-in user may see (the scope queries run in)."""
-    return cached_sellers(filters.ref)["name"].to_list()
+    return cached_sellers(filters.all_stores_ref)["name"].to_list()
 
 
 def workspace_warehouse(filters: Filters) -> Warehouse:
@@ -292,7 +302,7 @@ def render_filters(lang: str) -> Filters:
     tz = profile.timezone if profile else settings.get("SI_TIMEZONE")
     anchor = None
     if profile is not None and pinned_clock() is None:
-        clock, anchor = _data_clock_choice(warehouse_ref(db_path, user), profile, clock, lang)
+        clock, anchor = _data_clock_choice(warehouse_ref(db_path, user, profile.seller_id), profile, clock, lang)
     if not _valid_range(st.session_state.get(DATE_RANGE_KEY)) or st.session_state.get(RANGE_ANCHOR_KEY) != anchor:
         # a first run, or the clock moved to (or away from) a store's latest data: the last 30 days up to it
         st.session_state[DATE_RANGE_KEY] = sellers.default_date_range(tz, clock)

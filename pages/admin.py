@@ -19,7 +19,7 @@ FLASH_KEY = "admin_flash"
 if FLASH_KEY in st.session_state:          # what the previous run did (it reran so the lists below are fresh)
     st.success(st.session_state.pop(FLASH_KEY))
 known = users.load_users()
-stores = _ui.cached_sellers(filters.ref)
+stores = _ui.cached_sellers(filters.all_stores_ref)
 store_names = dict(zip(stores["seller_id"].to_list(), stores["name"].to_list(), strict=True))
 st.dataframe(pl.DataFrame({
     t("admin.user", lang): list(known),

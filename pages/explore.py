@@ -24,7 +24,7 @@ lang = filters.lang
 user = filters.user
 st.title(t("page.explore", lang))
 st.caption(t("explore.caption", lang, scope=", ".join(_ui.visible_store_names(filters)) or "–"))
-scoped = _ui.scoped(filters.ref)
+scoped = _ui.scoped(filters.all_stores_ref)
 box = sandbox.Sandbox(scoped)
 store_wh = _ui.workspace_warehouse(filters)            # saved queries and history (the user's own rows)
 today = local_today(filters.seller.timezone, filters.now_utc) if filters.seller else filters.now_utc.date()
@@ -37,7 +37,7 @@ def cached_schema(ref: _ui.WarehouseRef) -> list[tuple[str, list[tuple[str, str]
 
 # ---------------------------------------------------------------- schema browser
 with st.sidebar.expander(t("explore.schema", lang), expanded=False):
-    for name, columns, sample in cached_schema(filters.ref):
+    for name, columns, sample in cached_schema(filters.all_stores_ref):
         with st.popover(name, width="stretch"):
             helps = workspace.COLUMN_HELP.get(name, {})
             st.dataframe(pl.DataFrame({

@@ -398,3 +398,32 @@ def test_a_page_run_without_app_py_builds_its_own_sidebar(demo_db, legacy_pages_
     app.switch_page("pages/home.py").run()
     assert not app.exception
     assert len(app.metric) == 15
+
+
+def test_another_stores_push_leaves_this_stores_pages_cached(at, demo_db):
+    """A store pushing orders all day (ingest API) must not make every other store's pages compute afresh."""
+    from analytics import result_cache
+    from data.ingest import ingest_records
+    from data.warehouse import open_warehouse
+
+    def push(seller_id: str, order_id: str) -> None:
+        result = ingest_records(open_warehouse(demo_db), [
+            {"order_id": order_id, "ordered_at": "2026-11-20T04:30:00Z", "sku": "PUSH", "product_name": "푸시",
+             "quantity": 1, "unit_price": 1000}], seller_id=seller_id, kind="orders")
+        assert result.ok, result.problems
+
+    shown = at.session_state["seller_id"]
+    other = next(s for s in ("petshop_kr", "coffee_kr") if s != shown)
+    orders_today = _metrics(at)[1]
+    at.run()
+    misses = result_cache.stats["misses"]
+    push(other, "other-store-push")
+    at.run()
+    assert not at.exception
+    assert result_cache.stats["misses"] == misses            # digest, KPIs, daily revenue: all found
+    assert _metrics(at)[1] == orders_today
+    push(shown, "own-store-push")
+    at.run()
+    assert result_cache.stats["misses"] > misses
+    label, value = _metrics(at)[1]
+    assert label == orders_today[0] and int(value.replace(",", "")) == int(orders_today[1].replace(",", "")) + 1

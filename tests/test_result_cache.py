@@ -1,4 +1,5 @@
-"""The analytics result cache: reused while the data is unchanged, recomputed after any committed write."""
+"""The analytics result cache: reused while the data is unchanged, recomputed after any committed write that can
+change it (a store's results after its own loads and after writes not tied to a store, not after other stores')."""
 
 from __future__ import annotations
 
@@ -68,6 +69,81 @@ def test_bookkeeping_writes_keep_the_cache_and_a_load_does_not(warehouse):
                    kind="sessions")
     assert warehouse.data_version != version
     assert result_cache.remember(warehouse, "x", (), lambda: "recomputed") == "recomputed"
+
+
+def _push_order(wh, seller_id: str, order_id: str) -> None:
+    result = ingest_records(wh, [{"order_id": order_id, "ordered_at": "2026-11-20T04:30:00Z", "sku": "P1",
+                                  "product_name": "푸시", "quantity": 1, "unit_price": 1000}],
+                            seller_id=seller_id, kind="orders")
+    assert result.ok, result.problems
+
+
+def test_one_stores_load_keeps_the_other_stores_results(warehouse):
+    """A store pushing orders all day must not throw away every other store's cached reports."""
+    _push_order(warehouse, "a", "a-0")
+    _push_order(warehouse, "b", "b-0")
+    result_cache.remember(warehouse, "x", ("a",), lambda: "a kept", seller_id="a")
+    result_cache.remember(warehouse, "x", ("b",), lambda: "b kept", seller_id="b")
+    result_cache.remember(warehouse, "all", (), lambda: "all kept")
+    a_version, b_version, version = (warehouse.data_version_of("a"), warehouse.data_version_of("b"),
+                                     warehouse.data_version)
+    _push_order(warehouse, "a", "a-1")
+    assert warehouse.data_version_of("b") == b_version
+    assert warehouse.data_version_of("a") != a_version and warehouse.data_version != version
+    assert result_cache.remember(warehouse, "x", ("b",), lambda: "b again", seller_id="b") == "b kept"
+    assert result_cache.remember(warehouse, "x", ("a",), lambda: "a again", seller_id="a") == "a again"
+    assert result_cache.remember(warehouse, "all", (), lambda: "all again") == "all again"   # reads every store
+
+
+def test_a_write_not_tied_to_a_store_changes_every_stores_version(warehouse):
+    _push_order(warehouse, "a", "a-0")
+    result_cache.remember(warehouse, "x", ("a",), lambda: "old", seller_id="a")
+    before = warehouse.data_version_of("a")
+    with warehouse.transaction() as cur:              # a writer that names no store (a test's INSERT, the demo)
+        cur.execute("UPDATE orders SET status = 'cancelled' WHERE order_id = 'a-0'").fetchall()
+    assert warehouse.data_version_of("a") != before
+    assert warehouse.data_version_of("never-loaded") != (0, 0)
+    assert result_cache.remember(warehouse, "x", ("a",), lambda: "new", seller_id="a") == "new"
+
+
+def test_a_rejected_load_changes_no_version(warehouse):
+    _push_order(warehouse, "a", "a-0")
+    before = (warehouse.data_version, warehouse.data_version_of("a"))
+    result = ingest_records(warehouse, [{"order_id": "bad", "ordered_at": "not a time", "sku": "P1",
+                                         "quantity": 1, "unit_price": 1}], seller_id="a", kind="orders")
+    assert not result.ok
+    assert (warehouse.data_version, warehouse.data_version_of("a")) == before
+
+
+def test_reports_of_a_store_survive_another_stores_push_and_follow_their_own(demo_db):
+    """Through real reports on the demo: coffee_kr's pushes keep petshop_kr's digest, KPIs and customer models."""
+    from datetime import datetime
+
+    from analytics import digest, kpis
+
+    wh = Warehouse(demo_db)
+    now = datetime(2026, 11, 20, 5, 0)                 # UTC, after the pushed orders' 04:30
+    try:
+        period = report_period(wh, "petshop_kr", as_of=now)
+        first_digest = digest.cached_digest(wh, period)
+        first_kpis = kpis.kpi_summary(wh, "petshop_kr", now)
+        first_models = customers.customer_insights(wh, period)
+        _push_order(wh, "coffee_kr", "other-store-1")
+        misses = result_cache.stats["misses"]
+        assert digest.cached_digest(wh, period) is first_digest
+        assert kpis.kpi_summary(wh, "petshop_kr", now) is first_kpis
+        assert customers.customer_insights(wh, period).scored is first_models.scored
+        assert result_cache.stats["misses"] == misses
+        _push_order(wh, "petshop_kr", "own-store-1")
+        after = kpis.kpi_summary(wh, "petshop_kr", now)
+        assert after is not first_kpis
+        today = after.filter(pl.col("period") == "today")
+        before_today = first_kpis.filter(pl.col("period") == "today")
+        assert (today.filter(pl.col("metric") == "orders")["value"][0]
+                == before_today.filter(pl.col("metric") == "orders")["value"][0] + 1)
+        assert digest.cached_digest(wh, period) is not first_digest
+    finally:
+        wh.close()
 
 
 def test_two_handles_on_one_file_never_share_results(tmp_path):
@@ -179,6 +255,8 @@ def test_the_warm_up_computes_what_the_page_will_ask_for_after_new_data(demo_db)
         warmup.note_view(seen, "petshop_kr", now)
         assert warmup.warm(wh, now) == ["petshop_kr"]
         assert warmup.warm(wh, now + timedelta(minutes=1)) == []        # nothing new: nothing computed
+        _push_order(wh, "coffee_kr", "warm-other-store")
+        assert warmup.warm(wh, now + timedelta(minutes=1)) == []        # another store's data: nothing computed
         ingest_records(wh, [{"order_id": "warm-1", "ordered_at": "2026-11-20T04:10:00Z", "sku": "X1",
                              "product_name": "웜업", "quantity": 1, "unit_price": 1000, "customer_id": "warm-고객"}],
                        seller_id="petshop_kr", kind="orders")

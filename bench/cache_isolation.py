@@ -1,0 +1,107 @@
+"""Benchmark: what one store's API push costs another store's pages (run on demand).
+
+    python bench/cache_isolation.py                    # a copy of bench/out/demo_scale10.duckdb (built if missing)
+    python bench/cache_isolation.py --scale 100        # ~10M order lines
+
+The home page (digest, KPI tiles, daily revenue) and the customer models of one store (--seller) are computed once;
+then, --repeat times, an order is pushed through the ingest API's function (data.ingest.ingest_records) for another
+store (--other), and the first store's page work is timed again; then the same after a push for the first store
+itself. Before per-store data versions (data/warehouse.py `data_version_of`), any store's push made every store's
+next page compute afresh: the "own push" column is what another store's push cost then. Prints the medians.
+The pushes go into a temporary copy of the store, which is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from analytics import customers, digest, kpis  # noqa: E402
+from analytics.period import report_period  # noqa: E402
+from data.demo import build_demo  # noqa: E402
+from data.ingest import ingest_records  # noqa: E402
+from data.warehouse import Warehouse  # noqa: E402
+
+NOW = datetime(2026, 11, 20, 5, 0)   # naive UTC: the bench stores' clock
+
+
+def page_work(wh: Warehouse, seller_id: str) -> None:
+    """What the home page and the customers page ask for (through analytics.result_cache)."""
+    period = report_period(wh, seller_id, as_of=NOW)
+    digest.cached_digest(wh, period)
+    kpis.kpi_summary(wh, seller_id, NOW)
+    kpis.revenue_by_day(wh, seller_id, period.start_date, period.end_date)
+    customers.customer_insights(wh, period)
+
+
+def push(wh: Warehouse, seller_id: str, n: int) -> float:
+    started = time.perf_counter()
+    result = ingest_records(wh, [{"order_id": f"bench-push-{n}", "ordered_at": (NOW - timedelta(minutes=5)).isoformat(),
+                                  "sku": "BENCH", "product_name": "벤치 주문", "quantity": 1, "unit_price": 1000,
+                                  "customer_id": f"bench-customer-{n}"}], seller_id=seller_id, kind="orders")
+    assert result.ok and result.rows_loaded == 1, result.problems
+    return time.perf_counter() - started
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=10, help="Demo scale of bench/out/demo_scale<scale>.duckdb.")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--seller", default="petshop_kr", help="The store whose pages are timed.")
+    parser.add_argument("--other", default="coffee_kr", help="The store that pushes orders.")
+    args = parser.parse_args()
+
+    source = ROOT / "bench" / "out" / f"demo_scale{args.scale:g}.duckdb"
+    if not source.exists():
+        source.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        build_demo(source, seed=42, scale=args.scale, now=NOW)
+        print(f"built {source} in {time.perf_counter() - started:.0f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / source.name
+        shutil.copy(source, path)
+        wh = Warehouse(path)
+        try:
+            lines = wh.scalar("SELECT count(*) FROM order_items")
+            print(f"{source.name}: {lines:,} order lines; timing {args.seller}'s home and customers work, "
+                  f"median of {args.repeat}")
+            first = timed(lambda: page_work(wh, args.seller))
+            unchanged = [timed(lambda: page_work(wh, args.seller)) for _ in range(args.repeat)]
+            other, own, pushes = [], [], []
+            for n in range(args.repeat):
+                pushes.append(push(wh, args.other, n))
+                other.append(timed(lambda: page_work(wh, args.seller)))
+            for n in range(args.repeat):
+                pushes.append(push(wh, args.seller, n))
+                own.append(timed(lambda: page_work(wh, args.seller)))
+        finally:
+            wh.close()
+    m_other, m_own = statistics.median(other), statistics.median(own)
+    rows = [("first computation", first, ""),
+            ("no new data", statistics.median(unchanged), ""),
+            (f"after a push for {args.other}", m_other, "now"),
+            (f"after a push for {args.seller}", m_own, "before per-store versions: after any store's push"),
+            ("one push (ingest_records)", statistics.median(pushes), "")]
+    for label, seconds, note in rows:
+        print(f"{label:<34} {seconds:8.3f} s   {note}")
+    print(f"own push / other store's push: {m_own / m_other:.0f}x" if m_other else "other store's push: 0 s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

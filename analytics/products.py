@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
@@ -105,6 +106,38 @@ def benjamini_hochberg(p_values: list[float], rate: float = FALSE_DISCOVERY_RATE
     return [i in chosen for i in range(m)]
 
 
+def binomial_two_sided_p(k, n, p: float):
+    """scipy.stats.binomtest(k, n, p).pvalue for arrays k, n (0 <= k <= n, n >= 1) in one vectorised pass.
+
+    The same exact two-sided test, step for step: the other tail holds every count whose probability is at most
+    pmf(k) * (1 + 1e-7), found by the same binary search on the same binomial pmf, here for all products at once
+    (binomtest costs ~1.3 ms a call: 3.5 s for 2,600 products). tests/test_products.py checks it against binomtest."""
+    from scipy.stats import binom
+
+    k, n = np.asarray(k, dtype=np.int64), np.asarray(n, dtype=np.int64)
+    d = binom.pmf(k, n, p) * (1 + 1e-7)
+    below = k < p * n                                       # the other tail is above the mode, else below it
+    sign = np.where(below, -1.0, 1.0)                       # search an ascending function: -pmf above the mode
+    lo = np.where(below, np.ceil(p * n), 0).astype(np.int64)
+    hi = np.where(below, n, np.floor(p * n)).astype(np.int64)
+    target = sign * d
+    found = np.full(k.shape, -1, dtype=np.int64)
+    active = lo < hi
+    while active.any():
+        mid = lo + (hi - lo) // 2
+        value = sign * binom.pmf(mid, n, p)
+        lo = np.where(active & (value < target), mid + 1, lo)
+        hi = np.where(active & (value > target), mid - 1, hi)
+        equal = active & (value == target)
+        found = np.where(equal, mid, found)
+        active &= ~equal & (lo < hi)
+    ix = np.where(found >= 0, found, np.where(sign * binom.pmf(lo, n, p) <= target, lo, lo - 1))
+    y_above = n - ix + (d == binom.pmf(ix, n, p))
+    p_value = np.where(below, binom.cdf(k, n, p) + binom.sf(n - y_above, n, p),
+                       binom.cdf(ix, n, p) + binom.sf(k - 1, n, p))
+    return np.where(k == p * n, 1.0, np.minimum(1.0, p_value))
+
+
 # ---------------------------------------------------------------- ranking
 
 def _change_pct(now: pl.Expr, before: pl.Expr) -> pl.Expr:
@@ -172,8 +205,6 @@ def product_movers(current: pl.DataFrame, previous: pl.DataFrame, store_orders: 
               "p_value": pl.Float64, "direction": pl.String}
     if store_orders <= 0 or previous_store_orders <= 0:
         return pl.DataFrame(schema=schema)
-    from scipy.stats import binomtest
-
     cols = ["sku", "product_name", "order_count", "units", "revenue"]
     both = current.select(cols).join(
         previous.select(cols).rename({c: f"previous_{c}" for c in cols if c != "sku"}), on="sku", how="full",
@@ -183,8 +214,8 @@ def product_movers(current: pl.DataFrame, previous: pl.DataFrame, store_orders: 
         pl.col("revenue", "previous_revenue").fill_null(0.0))
     p0 = store_orders / (store_orders + previous_store_orders)
     tested = [r for r in both.iter_rows(named=True) if r["order_count"] + r["previous_order_count"] >= MOVER_MIN_ORDERS]
-    p_values = [float(binomtest(r["order_count"], r["order_count"] + r["previous_order_count"], p0,
-                                alternative="two-sided").pvalue) for r in tested]
+    p_values = binomial_two_sided_p([r["order_count"] for r in tested],
+                                    [r["order_count"] + r["previous_order_count"] for r in tested], p0).tolist()
     rows = []
     for r, p_value, significant in zip(tested, p_values, benjamini_hochberg(p_values), strict=True):
         if not significant:
@@ -314,17 +345,26 @@ def product_trouble(recent_sales: pl.DataFrame, recent_claims: pl.DataFrame, his
     frame = recent.join(history.select("sku", pl.col("product_name").alias("_history_name"),
                                        pl.col("units").alias("history_units"),
                                        pl.col("claimed_units").alias("history_claimed_units")), on="sku", how="left")
+    # P(X >= k) under each baseline, for every product in one call; claims above the units sold (late claims) are
+    # capped at n; without units or without a baseline rate, P = 1 for no claims, else 0
+    n_all = frame["units"].to_numpy().astype(np.int64)
+    k_all = np.minimum(frame["claimed_units"].to_numpy().astype(np.int64), n_all)
+    own_all = ((frame["history_claimed_units"].fill_null(0).to_numpy() + TROUBLE_PRIOR_UNITS * store_rate)
+               / (frame["history_units"].fill_null(0).to_numpy() + TROUBLE_PRIOR_UNITS))
+
+    def tail(rate: np.ndarray) -> list[float]:
+        testable = (n_all > 0) & (rate > 0)
+        with np.errstate(invalid="ignore"):
+            sf = binom.sf(k_all - 1, n_all, np.minimum(rate, 1.0))
+        return np.where(testable, sf, np.where(k_all == 0, 1.0, 0.0)).tolist()
+
+    p_own_all, p_store_all = tail(own_all), tail(np.full(n_all.shape, store_rate))
     rows = []
-    for r in frame.iter_rows(named=True):
+    for r, p_own, p_store in zip(frame.iter_rows(named=True), p_own_all, p_store_all, strict=True):
         n, k = int(r["units"]), int(r["claimed_units"])
         hn, hk = int(r["history_units"] or 0), int(r["history_claimed_units"] or 0)
         own = (hk + TROUBLE_PRIOR_UNITS * store_rate) / (hn + TROUBLE_PRIOR_UNITS)
         low, high = wilson_interval(min(k, n), n)
-        # P(X >= k) under each baseline; a claim count above the units sold (late claims) is capped at n
-        kk = min(k, n)
-        p_own = float(binom.sf(kk - 1, n, min(own, 1.0))) if n > 0 and own > 0 else (1.0 if kk == 0 else 0.0)
-        p_store = float(binom.sf(kk - 1, n, min(store_rate, 1.0))) if n > 0 and store_rate > 0 else (
-            1.0 if kk == 0 else 0.0)
         rate = k / n if n else None
         baseline = max(own, store_rate)
         rows.append({"sku": r["sku"], "product_name": r["product_name"] or r["_history_name"] or r["sku"],

@@ -189,6 +189,48 @@ def test_trouble_flags_a_spike_against_own_history_and_store():
     assert rows["bad"]["claim_rate_low"] == pytest.approx(low) and low == pytest.approx(0.1333, abs=1e-3)
 
 
+def test_the_vectorised_binomial_test_equals_scipys_binomtest_exactly():
+    """Movers' p-values come from one vectorised pass (binomtest costs ~1.3 ms a product); bit for bit the same."""
+    import numpy as np
+    from scipy.stats import binomtest
+
+    rng = np.random.default_rng(11)
+    for p in (0.5, 0.3, 0.01, 0.99, 1 / 3, 0.4999, 0.123456):
+        n = np.concatenate([rng.integers(1, 40, 60), rng.integers(40, 4000, 40), [1, 1, 2, 10, 10, 100]])
+        k = np.concatenate([rng.binomial(n[:-6], p), [0, 1, 1, 0, 10, 50]])
+        ours = pr.binomial_two_sided_p(k, n, p)
+        assert ours.tolist() == [binomtest(int(a), int(b), p).pvalue for a, b in zip(k, n, strict=True)], p
+    grid = [(k, n) for n in (10, 30) for k in range(n + 1)]            # k == p * n and both tails
+    ours = pr.binomial_two_sided_p([k for k, _ in grid], [n for _, n in grid], 0.3)
+    assert ours.tolist() == [binomtest(k, n, 0.3).pvalue for k, n in grid]
+
+
+def test_trouble_p_values_equal_one_binomial_tail_per_product():
+    from scipy.stats import binom
+
+    def claims(rows):
+        return pl.DataFrame(rows, schema={"sku": pl.String, "claimed_units": pl.Int64}, orient="row")
+    # late claims above the units sold, a product without units, one without history, one never claimed
+    recent = _sales([("a", "a", 0, 50, 0.0), ("late", "late", 0, 2, 0.0), ("none", "none", 0, 0, 0.0),
+                     ("new", "new", 0, 30, 0.0), ("clean", "clean", 0, 40, 0.0)])
+    history = _sales([("a", "a", 0, 300, 0.0), ("late", "late", 0, 10, 0.0), ("none", "none", 0, 10, 0.0),
+                      ("clean", "clean", 0, 200, 0.0)])
+    frame, store = pr.product_trouble(recent, claims([("a", 9), ("late", 5), ("none", 1), ("new", 2)]), history,
+                                      claims([("a", 6), ("late", 1)]))
+    rate = store["claim_rate"]
+    assert rate == pytest.approx(7 / 520)
+    for r in frame.iter_rows(named=True):
+        n, k = r["units"], min(r["claimed_units"], r["units"])
+        own = ((r["history_claimed_units"] or 0) + 20 * rate) / ((r["history_units"] or 0) + 20)
+        expected_own = float(binom.sf(k - 1, n, own)) if n > 0 else (1.0 if k == 0 else 0.0)
+        expected_store = float(binom.sf(k - 1, n, rate)) if n > 0 else (1.0 if k == 0 else 0.0)
+        assert (r["p_vs_own"], r["p_vs_store"]) == (expected_own, expected_store), r["sku"]
+    rows = _by_sku(frame)
+    assert rows["late"]["p_vs_store"] == float(binom.sf(1, 2, rate))      # 5 claims on 2 units: P(X >= 2)
+    assert rows["none"]["p_vs_own"] == 1.0          # a claim but no units sold: capped at 0 claims, nothing to test
+    assert rows["clean"]["p_vs_store"] == 1.0
+
+
 def test_forecast_methods():
     days = pl.date_range(date(2026, 9, 1), date(2026, 10, 26), interval="1d", eager=True)
     pattern = [2, 2, 2, 2, 2, 8, 8]                           # busy weekends

@@ -48,6 +48,9 @@ CUSTOMER_METRICS = ("customer_count", "new_customers", "returning_customers", "r
 # ------------------------------------------------------------------ shaping data (SQL + Polars)
 
 EPOCH = datetime(1, 1, 1)     # "from the beginning": the start of windows that begin with the first order
+# the load kinds whose tables everything cached here reads (orders and their lines; returns set orders' status):
+# loads of visits, ad reports, stock or products leave the customer models in place (analytics.result_cache)
+LOAD_KINDS_READ = ("orders", "returns")
 
 
 def last_observed_day(tz: str, as_of_utc: datetime) -> date:
@@ -635,11 +638,12 @@ def customer_insights(wh: Warehouse, period: ReportPeriod,
     key = _base_key(wh, period, min_repeat_customers)
     base = result_cache.remember(
         wh, "customer_base", key, lambda: _customer_base(wh, period.seller_id, tz, as_of, min_repeat_customers),
-        seller_id=period.seller_id)
+        seller_id=period.seller_id, kinds=LOAD_KINDS_READ)
     # Polars frames are immutable: sharing the cached ones is safe
     totals = result_cache.remember(
         wh, "customer_period_totals", (*key, period.start_date, period.end_date),
-        lambda: period_customer_totals(base.daily, period.start_date, period.end_date), seller_id=period.seller_id)
+        lambda: period_customer_totals(base.daily, period.start_date, period.end_date), seller_id=period.seller_id,
+        kinds=LOAD_KINDS_READ)
     return CustomerInsights(period.seller_id, period.currency, last_day, dict(totals), base.scored, base.cohorts,
                             base.model_status, base.model_reason, base.models, base.model_params, base.backtest)
 
@@ -650,7 +654,7 @@ def customer_predictions(wh: Warehouse, period: ReportPeriod, horizon_days: int,
     return result_cache.remember(
         wh, "customer_predictions", (*_base_key(wh, period, min_repeat_customers), int(horizon_days)),
         lambda: (lambda ins: predict_customers(ins.scored, ins.models, horizon_days))(
-            customer_insights(wh, period, min_repeat_customers)), seller_id=period.seller_id)
+            customer_insights(wh, period, min_repeat_customers)), seller_id=period.seller_id, kinds=LOAD_KINDS_READ)
 
 
 def _base_key(wh: Warehouse, period: ReportPeriod, min_repeat_customers: int) -> tuple[Any, ...]:

@@ -2,7 +2,8 @@
 
 A key is (warehouse file, data version, name, the caller's key parts). The data version is
 `warehouse.data_version_of(seller_id)` for a result about one seller (it changes with that seller's loads and API
-pushes and with writes not tied to a seller, data/warehouse.py), else `warehouse.data_version` (every committed
+pushes and with writes not tied to a seller, data/warehouse.py; for the customer models only its loads of orders
+and returns), else `warehouse.data_version` (every committed
 write). So a cached result is never stale: the first call after a load computes afresh, later calls (page reruns,
 the home digest, the realtime fragment, the alert sweep) reuse it, and one store's pushes leave the other stores'
 results in place.
@@ -31,13 +32,13 @@ stats = {"hits": 0, "misses": 0}
 
 
 def remember(wh: Warehouse, name: str, key: tuple[Hashable, ...], compute: Callable[[], T], *,
-             seller_id: str | None = None) -> T:
+             seller_id: str | None = None, kinds: tuple[str, ...] | None = None) -> T:
     """compute(), or its result from an earlier call with the same name and key at the same data version.
 
     `seller_id`: compute reads that seller's rows only, so only its writes (and writes not tied to a seller) make
-    the result old. Two threads asking for the same missing key compute it once (the second waits for the first).
+    the result old; `kinds`: and only tables that loads of these kinds write (Warehouse.data_version_of). Two threads asking for the same missing key compute it once (the second waits for the first).
     Exceptions are not cached."""
-    version = wh.data_version if seller_id is None else wh.data_version_of(seller_id)
+    version = wh.data_version if seller_id is None else wh.data_version_of(seller_id, kinds)
     full_key = (str(wh.path), version, name, *key)
     with _lock:
         if full_key in _entries:

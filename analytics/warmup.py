@@ -66,7 +66,7 @@ def warm(wh: Warehouse, now_utc: datetime) -> list[str]:
             handle = _handles.get((view.db_path, view.scope))
             if handle is None or handle.warehouse is not wh:
                 handle = _handles[(view.db_path, view.scope)] = ScopedWarehouse(wh, view.scope)
-        version = handle.data_version_of(view.seller_id)
+        version = handle.data_version_of(view.seller_id, customers.LOAD_KINDS_READ)   # its orders changed
         if _warmed.get(view) == version:
             continue
         try:

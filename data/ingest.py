@@ -455,7 +455,7 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
         summed = _sum_breakdown(valid, kind)
         combined, valid = valid.height - summed.height, summed
     loader = _LOADERS[kind]
-    with wh.transaction(seller_id=seller_id) as cur:
+    with wh.transaction(seller_id=seller_id, kind=kind) as cur:
         ensure_seller(cur, seller_id, timezone_name=settings.get("SI_TIMEZONE"),
                       currency=_main_currency(valid) or next(iter(report_currencies), "KRW"))
         load_id = int(cur.execute("SELECT nextval('load_id_seq')").fetchall()[0][0])

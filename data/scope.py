@@ -178,8 +178,8 @@ class ScopedWarehouse:
     def data_version(self) -> tuple[Any, ...]:
         return (self.warehouse.data_version, *self.scope.key)
 
-    def data_version_of(self, seller_id: str) -> tuple[Any, ...]:
-        return (self.warehouse.data_version_of(seller_id), *self.scope.key)
+    def data_version_of(self, seller_id: str, kinds: tuple[str, ...] | None = None) -> tuple[Any, ...]:
+        return (self.warehouse.data_version_of(seller_id, kinds), *self.scope.key)
 
     @property
     def version(self) -> int:

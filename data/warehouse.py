@@ -154,6 +154,8 @@ class Warehouse:
         self._data_version = next(_DATA_VERSIONS)      # any write that may change data
         self._shared_version = self._data_version       # writes not tied to one seller
         self._seller_versions: dict[str, int] = {}      # seller -> its latest write tied to it
+        self._seller_wide_versions: dict[str, int] = {} # seller -> its latest write tied to it but to no load kind
+        self._kind_versions: dict[tuple[str, str], int] = {}   # (seller, load kind) -> its latest load of that kind
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the warehouse."""
@@ -173,13 +175,15 @@ class Warehouse:
 
     @contextmanager
     def transaction(self, *, changes_data: bool = True,
-                    seller_id: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+                    seller_id: str | None = None, kind: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """One write transaction on a fresh cursor, serialised with every other writer in this process.
 
         `changes_data=False`: bookkeeping no analytics result reads (alert state and delivery log, saved queries,
         query history); committing it keeps `data_version`, so cached results stay valid.
         `seller_id`: the transaction writes rows of this seller only (a load, an API push); committing it changes
-        `data_version` and `data_version_of(seller_id)` but not the other sellers' `data_version_of`."""
+        `data_version` and `data_version_of(seller_id)` but not the other sellers' `data_version_of`. `kind`: and
+        only the tables a load of that kind writes (data/ingest.py), so `data_version_of(seller_id, kinds)`
+        changes only when `kind` is one of `kinds`."""
         with self.write_lock:
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
@@ -197,6 +201,10 @@ class Warehouse:
                     self._shared_version = version
                 else:
                     self._seller_versions[seller_id] = version
+                    if kind is None:
+                        self._seller_wide_versions[seller_id] = version
+                    else:
+                        self._kind_versions[(seller_id, kind)] = version
 
     @property
     def data_version(self) -> int:
@@ -209,11 +217,18 @@ class Warehouse:
         (even on the same file, opened one after the other) never share a number."""
         return self._data_version
 
-    def data_version_of(self, seller_id: str) -> tuple[int, int]:
+    def data_version_of(self, seller_id: str, kinds: tuple[str, ...] | None = None) -> tuple[int, ...]:
         """Like `data_version`, for results that read one seller's rows only: changes with that seller's own writes
         (`transaction(seller_id=...)`) and with every write not tied to a seller, not with other sellers' loads.
-        So one store's API pushes leave every other store's cached reports valid."""
-        return (self._shared_version, self._seller_versions.get(seller_id, 0))
+        So one store's API pushes leave every other store's cached reports valid.
+
+        `kinds`: the result reads only tables that loads of these kinds write (the customer models read orders,
+        written by `orders` and `returns` loads): then the seller's loads of other kinds (a visit or an ad
+        report pushed every few seconds) leave it valid too."""
+        if kinds is None:
+            return (self._shared_version, self._seller_versions.get(seller_id, 0))
+        return (self._shared_version, self._seller_wide_versions.get(seller_id, 0),
+                *(self._kind_versions.get((seller_id, kind), 0) for kind in kinds))
 
     @property
     def version(self) -> int:

@@ -95,6 +95,49 @@ def test_one_stores_load_keeps_the_other_stores_results(warehouse):
     assert result_cache.remember(warehouse, "all", (), lambda: "all again") == "all again"   # reads every store
 
 
+def test_visits_and_ad_reports_keep_the_customer_models_and_orders_do_not(demo_db):
+    """A store pushing its visits every few seconds must not make its customer models (seconds at 10M lines) and
+    their warm-up compute again: they read orders only. Its KPIs, which count visits, do follow."""
+    from datetime import datetime, timedelta
+
+    from analytics import kpis, warmup
+    from data.scope import Scope, ScopedWarehouse
+
+    warmup.forget()
+    wh = Warehouse(demo_db)
+    now = datetime(2026, 11, 20, 5, 0)
+    try:
+        period = report_period(wh, "petshop_kr", as_of=now)
+        first = customers.customer_insights(wh, period)
+        first_kpis = kpis.kpi_summary(wh, "petshop_kr", now)
+        warmup.note_view(ScopedWarehouse(wh, Scope.sellers("petshop_kr")), "petshop_kr", now)
+        assert warmup.warm(wh, now) == ["petshop_kr"]
+        for kind, record in (
+                ("sessions", {"session_id": "push-visit-1", "started_at": "2026-11-20T04:40:00Z", "channel": "search",
+                              "search_keyword": "사료"}),
+                ("ad_stats", {"stat_date": "2026-11-19", "platform": "naver_searchad", "campaign": "c", "clicks": 3,
+                              "impressions": 40, "cost": 900}),
+                ("inventory", {"snapshot_date": "2026-11-20", "sku": "X1", "on_hand": 4})):
+            result = ingest_records(wh, [record], seller_id="petshop_kr", kind=kind)
+            assert result.ok and result.rows_loaded == 1, (kind, result.problems)
+            assert customers.customer_insights(wh, period).scored is first.scored, kind
+            assert warmup.warm(wh, now + timedelta(minutes=1)) == [], kind
+        visitors = kpis.kpi_summary(wh, "petshop_kr", now).filter(period="today", metric="visitors")["value"][0]
+        assert visitors == first_kpis.filter(period="today", metric="visitors")["value"][0] + 1
+        _push_order(wh, "petshop_kr", "push-order-1")
+        second = customers.customer_insights(wh, period)
+        assert second.scored is not first.scored
+        assert warmup.warm(wh, now + timedelta(minutes=2)) == ["petshop_kr"]
+        result = ingest_records(wh, [{"return_id": "push-cancel-1", "returned_at": "2026-11-20T04:45:00Z",
+                                      "order_id": "push-order-1", "sku": "P1", "quantity": 1, "amount": 1000,
+                                      "claim_type": "cancel"}], seller_id="petshop_kr", kind="returns")
+        assert result.ok, result.problems                    # a cancellation changes orders: computed again
+        assert customers.customer_insights(wh, period).scored is not second.scored
+    finally:
+        warmup.forget()
+        wh.close()
+
+
 def test_a_write_not_tied_to_a_store_changes_every_stores_version(warehouse):
     _push_order(warehouse, "a", "a-0")
     result_cache.remember(warehouse, "x", ("a",), lambda: "old", seller_id="a")

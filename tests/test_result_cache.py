@@ -138,6 +138,26 @@ def test_visits_and_ad_reports_keep_the_customer_models_and_orders_do_not(demo_d
         wh.close()
 
 
+def test_a_newer_version_replaces_the_older_result_instead_of_crowding_out_others(warehouse):
+    _push_order(warehouse, "b", "b-0")
+    result_cache.remember(warehouse, "x", ("b",), lambda: "b kept", seller_id="b")
+    for n in range(result_cache.MAX_ENTRIES + 5):        # a store pushing orders all day
+        _push_order(warehouse, "a", f"a-{n}")
+        assert result_cache.remember(warehouse, "x", ("a",), lambda n=n: n, seller_id="a") == n
+    assert len(result_cache._entries) == 2
+    assert result_cache.remember(warehouse, "x", ("b",), lambda: "b again", seller_id="b") == "b kept"
+
+
+def test_a_result_whose_data_changed_while_computing_is_returned_not_kept(warehouse):
+    def racing_load():
+        _push_order(warehouse, "a", "during")               # a push commits while the result is computed
+        return "mixed"
+
+    assert result_cache.remember(warehouse, "x", (), racing_load, seller_id="a") == "mixed"
+    assert result_cache.remember(warehouse, "x", (), lambda: "fresh", seller_id="a") == "fresh"
+    assert result_cache.remember(warehouse, "x", (), lambda: "again", seller_id="a") == "fresh"
+
+
 def test_a_write_not_tied_to_a_store_changes_every_stores_version(warehouse):
     _push_order(warehouse, "a", "a-0")
     result_cache.remember(warehouse, "x", ("a",), lambda: "old", seller_id="a")

@@ -14,6 +14,7 @@ The pushes go into a temporary copy of the store, which is deleted afterwards.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import statistics
 import sys
@@ -25,7 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analytics import customers, digest, kpis  # noqa: E402
+import polars as pl  # noqa: E402
+
+from analytics import customers, digest, kpis, result_cache  # noqa: E402
 from analytics.period import report_period  # noqa: E402
 from data.demo import build_demo  # noqa: E402
 from data.ingest import ingest_records  # noqa: E402
@@ -41,6 +44,21 @@ def page_work(wh: Warehouse, seller_id: str) -> None:
     kpis.kpi_summary(wh, seller_id, NOW)
     kpis.revenue_by_day(wh, seller_id, period.start_date, period.end_date)
     customers.customer_insights(wh, period)
+
+
+def frames_mb(value: object, depth: int = 0) -> float:
+    """Estimated size of the Polars frames inside a cached result (dataclasses, tuples, dicts), in MB."""
+    if isinstance(value, pl.DataFrame):
+        return value.estimated_size() / 1e6
+    if depth > 3:
+        return 0.0
+    if dataclasses.is_dataclass(value):
+        return sum(frames_mb(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value))
+    if isinstance(value, (tuple, list)):
+        return sum(frames_mb(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return sum(frames_mb(v, depth + 1) for v in value.values())
+    return 0.0
 
 
 def push(wh: Warehouse, seller_id: str, n: int, kind: str = "orders") -> float:
@@ -83,6 +101,10 @@ def main() -> int:
             print(f"{source.name}: {lines:,} order lines; timing {args.seller}'s home and customers work, "
                   f"median of {args.repeat}")
             first = timed(lambda: page_work(wh, args.seller))
+            sizes = sorted(((frames_mb(value), slot[2]) for slot, (_, value) in result_cache._entries.items()),
+                           reverse=True)
+            print(f"cached: {len(sizes)} results, {sum(mb for mb, _ in sizes):,.0f} MB of frames (largest: "
+                  + ", ".join(f"{name} {mb:,.0f} MB" for mb, name in sizes[:3]) + ")")
             unchanged = [timed(lambda: page_work(wh, args.seller)) for _ in range(args.repeat)]
             other, visit, own, pushes = [], [], [], []
             for n in range(args.repeat):

@@ -2,8 +2,8 @@
 are looking at: the next customers page or home digest then finds it ready instead of computing it for seconds.
 
 Pages note what they show (`note_view`: warehouse, the viewer's scope, store; pages/_ui.start_page does it). The
-scheduler (alerts/jobs.py) calls `warm` every minute: for each store viewed in the last day whose data changed since
-its last warm-up, it computes the customer models in the viewer's own scope as of this minute. The results land in
+scheduler (alerts/jobs.py) calls `warm` every minute: for each store viewed in the last day whose orders changed
+since its last warm-up, or whose local day changed (the first page of the morning), it computes the customer models in the viewer's own scope as of this minute. The results land in
 analytics.result_cache under the keys a page asks for (same file, scope, data version, local day, latest order),
 so they are found; if the data changes again before anybody looks, the next run computes them again, once.
 """
@@ -56,7 +56,8 @@ def due_views(wh: Warehouse, now_utc: datetime) -> list[_View]:
 
 
 def warm(wh: Warehouse, now_utc: datetime) -> list[str]:
-    """Compute the customer models of every recently viewed store whose data changed; return those stores."""
+    """Compute the customer models of every recently viewed store whose orders or local day changed; return those
+    stores."""
     from analytics import customers
     from analytics.period import ReportError, report_period
 
@@ -66,18 +67,20 @@ def warm(wh: Warehouse, now_utc: datetime) -> list[str]:
             handle = _handles.get((view.db_path, view.scope))
             if handle is None or handle.warehouse is not wh:
                 handle = _handles[(view.db_path, view.scope)] = ScopedWarehouse(wh, view.scope)
-        version = handle.data_version_of(view.seller_id, customers.LOAD_KINDS_READ)   # its orders changed
-        if _warmed.get(view) == version:
-            continue
         try:
             period = report_period(handle, view.seller_id, as_of=now_utc.replace(second=0, microsecond=0))
-            customers.customer_predictions(handle, period, DEFAULT_HORIZON_DAYS)   # the models and the predictions
         except ReportError:
             continue                                   # the store is gone or not in this scope any more
+        # its orders changed, or a new local day began (the models are as of the last day observed)
+        state = (handle.data_version_of(view.seller_id, customers.LOAD_KINDS_READ), period.end_date)
+        if _warmed.get(view) == state:
+            continue
+        try:
+            customers.customer_predictions(handle, period, DEFAULT_HORIZON_DAYS)   # the models and the predictions
         except Exception:
             log.exception("warming the customer models of %s failed; the page will compute them", view.seller_id)
             continue
-        _warmed[view] = version
+        _warmed[view] = state
         done.append(view.seller_id)
     return done
 

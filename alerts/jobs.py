@@ -72,7 +72,8 @@ def intraday_job(db_path: str, seller_id: str) -> None:
 
 
 def warm_job(db_path: str) -> None:
-    """The customer models of the stores people look at, recomputed after new data (analytics.warmup)."""
+    """The customer models and home pages of the stores people look at, ready before they are asked for
+    (analytics.warmup)."""
     from analytics import warmup
 
     warmed = warmup.warm(open_warehouse(db_path), now_utc())
@@ -93,7 +94,7 @@ def sync_jobs(scheduler: BackgroundScheduler, wh: Warehouse) -> list[str]:
     wanted = {"deliveries", "warm"}
     scheduler.add_job(delivery_job, IntervalTrigger(minutes=1), args=[db], id="deliveries",
                       replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=60)
-    scheduler.add_job(warm_job, IntervalTrigger(minutes=1), args=[db], id="warm",
+    scheduler.add_job(warm_job, CronTrigger(second=1), args=[db], id="warm",           # as each minute begins
                       replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=60)
     for seller in list_sellers(wh).iter_rows(named=True):
         sid, tz = seller["seller_id"], seller["timezone"]

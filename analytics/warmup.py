@@ -1,11 +1,16 @@
-"""Warm the slowest cached result, the customer models (analytics.customers), after new data, for the stores people
-are looking at: the next customers page or home digest then finds it ready instead of computing it for seconds.
+"""Warm the slow cached results of the stores people are looking at, so their next page finds them ready.
 
-Pages note what they show (`note_view`: warehouse, the viewer's scope, store; pages/_ui.start_page does it). The
-scheduler (alerts/jobs.py) calls `warm` every minute: for each store viewed in the last day whose orders changed
-since its last warm-up, or whose local day changed (the first page of the morning), it computes the customer models in the viewer's own scope as of this minute. The results land in
-analytics.result_cache under the keys a page asks for (same file, scope, data version, local day, latest order),
-so they are found; if the data changes again before anybody looks, the next run computes them again, once.
+Pages note what they show (`note_view`: warehouse, the viewer's scope, store, and the page's clock when it is fixed:
+an archive viewed as of its latest data, a pinned demo clock; pages/_ui.start_page does it). The scheduler
+(alerts/jobs.py) calls `warm` at the start of every minute:
+- the customer models (analytics.customers, seconds at 10M order lines), for each store viewed in the last day
+  (VIEW_TTL) whose orders changed since its last warm-up, or whose local day changed (the morning's first page);
+- the home page (the digest and the KPI tiles, ~2 s at 10M order lines), for each store viewed in the last
+  ACTIVE_TTL, at this minute: the home page's clock moves every minute, and so do its windows ("today so far"
+  against the same time yesterday), so without this the first home page of every minute computed them afresh.
+Each is computed in the viewer's own scope at the page's clock (this minute, or the fixed one). The results land in
+analytics.result_cache under the keys a page asks for (same file, scope, data version, period, minute), so they
+are found; if the data changes again before anybody looks, the next run computes them again, once.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from data.warehouse import Warehouse
 log = logging.getLogger(__name__)
 
 VIEW_TTL = timedelta(hours=24)      # a store nobody opened for a day is not warmed
+ACTIVE_TTL = timedelta(minutes=15)  # the home page is warmed each minute for stores opened this recently
 DEFAULT_HORIZON_DAYS = 365          # where the customers page's horizon slider starts
 
 
@@ -30,58 +36,77 @@ class _View:
     db_path: str
     scope: Scope
     seller_id: str
+    clock: datetime | None = None   # the page's fixed clock (naive UTC), None: the wall clock
 
 
 _views: dict[_View, datetime] = {}            # last time the store was shown in that scope (UTC)
-_warmed: dict[_View, Hashable] = {}           # the data version it was last warmed at
+_warmed: dict[_View, Hashable] = {}           # (orders' data version, local day) of the last customer warm-up
+_home_warmed: dict[_View, Hashable] = {}      # (data version, minute) of the last home page warm-up
 _handles: dict[tuple[str, Scope], ScopedWarehouse] = {}
 _lock = threading.Lock()
 
 
-def note_view(wh: Warehouse | ScopedWarehouse, seller_id: str, now_utc: datetime) -> None:
-    """Remember that `seller_id`'s store was shown through `wh` (its scope) at now_utc."""
+def minute(moment: datetime) -> datetime:
+    """`moment` rounded down to the minute: the home page's clock (its KPI tiles and digest refresh once a minute)."""
+    return moment.replace(second=0, microsecond=0)
+
+
+def note_view(wh: Warehouse | ScopedWarehouse, seller_id: str, seen_utc: datetime,
+              clock_utc: datetime | None = None) -> None:
+    """Remember that `seller_id`'s store was shown through `wh` (its scope) at seen_utc (wall clock), on a page
+    whose clock is `clock_utc` (None: the wall clock)."""
     scope = wh.scope if isinstance(wh, ScopedWarehouse) else Scope.all_sellers()
     with _lock:
-        _views[_View(str(wh.path), scope, seller_id)] = now_utc
+        _views[_View(str(wh.path), scope, seller_id, clock_utc)] = seen_utc
 
 
-def due_views(wh: Warehouse, now_utc: datetime) -> list[_View]:
-    """The views of this warehouse seen within VIEW_TTL (older ones are forgotten)."""
+def due_views(wh: Warehouse, now_utc: datetime) -> dict[_View, datetime]:
+    """The views of this warehouse seen within VIEW_TTL, with when they were seen (older ones are forgotten)."""
     with _lock:
         for view, seen in list(_views.items()):
             if now_utc - seen > VIEW_TTL:
                 del _views[view]
                 _warmed.pop(view, None)
-        return [view for view in _views if view.db_path == str(wh.path)]
+                _home_warmed.pop(view, None)
+        return {view: seen for view, seen in _views.items() if view.db_path == str(wh.path)}
 
 
 def warm(wh: Warehouse, now_utc: datetime) -> list[str]:
-    """Compute the customer models of every recently viewed store whose orders or local day changed; return those
-    stores."""
-    from analytics import customers
+    """Warm the customer models and, for recently viewed stores, the home page (see the module's text); return the
+    stores whose customer models were computed."""
+    from analytics import customers, digest, kpis
     from analytics.period import ReportError, report_period
 
     done = []
-    for view in due_views(wh, now_utc):
+    for view, seen in due_views(wh, now_utc).items():
         with _lock:
             handle = _handles.get((view.db_path, view.scope))
             if handle is None or handle.warehouse is not wh:
                 handle = _handles[(view.db_path, view.scope)] = ScopedWarehouse(wh, view.scope)
+        as_of = minute(view.clock or now_utc)
         try:
-            period = report_period(handle, view.seller_id, as_of=now_utc.replace(second=0, microsecond=0))
+            period = report_period(handle, view.seller_id, as_of=as_of)
         except ReportError:
             continue                                   # the store is gone or not in this scope any more
         # its orders changed, or a new local day began (the models are as of the last day observed)
         state = (handle.data_version_of(view.seller_id, customers.LOAD_KINDS_READ), period.end_date)
-        if _warmed.get(view) == state:
-            continue
-        try:
-            customers.customer_predictions(handle, period, DEFAULT_HORIZON_DAYS)   # the models and the predictions
-        except Exception:
-            log.exception("warming the customer models of %s failed; the page will compute them", view.seller_id)
-            continue
-        _warmed[view] = state
-        done.append(view.seller_id)
+        if _warmed.get(view) != state:
+            try:
+                customers.customer_predictions(handle, period, DEFAULT_HORIZON_DAYS)   # the models, the predictions
+            except Exception:
+                log.exception("warming the customer models of %s failed; the page will compute them", view.seller_id)
+            else:
+                _warmed[view] = state
+                done.append(view.seller_id)
+        home = (handle.data_version_of(view.seller_id), as_of)
+        if now_utc - seen <= ACTIVE_TTL and _home_warmed.get(view) != home:
+            try:
+                digest.cached_digest(handle, period)                 # what pages/home.py asks for at this minute
+                kpis.kpi_summary(handle, view.seller_id, as_of)
+            except Exception:
+                log.exception("warming the home page of %s failed; the page will compute it", view.seller_id)
+            else:
+                _home_warmed[view] = home
     return done
 
 
@@ -90,4 +115,5 @@ def forget() -> None:
     with _lock:
         _views.clear()
         _warmed.clear()
+        _home_warmed.clear()
         _handles.clear()

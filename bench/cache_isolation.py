@@ -7,7 +7,9 @@ The home page (digest, KPI tiles, daily revenue) and the customer models of one 
 then, --repeat times each, it is timed again after a push through the ingest API's function
 (data.ingest.ingest_records): an order for another store (--other), a visit for the store itself, an order for the
 store itself. Before per-store data versions (data/warehouse.py `data_version_of`), any push made every store's
-next page compute everything afresh: the last row is what any store's push cost then. Prints the medians.
+next page compute everything afresh: the own order push row is what any store's push cost then. Then the clock
+moves on a minute at a time without new data: the first page of each minute, without and with the scheduler's
+warm-up (analytics.warmup.warm) at the start of the minute. Prints the medians.
 The pushes go into a temporary copy of the store, which is deleted afterwards.
 """
 
@@ -28,20 +30,22 @@ sys.path.insert(0, str(ROOT))
 
 import polars as pl  # noqa: E402
 
-from analytics import customers, digest, kpis, result_cache  # noqa: E402
+from analytics import customers, digest, kpis, result_cache, warmup  # noqa: E402
 from analytics.period import report_period  # noqa: E402
 from data.demo import build_demo  # noqa: E402
 from data.ingest import ingest_records  # noqa: E402
+from data.scope import Scope, ScopedWarehouse  # noqa: E402
 from data.warehouse import Warehouse  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 5, 0)   # naive UTC: the bench stores' clock
 
 
-def page_work(wh: Warehouse, seller_id: str) -> None:
-    """What the home page and the customers page ask for (through analytics.result_cache)."""
-    period = report_period(wh, seller_id, as_of=NOW)
+def page_work(wh: Warehouse | ScopedWarehouse, seller_id: str, now: datetime = NOW) -> None:
+    """What the home page and the customers page ask for (through analytics.result_cache) at this minute."""
+    now = warmup.minute(now)
+    period = report_period(wh, seller_id, as_of=now)
     digest.cached_digest(wh, period)
-    kpis.kpi_summary(wh, seller_id, NOW)
+    kpis.kpi_summary(wh, seller_id, now)
     kpis.revenue_by_day(wh, seller_id, period.start_date, period.end_date)
     customers.customer_insights(wh, period)
 
@@ -116,6 +120,18 @@ def main() -> int:
             for n in range(args.repeat):
                 pushes.append(push(wh, args.seller, n))
                 own.append(timed(lambda: page_work(wh, args.seller)))
+            # the clock moves on with no new data: the first page of each minute, without and with the scheduler's
+            # warm-up at the minute's start (the page then reads through the viewer's scope, as pages do)
+            page = ScopedWarehouse(wh, Scope.all_sellers())
+            page_work(page, args.seller)
+            next_minute, warming, warmed = [], [], []
+            for n in range(1, args.repeat + 1):
+                next_minute.append(timed(lambda n=n: page_work(page, args.seller, NOW + timedelta(minutes=n))))
+            warmup.note_view(page, args.seller, NOW)
+            for n in range(args.repeat + 1, 2 * args.repeat + 1):
+                at = NOW + timedelta(minutes=n)
+                warming.append(timed(lambda at=at: warmup.warm(wh, at + timedelta(seconds=1))))
+                warmed.append(timed(lambda at=at: page_work(page, args.seller, at + timedelta(seconds=30))))
         finally:
             wh.close()
     m_other, m_own = statistics.median(other), statistics.median(own)
@@ -124,7 +140,10 @@ def main() -> int:
             (f"after an order push for {args.other}", m_other, "now"),
             (f"after a visit push for {args.seller}", statistics.median(visit), "customer models kept"),
             (f"after an order push for {args.seller}", m_own, "before per-store versions: after any push"),
-            ("one order push (ingest_records)", statistics.median(pushes), "")]
+            ("one order push (ingest_records)", statistics.median(pushes), ""),
+            ("the next minute, no new data", statistics.median(next_minute), "before the home page warm-up"),
+            ("the next minute, after the warm-up", statistics.median(warmed), "now"),
+            ("the scheduler's warm-up of that minute", statistics.median(warming), "in the background")]
     for label, seconds, note in rows:
         print(f"{label:<40} {seconds:8.3f} s   {note}")
     print(f"own push / other store's push: {m_own / m_other:.0f}x" if m_other else "other store's push: 0 s")

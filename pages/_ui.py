@@ -264,9 +264,7 @@ def cached_load_log(ref: WarehouseRef, seller_id: str) -> pl.DataFrame:
     return warehouse_status.load_log(scoped(ref), seller_id, limit=50)
 
 
-def minute(moment: datetime) -> datetime:
-    """`moment` rounded down to the minute: the KPI cache key (numbers refresh at most once a minute)."""
-    return moment.replace(second=0, microsecond=0)
+minute = warmup.minute    # the KPI and digest cache key: numbers refresh at most once a minute
 
 
 # ---------------------------------------------------------------- sidebar
@@ -403,7 +401,10 @@ def start_page(page_key: str) -> Filters:
     if filters.seller is None:
         st.info(t("sidebar.no_sellers", filters.lang))
         st.stop()
-    warmup.note_view(scoped(filters.ref), filters.seller.seller_id, filters.now_utc)  # warm it after new data
+    # the scheduler keeps its slow results warm (analytics.warmup): at the wall clock, or at the page's fixed clock
+    fixed = pinned_clock() is not None or isinstance(st.session_state.get(DATA_AS_OF_KEY), datetime)
+    warmup.note_view(scoped(filters.ref), filters.seller.seller_id, datetime.now(UTC).replace(tzinfo=None),
+                     filters.now_utc if fixed else None)
     return filters
 
 

@@ -158,6 +158,45 @@ def test_a_result_whose_data_changed_while_computing_is_returned_not_kept(wareho
     assert result_cache.remember(warehouse, "x", (), lambda: "again", seller_id="a") == "fresh"
 
 
+def test_the_home_page_of_a_store_viewed_just_now_is_ready_each_minute(demo_db):
+    """The home page's clock moves every minute (today so far vs the same time yesterday): the scheduler computes
+    its digest and KPI tiles as each minute begins, for stores opened in the last ACTIVE_TTL, at the page's clock."""
+    from datetime import datetime, timedelta
+
+    from analytics import digest, kpis, warmup
+    from data.scope import Scope, ScopedWarehouse
+
+    def home_page(page, now):                         # what pages/home.py asks for (report() shapes cached_digest)
+        digest.report(page, report_period(page, "petshop_kr", as_of=warmup.minute(now)))
+        kpis.kpi_summary(page, "petshop_kr", warmup.minute(now))
+
+    warmup.forget()
+    wh = Warehouse(demo_db)
+    try:
+        scope = Scope.sellers("petshop_kr")
+        seen = datetime(2026, 11, 20, 5, 0, 20)
+        warmup.note_view(ScopedWarehouse(wh, scope), "petshop_kr", seen)                 # a live page
+        archive_clock = datetime(2026, 10, 1, 3, 0, 40)
+        warmup.note_view(ScopedWarehouse(wh, scope), "petshop_kr", seen, archive_clock)  # viewed as of a fixed clock
+        for minutes in (1, 2, 14):
+            now = seen + timedelta(minutes=minutes, seconds=-19)                          # hh:mm:01
+            warmup.warm(wh, now)
+            misses = result_cache.stats["misses"]
+            page = ScopedWarehouse(wh, scope)
+            home_page(page, now + timedelta(seconds=30))
+            home_page(page, archive_clock)
+            assert result_cache.stats["misses"] == misses, minutes
+        # a store last opened more than ACTIVE_TTL ago: its home page is left to the next visitor
+        now = seen + warmup.ACTIVE_TTL + timedelta(minutes=2)
+        warmup.warm(wh, now)
+        misses = result_cache.stats["misses"]
+        home_page(ScopedWarehouse(wh, scope), now)
+        assert result_cache.stats["misses"] > misses
+    finally:
+        warmup.forget()
+        wh.close()
+
+
 def test_a_write_not_tied_to_a_store_changes_every_stores_version(warehouse):
     _push_order(warehouse, "a", "a-0")
     result_cache.remember(warehouse, "x", ("a",), lambda: "old", seller_id="a")

@@ -141,6 +141,7 @@ class AlertEmail:
     chart_note: shown where the chart would be when chart_png is None (e.g. "Chart unavailable: ...").
     evidence_label / explanation_title / chart_alt: override the default wording for `language`.
     mute_url: when given, a link in the footer and a List-Unsubscribe header.
+    alert_url: when given, a link to this alert on the alerts page (acknowledge it, mark it, switch its rule off).
     """
 
     to: list[str]
@@ -160,6 +161,7 @@ class AlertEmail:
     explanation_title: str = ""
     chart_alt: str = ""
     mute_url: str = ""
+    alert_url: str = ""
 
 
 _DEFAULT_WORDING: dict[str, dict[str, str]] = {
@@ -168,6 +170,7 @@ _DEFAULT_WORDING: dict[str, dict[str, str]] = {
         "explanation_title": "무엇이 달라졌나요",
         "chart_alt": "지표 추이 차트",
         "mute": "이 알림 끄기",
+        "alert_link": "알림 페이지에서 이 알림 열기 (확인, '이상 아님' 표시, 규칙 끄기)",
         "brand": "Seller Insights",
     },
     "en": {
@@ -175,6 +178,7 @@ _DEFAULT_WORDING: dict[str, dict[str, str]] = {
         "explanation_title": "What changed",
         "chart_alt": "Metric trend chart",
         "mute": "Mute this alert",
+        "alert_link": "Open this alert on the alerts page (acknowledge it, mark it 'not an anomaly', switch the rule off)",
         "brand": "Seller Insights",
     },
 }
@@ -268,7 +272,8 @@ def _check_email(email: AlertEmail) -> None:
         raise EmailBuildError("The alert email needs an idempotency key (seller, rule, window).")
     if not email.subject.strip() or not email.headline.strip():
         raise EmailBuildError("The alert email needs a subject and a headline.")
-    for name, url in (("evidence_url", email.evidence_url), ("mute_url", email.mute_url)):
+    for name, url in (("evidence_url", email.evidence_url), ("mute_url", email.mute_url),
+                      ("alert_url", email.alert_url)):
         if url and not re.match(r"^https?://[^\s<>\"]+$", url):
             raise EmailBuildError(f"{name} must be an http(s) link without spaces, got {url!r}.")
     if not email.evidence_url:
@@ -310,7 +315,10 @@ def _plain_text(email: AlertEmail, wording: dict[str, str]) -> str:
     explanation = [line for line in email.explanation_lines if line.strip()]
     if explanation:
         lines += ["", wording["explanation_title"], *[f"- {line}" for line in explanation]]
-    lines += ["", f"{wording['evidence_label']}: {email.evidence_url}", "", "-- ", email.footer.strip()]
+    lines += ["", f"{wording['evidence_label']}: {email.evidence_url}"]
+    if email.alert_url:
+        lines += [f"{wording['alert_link']}: {email.alert_url}"]
+    lines += ["", "-- ", email.footer.strip()]
     if email.mute_url:
         lines.append(f"{wording['mute']}: {email.mute_url}")
     return "\n".join(lines).rstrip() + "\n"
@@ -369,6 +377,11 @@ def _html(email: AlertEmail, wording: dict[str, str], chart_cid: str | None) -> 
             f'<ul style="margin:0;padding:0 0 0 20px;">{bullets}</ul></td></tr>'
         )
 
+    alert_link = ""
+    if email.alert_url:
+        alert_link = (f'<p style="margin:14px 0 0 0;font-size:14px;line-height:20px;"><a href="{e(email.alert_url)}" '
+                      f'target="_blank" style="color:#374151;text-decoration:underline;">{e(wording["alert_link"])}'
+                      f"</a></p>")
     button = (
         f'<tr><td style="padding:24px 32px 28px 32px;"><table role="presentation" cellspacing="0" '
         f'cellpadding="0" style="border-collapse:separate;"><tr><td style="border-radius:6px;background:{accent};">'
@@ -376,7 +389,7 @@ def _html(email: AlertEmail, wording: dict[str, str], chart_cid: str | None) -> 
         f"font-size:15px;line-height:20px;font-weight:600;color:#ffffff;text-decoration:none;"
         f'border-radius:6px;">{e(wording["evidence_label"])} &rarr;</a></td></tr></table>'
         f'<p style="margin:10px 0 0 0;font-size:12px;line-height:18px;color:#9ca3af;word-break:break-all;">'
-        f"{e(email.evidence_url)}</p></td></tr>"
+        f"{e(email.evidence_url)}</p>{alert_link}</td></tr>"
     )
 
     mute = ""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 
@@ -22,6 +23,7 @@ from data.warehouse import Warehouse
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 1 + len(store.RETRY_DELAYS)     # the first try and four retries (1 min, 5 min, 15 min, 1 h)
+STORE_PARAM, ALERT_PARAM = "store", "alert"   # query parameters the pages read once (pages/_ui.py, pages/alerts.py)
 PAGE_PATHS = {"realtime": "realtime", "ads": "ads", "products": "products", "customers": "customers",
               "alerts": "alerts", "explore": "explore", "home": ""}
 
@@ -88,9 +90,17 @@ def plot_alert(alert: dict[str, Any], lang: str) -> go.Figure:
 # ---------------------------------------------------------------- composing
 
 def evidence_url(alert: dict[str, Any]) -> str:
+    """The page with the alert's data, for the alert's store (`?store=`: a reader with several stores lands on the
+    right one)."""
     base = settings.get("SI_SERVER_URL").rstrip("/")
     page = PAGE_PATHS.get((alert.get("details") or {}).get("evidence_page", "alerts"), "alerts")
-    return f"{base}/{page}" if page else f"{base}/"
+    return f"{base}/{page}?{urlencode({STORE_PARAM: alert['seller_id']})}"
+
+
+def alert_url(alert: dict[str, Any]) -> str:
+    """This alert on the alerts page (`?store=...&alert=<key>` opens it there)."""
+    base = settings.get("SI_SERVER_URL").rstrip("/")
+    return f"{base}/alerts?{urlencode({STORE_PARAM: alert['seller_id'], ALERT_PARAM: alert['alert_key']})}"
 
 
 def compose(alert: dict[str, Any], recipients: list[str], lang: str, currency: str,
@@ -123,7 +133,8 @@ def compose(alert: dict[str, Any], recipients: list[str], lang: str, currency: s
         subject=f"[{severity}] {headline}", headline=headline,
         summary_lines=[], key_figures=figures,
         explanation_lines=alert_text.explanation_lines(details, lang, currency),
-        evidence_url=evidence_url(alert), chart_png=png, chart_note=note,
+        evidence_url=evidence_url(alert), alert_url=alert_url(alert) if wording.get("alert_link", True) else "",
+        chart_png=png, chart_note=note,
         idempotency_key=alert["alert_key"], footer=footer,
         severity=alert["severity"] if alert["severity"] in ("info", "warning", "critical") else "warning",
         evidence_label=wording.get(f"link_{lang}") or ("근거 보기" if ko else "See the evidence"),
@@ -224,7 +235,7 @@ def send_test_email(wh: Warehouse, seller_id: str, now_utc: datetime, smtp: emai
               "observed": 1000.0, "expected": 1000.0,
               "details": {"chart": {"dates": ["D-3", "D-2", "D-1", "D"], "values": [900, 1100, 950, 1000],
                                     "expected": 1000.0, "lower": 800.0, "upper": 1200.0},
-                          "evidence_page": "alerts"}}
+                          "evidence_page": "alerts", "email": {"alert_link": False}}}   # not a stored alert
     result = _send(wh, sample, _route(wh, seller_id, smtp, outbox, use_settings), 1, now_utc)
     if isinstance(result, email.DeliveryError):
         return DeliveryReport(key, "failed", str(result))

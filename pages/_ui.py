@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import polars as pl
 import streamlit as st
 
+from alerts.notify import STORE_PARAM
 from analytics import kpis, sellers, warehouse_status, warmup
 from analytics.i18n import LANGUAGES, STRINGS, names, normalise_language, t
 from analytics.ingest_text import problem_text
@@ -132,11 +134,23 @@ def signed_in_user() -> users.User | None:
     return user
 
 
+def return_path() -> str:
+    """The requested page's path and query parameters (an alert email's link), where signing in comes back to;
+    "/" when unknown."""
+    try:
+        path = urlsplit(st.context.url or "").path or "/"   # (st.context.url carries no query string)
+        query = urlencode(st.query_params.to_dict())
+    except Exception:         # no request context (bare script runs)
+        return "/"
+    return f"{path}?{query}" if query else path
+
+
 def render_login(lang: str) -> None:
     """The page shown while nobody is signed in: a button to the sign-in form (/auth/login sets the cookie)."""
     st.title(t("login.title", lang))
     st.write(t("login.intro", lang))
-    st.link_button(t("login.submit", lang), f"/auth/login?lang={lang}", type="primary", icon=":material/login:")
+    st.link_button(t("login.submit", lang), "/auth/login?" + urlencode({"lang": lang, "next": return_path()}),
+                   type="primary", icon=":material/login:")
     try:
         known = users.load_users()
     except users.UsersFileError as exc:
@@ -289,6 +303,11 @@ def render_filters(lang: str) -> Filters:
     if not profiles:
         st.sidebar.info(t("sidebar.no_sellers", lang))
     else:
+        wanted = st.query_params.get(STORE_PARAM)      # an alert email's link (?store=) opens on the alert's store
+        if wanted is not None:
+            del st.query_params[STORE_PARAM]           # once: after that the selector rules
+            if wanted in profiles:
+                st.session_state[SELLER_KEY] = wanted
         if st.session_state.get(SELLER_KEY) not in profiles:
             st.session_state[SELLER_KEY] = sellers.default_seller_id(seller_frame)
         _keep(SELLER_KEY)

@@ -114,6 +114,11 @@ _ui.table(table, hide_index=True, width="stretch")
 
 keys = history["alert_key"].to_list()
 titles = dict(zip(keys, history[headline].to_list(), strict=True))
+opened = st.query_params.get(notify.ALERT_PARAM)   # an alert email's link (?alert=) opens that alert, once
+if opened is not None:
+    del st.query_params[notify.ALERT_PARAM]
+    if opened in titles:
+        st.session_state["alerts_pick"] = opened
 key = st.selectbox(t("alerts.pick", lang), keys, format_func=lambda k: titles[k][:120], key="alerts_pick")
 alert = store.get_alert(wh, key)
 if alert is not None:

@@ -4,6 +4,7 @@ finds the demo incidents, rules switched and snoozed, the history with explanati
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -126,3 +127,38 @@ def test_page_in_english(page):
     assert not page.exception
     assert [t.value for t in page.title] == ["Alerts"]
     assert any("No SMTP server is configured" in i.value for i in page.info)
+
+
+def test_an_alert_emails_link_opens_that_alert_on_its_store(demo_db, outbox):
+    """The email's link (?store=...&alert=<key>) opens the alerts page on the alert's store with that alert shown;
+    afterwards the sidebar and the picker are the reader's again."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from alerts import checks, notify
+
+    wh = Warehouse(demo_db)
+    try:
+        checks.run_check(wh, "petshop_kr", datetime.fromisoformat(AS_OF), "daily")
+        history = store.alert_history(wh, "petshop_kr")["alert_key"].to_list()
+        wanted = store.get_alert(wh, history[-1])     # not the one the picker shows first
+    finally:
+        wh.close()
+    assert len(history) >= 2
+    link = urlsplit(notify.alert_url(wanted))
+    assert link.path == "/alerts"
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state["auth_user"] = "admin"          # sees every store
+    app.session_state["as_of_utc"] = AS_OF
+    app.session_state["seller_id"] = "coffee_kr"      # the store the reader looked at last
+    app.query_params.update(dict(parse_qsl(link.query)))
+    app.run()
+    app.switch_page("pages/alerts.py").run()
+    assert not app.exception
+    assert app.selectbox(key="seller_id").value == "petshop_kr"
+    assert app.selectbox(key="alerts_pick").value == wanted["alert_key"]
+    assert f"**{wanted['headline_ko']}**" in [m.value for m in app.markdown]
+    assert "store" not in app.query_params and "alert" not in app.query_params     # used once
+    app.selectbox(key="alerts_pick").set_value(history[0]).run()
+    assert app.selectbox(key="alerts_pick").value == history[0]
+    app.selectbox(key="seller_id").set_value("coffee_kr").run()
+    assert app.selectbox(key="seller_id").value == "coffee_kr"

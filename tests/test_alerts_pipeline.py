@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import html
 import socket
 import sqlite3
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -274,7 +276,12 @@ def test_deliver_due_sends_one_korean_email_per_alert_with_both_parts_and_chart(
         assert f"cid:{cid}" in parts["text/html"].get_content()
         text = parts["text/plain"].get_content()
         assert alert["headline_ko"] in text
-        assert "http://127.0.0.1:8501/" in text               # the link back to the evidence page
+        # the evidence page and this alert on the alerts page, both on the alert's store
+        page = notify.PAGE_PATHS[alert["details"].get("evidence_page", "alerts")]
+        assert f"http://127.0.0.1:8501/{page}?store=petshop_kr" in text
+        opens = "http://127.0.0.1:8501/alerts?" + urlencode({"store": "petshop_kr", "alert": alert["alert_key"]})
+        assert f"알림 페이지에서 이 알림 열기 (확인, '이상 아님' 표시, 규칙 끄기): {opens}" in text
+        assert f'href="{html.escape(opens)}"' in parts["text/html"].get_content()
     store_mail = next(m for m in messages if "|store_daily|" in key_of(m))
     assert "왜 이런 일이?" in parts_of(store_mail)["text/html"].get_content()
     assert "유입 채널" in parts_of(store_mail)["text/plain"].get_content()
@@ -306,6 +313,8 @@ def test_outdoor_us_gets_english_mail(wh, smtp_server, tmp_path):
     assert {"text/plain", "text/html", "image/png"} <= set(parts)
     assert parts["image/png"].get_content()[:8] == PNG_MAGIC
     assert "Test alert: emails reach you" in parts["text/plain"].get_content()
+    assert "alerts?store=outdoor_us" in parts["text/plain"].get_content()       # the evidence link
+    assert "Open this alert" not in parts["text/plain"].get_content()           # a sample is not a stored alert
     log = store.delivery_log(wh, seller_id="outdoor_us")
     assert log["outcome"].to_list() == ["delivered"]
 

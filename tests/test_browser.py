@@ -43,14 +43,19 @@ def playwright_driver():
         yield p
 
 
-@pytest.fixture(scope="module")
-def browser_page(server, tmp_path_factory, playwright_driver):
-    p = playwright_driver
-    context = p.chromium.launch_persistent_context(
-        str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
+def new_browser(playwright, profile_dir) -> tuple:
+    """A fresh Chromium (its own profile: no session cookie) and its page, 1400 px wide, in Korean."""
+    context = playwright.chromium.launch_persistent_context(
+        str(profile_dir), executable_path=str(CHROMIUM), headless=True,
         args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000}, locale="ko-KR")
     page = context.pages[0] if context.pages else context.new_page()
     page.set_default_timeout(RENDER_TIMEOUT_MS)
+    return context, page
+
+
+@pytest.fixture(scope="module")
+def browser_page(server, tmp_path_factory, playwright_driver):
+    context, page = new_browser(playwright_driver, tmp_path_factory.mktemp("chromium-profile"))
     sign_in(page, server.base_url, "admin", "admin-demo")   # the session cookie lasts for the whole module
     try:
         yield page
@@ -206,12 +211,7 @@ def test_a_seller_and_an_analyst_sign_in_and_see_only_their_stores(server, tmp_p
                                                                     username, password, sees, hidden):
     """A fresh browser: the app sends it to sign in; after signing in the store list holds only the granted
     stores, and signing out ends the session."""
-    p = playwright_driver
-    context = p.chromium.launch_persistent_context(
-        str(tmp_path_factory.mktemp(f"profile-{username}")), executable_path=str(CHROMIUM), headless=True,
-        args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000}, locale="ko-KR")
-    page = context.pages[0] if context.pages else context.new_page()
-    page.set_default_timeout(RENDER_TIMEOUT_MS)
+    context, page = new_browser(playwright_driver, tmp_path_factory.mktemp(f"profile-{username}"))
     try:
         page.goto(server.base_url + "/", wait_until="domcontentloaded")
         wait_until_rendered(page, heading="로그인")                     # signed out: only the sign-in page
@@ -232,6 +232,30 @@ def test_a_seller_and_an_analyst_sign_in_and_see_only_their_stores(server, tmp_p
         page.goto(server.base_url + "/auth/logout", wait_until="domcontentloaded")
         page.goto(server.base_url + "/", wait_until="domcontentloaded")
         wait_until_rendered(page, heading="로그인")
+    finally:
+        context.close()
+
+
+def test_a_link_from_an_alert_email_survives_signing_in_and_opens_its_store(server, tmp_path_factory,
+                                                                           playwright_driver):
+    """An alert email's link (/products?store=coffee_kr) opened signed out: the sign-in button brings the reader
+    back to that page, on that store, not to the home page of the default store."""
+    context, page = new_browser(playwright_driver, tmp_path_factory.mktemp("profile-email-link"))
+    try:
+        page.goto(server.base_url + "/products?store=coffee_kr", wait_until="domcontentloaded")
+        wait_until_rendered(page, heading="로그인")
+        href = page.locator('a[href^="/auth/login"]').get_attribute("href")     # the sign-in button
+        assert "next=%2Fproducts%3Fstore%3Dcoffee_kr" in href
+        page.goto(server.base_url + href, wait_until="domcontentloaded")     # (the button opens a new tab)
+        page.fill("#u", "admin")
+        page.fill("#p", "admin-demo")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/products?store=coffee_kr", wait_until="domcontentloaded")
+        wait_until_rendered(page, heading="상품")
+        screenshot(page, "61_email_link_after_sign_in")
+        caption = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first.inner_text()
+        assert caption.startswith("오늘의원두 · "), caption        # the link's store, not the default 멍냥마켓
+        assert crash_boxes(page) == []
     finally:
         context.close()
 

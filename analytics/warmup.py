@@ -5,9 +5,11 @@ an archive viewed as of its latest data, a pinned demo clock; pages/_ui.start_pa
 (alerts/jobs.py) calls `warm` at the start of every minute:
 - the customer models (analytics.customers, seconds at 10M order lines), for each store viewed in the last day
   (VIEW_TTL) whose orders changed since its last warm-up, or whose local day changed (the morning's first page);
-- the home page (the digest and the KPI tiles, ~2 s at 10M order lines), for each store viewed in the last
-  ACTIVE_TTL, at this minute: the home page's clock moves every minute, and so do its windows ("today so far"
-  against the same time yesterday), so without this the first home page of every minute computed them afresh.
+- the page each viewer opened last (home: the digest and KPI tiles; products; traffic and keywords; ads), for
+  views in the last ACTIVE_TTL, at this minute and that viewer's date range: a page's clock moves every minute,
+  and so do its windows ("today so far" against the same time yesterday, periods ending now), so without this
+  the first view of every minute computed them afresh (at 10M order lines: digest 1.9 s, traffic with keywords
+  2 s; `bench/reports.py`, "next min").
 Each is computed in the viewer's own scope at the page's clock (this minute, or the fixed one). The results land in
 analytics.result_cache under the keys a page asks for (same file, scope, data version, period, minute), so they
 are found; if the data changes again before anybody looks, the next run computes them again, once.
@@ -19,7 +21,7 @@ import logging
 import threading
 from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from data.scope import Scope, ScopedWarehouse
 from data.warehouse import Warehouse
@@ -37,11 +39,14 @@ class _View:
     scope: Scope
     seller_id: str
     clock: datetime | None = None   # the page's fixed clock (naive UTC), None: the wall clock
+    page: str = "home"              # the page shown (pages/<page>.py) and its date range
+    start_date: date | None = None
+    end_date: date | None = None
 
 
 _views: dict[_View, datetime] = {}            # last time the store was shown in that scope (UTC)
 _warmed: dict[_View, Hashable] = {}           # (orders' data version, local day) of the last customer warm-up
-_home_warmed: dict[_View, Hashable] = {}      # (data version, minute) of the last home page warm-up
+_page_warmed: dict[_View, Hashable] = {}      # (data version, minute) of the last page warm-up
 _handles: dict[tuple[str, Scope], ScopedWarehouse] = {}
 _lock = threading.Lock()
 
@@ -52,12 +57,13 @@ def minute(moment: datetime) -> datetime:
 
 
 def note_view(wh: Warehouse | ScopedWarehouse, seller_id: str, seen_utc: datetime,
-              clock_utc: datetime | None = None) -> None:
-    """Remember that `seller_id`'s store was shown through `wh` (its scope) at seen_utc (wall clock), on a page
-    whose clock is `clock_utc` (None: the wall clock)."""
+              clock_utc: datetime | None = None, page: str = "home", start_date: date | None = None,
+              end_date: date | None = None) -> None:
+    """Remember that `seller_id`'s store was shown through `wh` (its scope) at seen_utc (wall clock), on `page`
+    with the date range [start_date, end_date], whose clock is `clock_utc` (None: the wall clock)."""
     scope = wh.scope if isinstance(wh, ScopedWarehouse) else Scope.all_sellers()
     with _lock:
-        _views[_View(str(wh.path), scope, seller_id, clock_utc)] = seen_utc
+        _views[_View(str(wh.path), scope, seller_id, clock_utc, page, start_date, end_date)] = seen_utc
 
 
 def due_views(wh: Warehouse, now_utc: datetime) -> dict[_View, datetime]:
@@ -66,18 +72,20 @@ def due_views(wh: Warehouse, now_utc: datetime) -> dict[_View, datetime]:
         for view, seen in list(_views.items()):
             if now_utc - seen > VIEW_TTL:
                 del _views[view]
-                _warmed.pop(view, None)
-                _home_warmed.pop(view, None)
+                _page_warmed.pop(view, None)
+        stores = {_View(v.db_path, v.scope, v.seller_id, v.clock) for v in _views}
+        for store in [s for s in _warmed if s not in stores]:
+            del _warmed[store]
         return {view: seen for view, seen in _views.items() if view.db_path == str(wh.path)}
 
 
 def warm(wh: Warehouse, now_utc: datetime) -> list[str]:
-    """Warm the customer models and, for recently viewed stores, the home page (see the module's text); return the
-    stores whose customer models were computed."""
-    from analytics import customers, digest, kpis
+    """Warm the customer models and the pages recently viewed (see the module's text); return the stores whose
+    customer models were computed."""
+    from analytics import customers
     from analytics.period import ReportError, report_period
 
-    done = []
+    done, stores = [], set()
     for view, seen in due_views(wh, now_utc).items():
         with _lock:
             handle = _handles.get((view.db_path, view.scope))
@@ -88,26 +96,49 @@ def warm(wh: Warehouse, now_utc: datetime) -> list[str]:
             period = report_period(handle, view.seller_id, as_of=as_of)
         except ReportError:
             continue                                   # the store is gone or not in this scope any more
+        store = _View(view.db_path, view.scope, view.seller_id, view.clock)     # its pages share the models
         # its orders changed, or a new local day began (the models are as of the last day observed)
         state = (handle.data_version_of(view.seller_id, customers.LOAD_KINDS_READ), period.end_date)
-        if _warmed.get(view) != state:
+        if store not in stores and _warmed.get(store) != state:
             try:
                 customers.customer_predictions(handle, period, DEFAULT_HORIZON_DAYS)   # the models, the predictions
             except Exception:
                 log.exception("warming the customer models of %s failed; the page will compute them", view.seller_id)
             else:
-                _warmed[view] = state
+                _warmed[store] = state
                 done.append(view.seller_id)
-        home = (handle.data_version_of(view.seller_id), as_of)
-        if now_utc - seen <= ACTIVE_TTL and _home_warmed.get(view) != home:
+        stores.add(store)
+        shown = (handle.data_version_of(view.seller_id), as_of)
+        if now_utc - seen <= ACTIVE_TTL and _page_warmed.get(view) != shown:
             try:
-                digest.cached_digest(handle, period)                 # what pages/home.py asks for at this minute
-                kpis.kpi_summary(handle, view.seller_id, as_of)
+                _warm_page(handle, view, period, as_of)
             except Exception:
-                log.exception("warming the home page of %s failed; the page will compute it", view.seller_id)
+                log.exception("warming the %s page of %s failed; the page will compute it", view.page,
+                              view.seller_id)
             else:
-                _home_warmed[view] = home
+                _page_warmed[view] = shown
     return done
+
+
+def _warm_page(handle: ScopedWarehouse, view: _View, period, as_of: datetime) -> None:
+    """What pages/<view.page>.py asks for at this minute (the same functions and periods, so the same cache keys)."""
+    from analytics import ads, digest, keywords, kpis, products, traffic
+    from analytics.period import report_period
+
+    if view.page == "home":                    # the digest ignores the sidebar's range
+        digest.cached_digest(handle, period)
+        kpis.kpi_summary(handle, view.seller_id, as_of)
+        return
+    if view.page not in ("products", "traffic", "ads") or view.start_date is None or view.end_date is None:
+        return                                  # (the other pages read live or keep nothing per minute)
+    chosen = report_period(handle, view.seller_id, start=view.start_date, end=view.end_date, as_of=as_of)
+    if view.page == "products":
+        products.products_overview(handle, chosen)
+    elif view.page == "traffic":
+        traffic.traffic_overview(handle, chosen)
+        keywords.keyword_analysis(handle, chosen)
+    else:
+        ads.analyse_ads(handle, chosen)
 
 
 def forget() -> None:
@@ -115,5 +146,5 @@ def forget() -> None:
     with _lock:
         _views.clear()
         _warmed.clear()
-        _home_warmed.clear()
+        _page_warmed.clear()
         _handles.clear()

@@ -423,7 +423,7 @@ def start_page(page_key: str) -> Filters:
     # the scheduler keeps its slow results warm (analytics.warmup): at the wall clock, or at the page's fixed clock
     fixed = pinned_clock() is not None or isinstance(st.session_state.get(DATA_AS_OF_KEY), datetime)
     warmup.note_view(scoped(filters.ref), filters.seller.seller_id, datetime.now(UTC).replace(tzinfo=None),
-                     filters.now_utc if fixed else None)
+                     filters.now_utc if fixed else None, page_key, filters.start_date, filters.end_date)
     return filters
 
 

@@ -161,9 +161,9 @@ def test_a_result_whose_data_changed_while_computing_is_returned_not_kept(wareho
 def test_the_home_page_of_a_store_viewed_just_now_is_ready_each_minute(demo_db):
     """The home page's clock moves every minute (today so far vs the same time yesterday): the scheduler computes
     its digest and KPI tiles as each minute begins, for stores opened in the last ACTIVE_TTL, at the page's clock."""
-    from datetime import datetime, timedelta
+    from datetime import date, datetime, timedelta
 
-    from analytics import digest, kpis, warmup
+    from analytics import digest, keywords, kpis, traffic, warmup
     from data.scope import Scope, ScopedWarehouse
 
     def home_page(page, now):                         # what pages/home.py asks for (report() shapes cached_digest)
@@ -186,6 +186,18 @@ def test_the_home_page_of_a_store_viewed_just_now_is_ready_each_minute(demo_db):
             home_page(page, now + timedelta(seconds=30))
             home_page(page, archive_clock)
             assert result_cache.stats["misses"] == misses, minutes
+        # the traffic page with the viewer's date range: its traffic and keyword analyses are ready too
+        start, end = date(2026, 10, 1), date(2026, 11, 20)
+        warmup.note_view(ScopedWarehouse(wh, scope), "petshop_kr", seen + timedelta(minutes=15), None, "traffic",
+                         start, end)
+        now = seen + timedelta(minutes=15, seconds=41)
+        warmup.warm(wh, now)
+        misses = result_cache.stats["misses"]
+        page = ScopedWarehouse(wh, scope)
+        shown = report_period(page, "petshop_kr", start=start, end=end, as_of=warmup.minute(now))
+        traffic.traffic_overview(page, shown)
+        keywords.keyword_analysis(page, shown)
+        assert result_cache.stats["misses"] == misses
         # a store last opened more than ACTIVE_TTL ago: its home page is left to the next visitor
         now = seen + warmup.ACTIVE_TTL + timedelta(minutes=2)
         warmup.warm(wh, now)

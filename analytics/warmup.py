@@ -5,8 +5,8 @@ an archive viewed as of its latest data, a pinned demo clock; pages/_ui.start_pa
 (alerts/jobs.py) calls `warm` at the start of every minute:
 - the customer models (analytics.customers, seconds at 10M order lines), for each store viewed in the last day
   (VIEW_TTL) whose orders changed since its last warm-up, or whose local day changed (the morning's first page);
-- the page each viewer opened last (home: the digest and KPI tiles; products; traffic and keywords; ads), for
-  views in the last ACTIVE_TTL, at this minute and that viewer's date range: a page's clock moves every minute,
+- each page opened in the last ACTIVE_TTL (home: the digest and KPI tiles; products; traffic and keywords; ads),
+  at this minute and that viewer's date range: a page's clock moves every minute,
   and so do its windows ("today so far" against the same time yesterday, periods ending now), so without this
   the first view of every minute computed them afresh (at 10M order lines: digest 1.9 s, traffic with keywords
   2 s; `bench/reports.py`, "next min").

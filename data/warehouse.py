@@ -6,6 +6,7 @@ import itertools
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -117,6 +118,7 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> lis
 
 
 _DATA_VERSIONS = itertools.count(1)
+CLOSE_WAIT_SECONDS = 60.0       # close() waits this long for a query still running on another thread
 
 
 class Warehouse:
@@ -249,12 +251,23 @@ class Warehouse:
         if pending is not None:
             pending.result()
 
-    def close(self) -> None:
+    def close(self, wait_seconds: float = CLOSE_WAIT_SECONDS) -> None:
+        """Close the file, after the background jobs and any query still running on another thread's cursor (a
+        scheduler job that the server's shutdown does not wait for): DuckDB refuses to close a connection while
+        one of its cursors runs a query, so wait up to `wait_seconds` for it to finish."""
         with self._background_lock:
             background, self._background = self._background, None
         if background is not None:
             background.shutdown(wait=True)
-        self._con.close()
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                self._con.close()
+                return
+            except duckdb.ResourceInUseException:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
 
 
 _owners: dict[Path, Warehouse] = {}

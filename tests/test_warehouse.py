@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -82,3 +84,26 @@ def test_cursors_are_per_thread(tmp_path):
     assert sorted(v[1] for v in seen.values()) == [1, 2, 3, 4]
     assert len({id(v[0]) for v in seen.values()}) == 4  # cursors kept alive in `seen`: ids distinct
     wh.close()
+
+
+def test_close_waits_for_a_query_still_running_on_another_thread(tmp_path):
+    """A scheduler job the server's shutdown does not wait for may still be reading when the warehouse closes:
+    DuckDB refuses to close a connection while a cursor of it runs, so close() waits for the query to finish."""
+    wh = Warehouse(tmp_path / "w.duckdb")
+    started, outcome = threading.Event(), []
+
+    def long_read():
+        cur = wh.cursor()
+        started.set()
+        outcome.append(cur.execute("SELECT count(*) FROM range(800000000) t(x) WHERE x % 7 = 3").fetchall()[0][0])
+
+    reader = threading.Thread(target=long_read)
+    reader.start()
+    started.wait(5)
+    time.sleep(0.2)                                    # the query is running
+    with pytest.raises(duckdb.ResourceInUseException):
+        wh.close(wait_seconds=0)                       # without waiting: refused, as DuckDB does
+    wh.close()
+    reader.join(30)
+    assert outcome == [114285714]                       # the query finished; then the file closed
+    assert not reader.is_alive()

@@ -222,16 +222,19 @@ def pinned_clock() -> datetime | None:
     return None
 
 
-def now_utc() -> datetime:
-    """The pages' "now" as naive UTC: a pinned clock (pinned_clock), else the end of the selected store's data
-    when the sidebar views it as of its latest data (render_filters), else the wall clock."""
+def fixed_clock() -> datetime | None:
+    """A clock that does not follow the wall clock, as naive UTC: a pinned one (pinned_clock), else the end of the
+    selected store's data when the sidebar views it as of its latest data (render_filters); None otherwise."""
     pinned = pinned_clock()
     if pinned is not None:
         return pinned
     data_as_of = st.session_state.get(DATA_AS_OF_KEY)
-    if isinstance(data_as_of, datetime):
-        return data_as_of
-    return datetime.now(UTC).replace(tzinfo=None)
+    return data_as_of if isinstance(data_as_of, datetime) else None
+
+
+def now_utc() -> datetime:
+    """The pages' "now" as naive UTC: the fixed clock (fixed_clock), else the wall clock."""
+    return fixed_clock() or datetime.now(UTC).replace(tzinfo=None)
 
 
 def local_clock_text(tz: str, moment_utc: datetime) -> str:
@@ -421,9 +424,8 @@ def start_page(page_key: str) -> Filters:
         st.info(t("sidebar.no_sellers", filters.lang))
         st.stop()
     # the scheduler keeps its slow results warm (analytics.warmup): at the wall clock, or at the page's fixed clock
-    fixed = pinned_clock() is not None or isinstance(st.session_state.get(DATA_AS_OF_KEY), datetime)
     warmup.note_view(scoped(filters.ref), filters.seller.seller_id, datetime.now(UTC).replace(tzinfo=None),
-                     filters.now_utc if fixed else None, page_key, filters.start_date, filters.end_date)
+                     fixed_clock(), page_key, filters.start_date, filters.end_date)
     return filters
 
 

@@ -23,6 +23,18 @@ def _empty_cache():
     result_cache.clear()
 
 
+@pytest.fixture
+def warm_demo(demo_db):
+    """The demo warehouse with no views noted by analytics.warmup (and none left behind)."""
+    from analytics import warmup
+
+    warmup.forget()
+    wh = Warehouse(demo_db)
+    yield wh
+    warmup.forget()
+    wh.close()
+
+
 def test_same_key_same_version_computes_once(warehouse):
     calls = []
     first = result_cache.remember(warehouse, "x", ("a",), lambda: calls.append(1) or [1, 2])
@@ -95,7 +107,7 @@ def test_one_stores_load_keeps_the_other_stores_results(warehouse):
     assert result_cache.remember(warehouse, "all", (), lambda: "all again") == "all again"   # reads every store
 
 
-def test_visits_and_ad_reports_keep_the_customer_models_and_orders_do_not(demo_db):
+def test_visits_and_ad_reports_keep_the_customer_models_and_orders_do_not(warm_demo):
     """A store pushing its visits every few seconds must not make its customer models (seconds at 10M lines) and
     their warm-up compute again: they read orders only. Its KPIs, which count visits, do follow."""
     from datetime import datetime, timedelta
@@ -103,39 +115,34 @@ def test_visits_and_ad_reports_keep_the_customer_models_and_orders_do_not(demo_d
     from analytics import kpis, warmup
     from data.scope import Scope, ScopedWarehouse
 
-    warmup.forget()
-    wh = Warehouse(demo_db)
+    wh = warm_demo
     now = datetime(2026, 11, 20, 5, 0)
-    try:
-        period = report_period(wh, "petshop_kr", as_of=now)
-        first = customers.customer_insights(wh, period)
-        first_kpis = kpis.kpi_summary(wh, "petshop_kr", now)
-        warmup.note_view(ScopedWarehouse(wh, Scope.sellers("petshop_kr")), "petshop_kr", now)
-        assert warmup.warm(wh, now) == ["petshop_kr"]
-        for kind, record in (
-                ("sessions", {"session_id": "push-visit-1", "started_at": "2026-11-20T04:40:00Z", "channel": "search",
-                              "search_keyword": "사료"}),
-                ("ad_stats", {"stat_date": "2026-11-19", "platform": "naver_searchad", "campaign": "c", "clicks": 3,
-                              "impressions": 40, "cost": 900}),
-                ("inventory", {"snapshot_date": "2026-11-20", "sku": "X1", "on_hand": 4})):
-            result = ingest_records(wh, [record], seller_id="petshop_kr", kind=kind)
-            assert result.ok and result.rows_loaded == 1, (kind, result.problems)
-            assert customers.customer_insights(wh, period).scored is first.scored, kind
-            assert warmup.warm(wh, now + timedelta(minutes=1)) == [], kind
-        visitors = kpis.kpi_summary(wh, "petshop_kr", now).filter(period="today", metric="visitors")["value"][0]
-        assert visitors == first_kpis.filter(period="today", metric="visitors")["value"][0] + 1
-        _push_order(wh, "petshop_kr", "push-order-1")
-        second = customers.customer_insights(wh, period)
-        assert second.scored is not first.scored
-        assert warmup.warm(wh, now + timedelta(minutes=2)) == ["petshop_kr"]
-        result = ingest_records(wh, [{"return_id": "push-cancel-1", "returned_at": "2026-11-20T04:45:00Z",
-                                      "order_id": "push-order-1", "sku": "P1", "quantity": 1, "amount": 1000,
-                                      "claim_type": "cancel"}], seller_id="petshop_kr", kind="returns")
-        assert result.ok, result.problems                    # a cancellation changes orders: computed again
-        assert customers.customer_insights(wh, period).scored is not second.scored
-    finally:
-        warmup.forget()
-        wh.close()
+    period = report_period(wh, "petshop_kr", as_of=now)
+    first = customers.customer_insights(wh, period)
+    first_kpis = kpis.kpi_summary(wh, "petshop_kr", now)
+    warmup.note_view(ScopedWarehouse(wh, Scope.sellers("petshop_kr")), "petshop_kr", now)
+    assert warmup.warm(wh, now) == ["petshop_kr"]
+    for kind, record in (
+            ("sessions", {"session_id": "push-visit-1", "started_at": "2026-11-20T04:40:00Z", "channel": "search",
+                          "search_keyword": "사료"}),
+            ("ad_stats", {"stat_date": "2026-11-19", "platform": "naver_searchad", "campaign": "c", "clicks": 3,
+                          "impressions": 40, "cost": 900}),
+            ("inventory", {"snapshot_date": "2026-11-20", "sku": "X1", "on_hand": 4})):
+        result = ingest_records(wh, [record], seller_id="petshop_kr", kind=kind)
+        assert result.ok and result.rows_loaded == 1, (kind, result.problems)
+        assert customers.customer_insights(wh, period).scored is first.scored, kind
+        assert warmup.warm(wh, now + timedelta(minutes=1)) == [], kind
+    visitors = kpis.kpi_summary(wh, "petshop_kr", now).filter(period="today", metric="visitors")["value"][0]
+    assert visitors == first_kpis.filter(period="today", metric="visitors")["value"][0] + 1
+    _push_order(wh, "petshop_kr", "push-order-1")
+    second = customers.customer_insights(wh, period)
+    assert second.scored is not first.scored
+    assert warmup.warm(wh, now + timedelta(minutes=2)) == ["petshop_kr"]
+    result = ingest_records(wh, [{"return_id": "push-cancel-1", "returned_at": "2026-11-20T04:45:00Z",
+                                  "order_id": "push-order-1", "sku": "P1", "quantity": 1, "amount": 1000,
+                                  "claim_type": "cancel"}], seller_id="petshop_kr", kind="returns")
+    assert result.ok, result.problems                    # a cancellation changes orders: computed again
+    assert customers.customer_insights(wh, period).scored is not second.scored
 
 
 def test_a_newer_version_replaces_the_older_result_instead_of_crowding_out_others(warehouse):
@@ -158,7 +165,7 @@ def test_a_result_whose_data_changed_while_computing_is_returned_not_kept(wareho
     assert result_cache.remember(warehouse, "x", (), lambda: "again", seller_id="a") == "fresh"
 
 
-def test_the_home_page_of_a_store_viewed_just_now_is_ready_each_minute(demo_db):
+def test_the_home_page_of_a_store_viewed_just_now_is_ready_each_minute(warm_demo):
     """The home page's clock moves every minute (today so far vs the same time yesterday): the scheduler computes
     its digest and KPI tiles as each minute begins, for stores opened in the last ACTIVE_TTL, at the page's clock."""
     from datetime import date, datetime, timedelta
@@ -170,53 +177,48 @@ def test_the_home_page_of_a_store_viewed_just_now_is_ready_each_minute(demo_db):
         digest.report(page, report_period(page, "petshop_kr", as_of=warmup.minute(now)))
         kpis.kpi_summary(page, "petshop_kr", warmup.minute(now))
 
-    warmup.forget()
-    wh = Warehouse(demo_db)
-    try:
-        scope = Scope.sellers("petshop_kr")
-        seen = datetime(2026, 11, 20, 5, 0, 20)
-        warmup.note_view(ScopedWarehouse(wh, scope), "petshop_kr", seen)                 # a live page
-        archive_clock = datetime(2026, 10, 1, 3, 0, 40)
-        warmup.note_view(ScopedWarehouse(wh, scope), "petshop_kr", seen, archive_clock)  # viewed as of a fixed clock
-        for minutes in (1, 2, 14):
-            now = seen + timedelta(minutes=minutes, seconds=-19)                          # hh:mm:01
-            warmup.warm(wh, now)
-            misses = result_cache.stats["misses"]
-            page = ScopedWarehouse(wh, scope)
-            home_page(page, now + timedelta(seconds=30))
-            home_page(page, archive_clock)
-            assert result_cache.stats["misses"] == misses, minutes
-        # the traffic page with the viewer's date range: its traffic and keyword analyses are ready too
-        start, end = date(2026, 10, 1), date(2026, 11, 20)
-        warmup.note_view(ScopedWarehouse(wh, scope), "petshop_kr", seen + timedelta(minutes=15), None, "traffic",
-                         start, end)
-        now = seen + timedelta(minutes=15, seconds=41)
+    wh = warm_demo
+    scope = Scope.sellers("petshop_kr")
+    seen = datetime(2026, 11, 20, 5, 0, 20)
+    warmup.note_view(ScopedWarehouse(wh, scope), "petshop_kr", seen)                 # a live page
+    archive_clock = datetime(2026, 10, 1, 3, 0, 40)
+    warmup.note_view(ScopedWarehouse(wh, scope), "petshop_kr", seen, archive_clock)  # viewed as of a fixed clock
+    for minutes in (1, 2, 14):
+        now = seen + timedelta(minutes=minutes, seconds=-19)                          # hh:mm:01
         warmup.warm(wh, now)
         misses = result_cache.stats["misses"]
         page = ScopedWarehouse(wh, scope)
-        shown = report_period(page, "petshop_kr", start=start, end=end, as_of=warmup.minute(now))
-        traffic.traffic_overview(page, shown)
-        keywords.keyword_analysis(page, shown)
-        assert result_cache.stats["misses"] == misses
-        # a store last opened more than ACTIVE_TTL ago: its home page is left to the next visitor
-        now = seen + warmup.ACTIVE_TTL + timedelta(minutes=2)
-        warmup.warm(wh, now)
-        misses = result_cache.stats["misses"]
-        home_page(ScopedWarehouse(wh, scope), now)
-        assert result_cache.stats["misses"] > misses
-    finally:
-        warmup.forget()
-        wh.close()
+        home_page(page, now + timedelta(seconds=30))
+        home_page(page, archive_clock)
+        assert result_cache.stats["misses"] == misses, minutes
+    # the traffic page with the viewer's date range: its traffic and keyword analyses are ready too
+    start, end = date(2026, 10, 1), date(2026, 11, 20)
+    warmup.note_view(ScopedWarehouse(wh, scope), "petshop_kr", seen + timedelta(minutes=15), None, "traffic",
+                     start, end)
+    now = seen + timedelta(minutes=15, seconds=41)
+    warmup.warm(wh, now)
+    misses = result_cache.stats["misses"]
+    page = ScopedWarehouse(wh, scope)
+    shown = report_period(page, "petshop_kr", start=start, end=end, as_of=warmup.minute(now))
+    traffic.traffic_overview(page, shown)
+    keywords.keyword_analysis(page, shown)
+    assert result_cache.stats["misses"] == misses
+    # a store last opened more than ACTIVE_TTL ago: its home page is left to the next visitor
+    now = seen + warmup.ACTIVE_TTL + timedelta(minutes=2)
+    warmup.warm(wh, now)
+    misses = result_cache.stats["misses"]
+    home_page(ScopedWarehouse(wh, scope), now)
+    assert result_cache.stats["misses"] > misses
 
 
 def test_a_write_not_tied_to_a_store_changes_every_stores_version(warehouse):
     _push_order(warehouse, "a", "a-0")
     result_cache.remember(warehouse, "x", ("a",), lambda: "old", seller_id="a")
-    before = warehouse.data_version_of("a")
+    before, other = warehouse.data_version_of("a"), warehouse.data_version_of("never-loaded", ("orders",))
     with warehouse.transaction() as cur:              # a writer that names no store (a test's INSERT, the demo)
         cur.execute("UPDATE orders SET status = 'cancelled' WHERE order_id = 'a-0'").fetchall()
     assert warehouse.data_version_of("a") != before
-    assert warehouse.data_version_of("never-loaded") != (0, 0)
+    assert warehouse.data_version_of("never-loaded", ("orders",)) != other
     assert result_cache.remember(warehouse, "x", ("a",), lambda: "new", seller_id="a") == "new"
 
 
@@ -354,49 +356,44 @@ def test_realtime_history_is_recomputed_after_a_load(demo_db):
         wh.close()
 
 
-def test_the_warm_up_computes_what_the_page_will_ask_for_after_new_data(demo_db):
+def test_the_warm_up_computes_what_the_page_will_ask_for_after_new_data(warm_demo):
     """A store viewed in a seller's scope is warmed after a load, in that scope; the page then finds it cached."""
     from datetime import datetime, timedelta
 
     from analytics import warmup
     from data.scope import Scope, ScopedWarehouse
 
-    warmup.forget()
-    wh = Warehouse(demo_db)
-    try:
-        now = datetime(2026, 11, 20, 5, 0, 30)
-        seen = ScopedWarehouse(wh, Scope.sellers("petshop_kr"))
-        warmup.note_view(seen, "petshop_kr", now)
-        assert warmup.warm(wh, now) == ["petshop_kr"]
-        assert warmup.warm(wh, now + timedelta(minutes=1)) == []        # nothing new: nothing computed
-        _push_order(wh, "coffee_kr", "warm-other-store")
-        assert warmup.warm(wh, now + timedelta(minutes=1)) == []        # another store's data: nothing computed
-        ingest_records(wh, [{"order_id": "warm-1", "ordered_at": "2026-11-20T04:10:00Z", "sku": "X1",
-                             "product_name": "웜업", "quantity": 1, "unit_price": 1000, "customer_id": "warm-고객"}],
-                       seller_id="petshop_kr", kind="orders")
-        assert warmup.warm(wh, now + timedelta(minutes=2)) == ["petshop_kr"]
-        misses = result_cache.stats["misses"]
-        # what the customers page computes a minute later, through its own handle on the same scope
-        page = ScopedWarehouse(wh, Scope.sellers("petshop_kr"))
-        period = report_period(page, "petshop_kr", as_of=datetime(2026, 11, 20, 5, 3))
-        insights = customers.customer_insights(page, period)
-        customers.customer_predictions(page, period, warmup.DEFAULT_HORIZON_DAYS)
-        assert "warm-고객" in set(insights.scored["customer_id"].to_list())
-        assert result_cache.stats["misses"] == misses      # models, predictions, the default period's totals: found
-        # a new local day (midnight in Seoul is 15:00 UTC) without new orders: the morning's first page finds them
-        assert warmup.warm(wh, datetime(2026, 11, 20, 14, 59)) == []
-        assert warmup.warm(wh, datetime(2026, 11, 20, 15, 1)) == ["petshop_kr"]
-        assert warmup.warm(wh, datetime(2026, 11, 20, 15, 2)) == []
-        misses = result_cache.stats["misses"]
-        morning = report_period(page, "petshop_kr", as_of=datetime(2026, 11, 20, 15, 5))
-        customers.customer_insights(page, morning)
-        customers.customer_predictions(page, morning, warmup.DEFAULT_HORIZON_DAYS)
-        assert result_cache.stats["misses"] == misses
-        # a store nobody looked at for a day is not warmed any more
-        assert warmup.warm(wh, now + warmup.VIEW_TTL + timedelta(minutes=3)) == []
-    finally:
-        warmup.forget()
-        wh.close()
+    wh = warm_demo
+    now = datetime(2026, 11, 20, 5, 0, 30)
+    seen = ScopedWarehouse(wh, Scope.sellers("petshop_kr"))
+    warmup.note_view(seen, "petshop_kr", now)
+    assert warmup.warm(wh, now) == ["petshop_kr"]
+    assert warmup.warm(wh, now + timedelta(minutes=1)) == []        # nothing new: nothing computed
+    _push_order(wh, "coffee_kr", "warm-other-store")
+    assert warmup.warm(wh, now + timedelta(minutes=1)) == []        # another store's data: nothing computed
+    ingest_records(wh, [{"order_id": "warm-1", "ordered_at": "2026-11-20T04:10:00Z", "sku": "X1",
+                         "product_name": "웜업", "quantity": 1, "unit_price": 1000, "customer_id": "warm-고객"}],
+                   seller_id="petshop_kr", kind="orders")
+    assert warmup.warm(wh, now + timedelta(minutes=2)) == ["petshop_kr"]
+    misses = result_cache.stats["misses"]
+    # what the customers page computes a minute later, through its own handle on the same scope
+    page = ScopedWarehouse(wh, Scope.sellers("petshop_kr"))
+    period = report_period(page, "petshop_kr", as_of=datetime(2026, 11, 20, 5, 3))
+    insights = customers.customer_insights(page, period)
+    customers.customer_predictions(page, period, warmup.DEFAULT_HORIZON_DAYS)
+    assert "warm-고객" in set(insights.scored["customer_id"].to_list())
+    assert result_cache.stats["misses"] == misses      # models, predictions, the default period's totals: found
+    # a new local day (midnight in Seoul is 15:00 UTC) without new orders: the morning's first page finds them
+    assert warmup.warm(wh, datetime(2026, 11, 20, 14, 59)) == []
+    assert warmup.warm(wh, datetime(2026, 11, 20, 15, 1)) == ["petshop_kr"]
+    assert warmup.warm(wh, datetime(2026, 11, 20, 15, 2)) == []
+    misses = result_cache.stats["misses"]
+    morning = report_period(page, "petshop_kr", as_of=datetime(2026, 11, 20, 15, 5))
+    customers.customer_insights(page, morning)
+    customers.customer_predictions(page, morning, warmup.DEFAULT_HORIZON_DAYS)
+    assert result_cache.stats["misses"] == misses
+    # a store nobody looked at for a day is not warmed any more
+    assert warmup.warm(wh, now + warmup.VIEW_TTL + timedelta(minutes=3)) == []
 
 
 def test_period_analyses_are_shared_until_a_load_changes_them(demo_db):

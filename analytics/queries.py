@@ -27,11 +27,15 @@ def run_sql(wh: Warehouse, name: str, **params: Any) -> pl.DataFrame:
     text = load_sql(name)
     if "{{" not in text:
         return wh.sql(text, params or None)
-    # the coverage check and the query read one snapshot: a load committing in between cannot be half-seen
+    # the coverage check and the query read one snapshot: a load committing in between cannot be half-seen;
+    # the version of writes around the loader is read before that snapshot begins (see rollups.in_step)
+    base = getattr(wh, "warehouse", wh)              # the Warehouse behind a ScopedWarehouse
+    checked = rollups.Checked(base.rollups_checked, base.data_version_of(params["seller_id"], ()),
+                              marks=base.schema_at_open >= rollups.PENDING_SCHEMA)
     cur = wh.cursor()
     cur.execute("BEGIN TRANSACTION")
     try:
-        text, extra = rollups.expand_sql(cur, text, params)
+        text, extra = rollups.expand_sql(cur, text, params, checked)
         frame = cur.sql(text, params={**params, **extra}).pl()
     except BaseException:
         cur.execute("ROLLBACK")

@@ -450,6 +450,13 @@ _HAND_WRITTEN: dict[str, dict[str, tuple[str, str | None]]] = {
         **_VISIT_SOURCE,
         **_VISIT_KEYWORD,
     },
+    "rollup_pending": {
+        "seller_id": _SELLER_ID,
+        "kind": ("데이터 종류: orders | sessions", "Load kind: orders | sessions."),
+        "load_id": ("롤업에 아직 반영되지 않은 적재 (loads.load_id)", "The load not rolled up yet (loads.load_id)."),
+        "first_hour": ("적재가 쓴 첫 시간 (UTC, 정시)", "First whole hour the load wrote rows into (UTC)."),
+        "end_hour": ("적재가 쓴 마지막 시간의 다음 시간 (UTC)", "The hour after the last one it wrote into (UTC)."),
+    },
 }
 
 

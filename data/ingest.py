@@ -479,6 +479,8 @@ def _ingest_table(wh: Warehouse, table: ReadTable, *, seller_id: str, kind: str,
             cur.register("si_rejects", rej.to_arrow())
             cur.execute("INSERT INTO load_rejects SELECT * FROM si_rejects")
             cur.unregister("si_rejects")
+        if loaded:
+            rollups.mark_pending(cur, kind, seller_id, load_id)   # until refresh_after_load's transaction
         status = "partial" if rows_rejected else ("loaded" if loaded else "nothing_new")
         if loaded == 0 and rows_rejected:
             status = "partial"

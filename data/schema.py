@@ -309,6 +309,17 @@ CREATE TABLE traffic_stats (
     load_id          BIGINT
 );
 """),
+    Migration(8, "loads whose rows await their rollup refresh (data/rollups.py)", """
+-- a load of orders or sessions whose rows are in the raw tables but not yet in the hourly rollups: written in the
+-- load's own transaction, deleted in its rollup refresh's. Reports read the raw rows of those hours meanwhile.
+CREATE TABLE rollup_pending (
+    seller_id  VARCHAR NOT NULL,
+    kind       VARCHAR NOT NULL,     -- orders | sessions
+    load_id    BIGINT NOT NULL,
+    first_hour TIMESTAMP NOT NULL,   -- UTC: the first whole hour the load wrote rows into
+    end_hour   TIMESTAMP NOT NULL    -- UTC: the hour after the last one
+);
+"""),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

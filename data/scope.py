@@ -34,7 +34,7 @@ SCOPED_TABLES: tuple[str, ...] = (
     "sellers", "products", "customers", "orders", "order_items", "returns", "sessions", "traffic_stats", "ad_stats",
     "inventory", "loads", "load_rejects", "demo_incidents", "alert_settings", "alert_rules", "alerts",
     "alert_deliveries", "rollup_traffic_hourly", "rollup_keywords_hourly", "rollup_sales_hourly",
-    "rollup_order_totals", "rollup_session_orders",
+    "rollup_order_totals", "rollup_session_orders", "rollup_pending",
 )
 
 # Tables without seller_id, scoped through a parent table: table -> (key column, parent table).

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from data import settings
+from data import rollups, settings
 from data.schema import LATEST_VERSION, MIGRATIONS
 
 
@@ -137,7 +137,7 @@ class Warehouse:
             raise WarehouseError(f"No warehouse at {self.path}. Build one with: python -m data demo")
         self._con = _connect(self.path, read_only)
         if read_only:
-            version = schema_version(self._con)
+            version = self.schema_at_open = schema_version(self._con)
             if version > LATEST_VERSION:
                 self._con.close()
                 raise SchemaTooNewError(
@@ -149,6 +149,7 @@ class Warehouse:
             except Exception:
                 self._con.close()
                 raise
+            self.schema_at_open = LATEST_VERSION
         self._local = threading.local()
         self.write_lock = threading.RLock()
         self._background: ThreadPoolExecutor | None = None
@@ -158,6 +159,10 @@ class Warehouse:
         self._seller_versions: dict[str, int] = {}      # seller -> its latest write tied to it
         self._seller_wide_versions: dict[str, int] = {} # seller -> its latest write tied to it but to no load kind
         self._kind_versions: dict[tuple[str, str], int] = {}   # (seller, load kind) -> its latest load of that kind
+        # data/rollups.py: (seller, load kind) -> the data_version_of(seller, ()) its rollups were found in step at
+        self.rollups_checked: dict[tuple[str, str], tuple[int, ...]] = {}
+        if not read_only:
+            rollups.resume_pending(self)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the warehouse."""

@@ -115,6 +115,102 @@ def test_a_load_is_in_the_numbers_before_its_rollup_refresh_has_run(warehouse):
     assert_frame_equal(again, current)
 
 
+def test_a_restated_order_status_is_in_the_numbers_before_its_rollup_refresh_has_run(tmp_path, warehouse):
+    """A later Smart Store export cancels an order: no row count changes, so only the load's pending mark in
+    `rollup_pending` (written in the load's transaction) tells a reader that the rollups still say 'paid'."""
+    from pathlib import Path
+
+    from data.ingest import ingest_file
+
+    wh = warehouse
+    export = Path(__file__).resolve().parent / "fixtures" / "smartstore" / "orders_export.csv"
+    assert ingest_file(wh, export, seller_id="ss", kind="orders").status == "loaded"
+    wh.wait_for_background()
+    start, end = datetime(2026, 10, 31), datetime(2026, 11, 7)
+    before = kpi_totals(wh, "ss", start, end)
+    checked = rollups.Checked(wh.rollups_checked, wh.data_version_of("ss", ()))
+    assert rollups.in_step(wh.cursor(), "orders", "ss", checked) is True     # a whole-history check passed
+    assert wh.rollups_checked[("ss", "orders")] == wh.data_version_of("ss", ())
+    later = export.read_text(encoding="utf-8").replace("김*수,mung****,김*수,신규주문,,", "김*수,mung****,김*수,취소,취소완료,")
+    path = tmp_path / "later.csv"
+    path.write_text(later, encoding="utf-8")
+    release = threading.Event()
+    wh.in_background(release.wait)                 # hold the background thread: the refresh queues behind
+    try:
+        result = ingest_file(wh, path, seller_id="ss", kind="orders")
+        assert result.totals["orders_updated"] == 1
+        assert wh.sql("SELECT kind FROM rollup_pending WHERE seller_id = 'ss'")["kind"].to_list() == ["orders"]
+        spans = rollups.pending_hours(wh.cursor(), "orders", "ss")
+        assert spans == [(datetime(2026, 11, 4, 22), datetime(2026, 11, 4, 23))]  # its hour: 07:30 KST
+        assert rollups.covered_body(wh.cursor(), "rollup_order_totals", "ss", start, end, checked=checked) == (
+            start, start)
+        other = datetime(2026, 11, 6), datetime(2026, 11, 7)                   # hours the load did not touch
+        assert rollups.covered_body(wh.cursor(), "rollup_order_totals", "ss", *other, checked=checked) == other
+        pending = kpi_totals(wh, "ss", start, end)
+        assert pending["order_count"] == before["order_count"] - 1            # the cancelled order is out already
+        assert pending["revenue"] == pytest.approx(before["revenue"] - 25900)
+    finally:
+        release.set()
+    wh.wait_for_background()
+    assert wh.scalar("SELECT count(*) FROM rollup_pending") == 0
+    # the load changed no version of writes around the loader: no whole-history check is needed again
+    assert rollups.in_step(wh.cursor(), "orders", "ss", rollups.Checked(wh.rollups_checked,
+                                                                        wh.data_version_of("ss", ()))) is True
+    assert kpi_totals(wh, "ss", start, end) == pending
+    assert_rollups_exact(wh)
+
+
+def test_a_refresh_left_pending_by_a_stopped_process_runs_when_the_warehouse_is_next_opened(tmp_path):
+    db = tmp_path / "w.duckdb"
+    wh = Warehouse(db)
+    ingest_records(wh, [order("O1", "2026-11-01 10:10", "A", 2, 1000.0)], seller_id="s1", kind="orders")
+    wh.wait_for_background()
+    start, end = datetime(2026, 11, 1), datetime(2026, 11, 2)
+    # what a process stopped between a load's commit and its refresh leaves: the load's rows, no rollup, its mark
+    with wh.transaction(changes_data=False) as tx:
+        tx.execute("DELETE FROM rollup_order_totals")
+        tx.execute("DELETE FROM rollup_sales_hourly")
+        tx.execute("INSERT INTO rollup_pending SELECT seller_id, kind, load_id, TIMESTAMP '2026-11-01 01:00', "
+                   "TIMESTAMP '2026-11-01 02:00' FROM loads")
+    assert kpi_totals(wh, "s1", start, end)["revenue"] == 2000            # read from the raw rows meanwhile
+    wh.close()
+    reopened = Warehouse(db)
+    try:
+        reopened.wait_for_background()
+        assert reopened.scalar("SELECT count(*) FROM rollup_pending") == 0
+        assert_rollups_exact(reopened)
+        assert rollups.covered_body(reopened.cursor(), "rollup_order_totals", "s1", start, end) == (start, end)
+        assert kpi_totals(reopened, "s1", start, end)["revenue"] == 2000
+    finally:
+        reopened.close()
+
+
+def test_a_seller_found_in_step_is_not_counted_again_until_a_write_around_the_loader(warehouse):
+    """The whole-history check is remembered per (seller, kind) at `data_version_of(seller, ())`: the window's
+    counts are then skipped (shown here by rollup rows deleted without telling anyone, which only a count sees),
+    and any write not tied to a load kind brings the counts back."""
+    wh = warehouse
+    ingest_records(wh, [session(f"S{i}", f"2026-11-01 1{i}:10") for i in range(3)], seller_id="s1", kind="sessions")
+    wh.wait_for_background()
+    start, end = datetime(2026, 11, 1), datetime(2026, 11, 2)
+    cur = wh.cursor()
+
+    def checked() -> rollups.Checked:
+        return rollups.Checked(wh.rollups_checked, wh.data_version_of("s1", ()))
+
+    assert rollups.covered_body(cur, "rollup_traffic_hourly", "s1", start, end, checked=checked()) == (start, end)
+    with wh.transaction(changes_data=False) as tx:   # not a data change by contract: here, to show the skip
+        tx.execute("DELETE FROM rollup_traffic_hourly WHERE hour = TIMESTAMP '2026-11-01 01:00'")
+    assert rollups.covered_body(cur, "rollup_traffic_hourly", "s1", start, end, checked=checked()) == (start, end)
+    assert rollups.covered_body(cur, "rollup_traffic_hourly", "s1", start, end) == (start, start)  # counts see it
+    with wh.transaction(seller_id="s1") as tx:       # a write tied to the seller but to no load kind
+        tx.execute("UPDATE sellers SET name = 'renamed' WHERE seller_id = 's1'")
+    assert rollups.covered_body(cur, "rollup_traffic_hourly", "s1", start, end, checked=checked()) == (start, start)
+    current, _ = traffic_period_session_counts(wh, "s1", start, end, start, start, end)
+    assert current["sessions"].sum() == 3
+    assert ("s1", "sessions") in wh.rollups_checked and wh.rollups_checked[("s1", "sessions")] != checked().version
+
+
 def test_rows_written_around_the_loader_are_noticed_and_read_from_the_raw_table(warehouse):
     wh = warehouse
     ingest_records(wh, [session(f"S{i}", f"2026-11-01 1{i}:10") for i in range(5)], seller_id="s1", kind="sessions")
@@ -326,3 +422,24 @@ def test_realtime_hours_from_the_hourly_rollups_equal_the_per_minute_rows(demo_d
         assert_frame_equal(hourly, per_minute, check_exact=False, rel_tol=1e-12)
     finally:
         wh.close()
+
+
+def test_a_read_only_report_on_a_warehouse_from_before_schema_8_reads_without_pending_marks(tmp_path):
+    """`python -m analytics` opens read-only and migrates nothing: a file last written by an older version has no
+    rollup_pending table, and its reports must still run (nothing in it can be pending: no loader marked any)."""
+    db = tmp_path / "old.duckdb"
+    wh = Warehouse(db)
+    ingest_records(wh, [order("O1", "2026-11-01 10:10", "A", 2, 1000.0)], seller_id="s1", kind="orders")
+    wh.close()
+    con = duckdb.connect(str(db))
+    con.execute("DROP TABLE rollup_pending")
+    con.execute(f"DELETE FROM schema_version WHERE version >= {rollups.PENDING_SCHEMA}")
+    con.close()
+    old = Warehouse(db, read_only=True)
+    try:
+        assert old.schema_at_open == rollups.PENDING_SCHEMA - 1
+        start, end = datetime(2026, 11, 1), datetime(2026, 11, 2)
+        assert kpi_totals(old, "s1", start, end)["revenue"] == 2000
+        assert ("s1", "orders") in old.rollups_checked              # found in step by the whole-history counts
+    finally:
+        old.close()

@@ -12,7 +12,7 @@ from analytics import result_cache
 from analytics.i18n import date_axis, korean_money_axes, t
 from analytics.metrics import KPI_METRICS, format_money
 from analytics.period import ReportPeriod
-from analytics.queries import load_sql, run_sql
+from analytics.queries import run_sql
 from analytics.sellers import as_utc_naive, local_midnight_utc, local_now, seller_timezone
 from data.warehouse import Warehouse
 
@@ -134,11 +134,9 @@ def _revenue_by_day(wh: Warehouse, seller_id: str, start_date: date, end_date: d
     if end_date < start_date:
         return pl.DataFrame(schema=schema)
     tz = seller_timezone(wh, seller_id)
-    found = wh.sql(load_sql("revenue_by_day"), {
-        "seller_id": seller_id, "tz": tz,
-        "start_utc": local_midnight_utc(tz, start_date),
-        "end_utc": local_midnight_utc(tz, end_date + timedelta(days=1)),
-    })
+    found = run_sql(wh, "revenue_by_day", seller_id=seller_id, tz=tz,
+                    start_utc=local_midnight_utc(tz, start_date),
+                    end_utc=local_midnight_utc(tz, end_date + timedelta(days=1)))
     days = pl.DataFrame({"order_date": pl.date_range(start_date, end_date, interval="1d", eager=True)})
     return (days.join(found.cast({"revenue": pl.Float64, "order_count": pl.Int64}), on="order_date", how="left")
             .with_columns(pl.col("revenue").fill_null(0.0), pl.col("order_count").fill_null(0))

@@ -14,8 +14,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from analytics import customers, realtime
+from analytics.ads import ads_margin_parts
 from analytics.keywords import keywords_period_counts
-from analytics.kpis import kpi_totals
+from analytics.kpis import kpi_totals, revenue_by_day
 from analytics.product_forecast import products_units_by_day
 from analytics.products import products_ad_landing_revenue, products_order_totals, products_sales_by_sku
 from analytics.sellers import whole_hour_offsets
@@ -305,7 +306,9 @@ def _numbers(wh: Warehouse, seller_id: str, start: datetime, end: datetime,
             "order_totals": pl.DataFrame([products_order_totals(wh, seller_id, start, end)]),
             "units_by_day": products_units_by_day(wh, seller_id, timezone, start, end),
             "kpi_totals": pl.DataFrame([kpi_totals(wh, seller_id, start, end),
-                                        kpi_totals(wh, seller_id, previous_start, start)])}
+                                        kpi_totals(wh, seller_id, previous_start, start)]),
+            "revenue_by_day": revenue_by_day(wh, seller_id, (end - timedelta(days=13)).date(), end.date()),
+            "ads_margin_parts": pl.DataFrame([ads_margin_parts(wh, seller_id, start, end)])}
 
 
 @pytest.mark.parametrize("timezone", ["Asia/Seoul", "Asia/Kolkata"])

@@ -1,29 +1,15 @@
 -- revenue_by_day: revenue and orders per local calendar day of one seller, for orders in [$start_utc, $end_utc).
 -- Grain: one row per local order date that has orders (the caller fills empty days with zeros).
+-- Revenue rule of kpi_totals.sql: orders not cancelled, product lines net of line discounts minus the order discount.
 -- Local date: the UTC timestamp is read as UTC, then shown in the seller's zone $tz (icu extension).
-WITH kept_orders AS (
-    SELECT
-        order_id,
-        discount,
-        CAST(timezone($tz, ordered_at AT TIME ZONE 'UTC') AS DATE) AS order_date
-    FROM orders
-    WHERE seller_id = $seller_id
-      AND ordered_at >= $start_utc AND ordered_at < $end_utc
-      AND status <> 'cancelled'
-),
-line_revenue_by_order AS (
-    SELECT i.order_id, sum(i.quantity * i.unit_price - i.discount) AS product_revenue
-    FROM order_items AS i
-    WHERE i.seller_id = $seller_id
-      AND i.ordered_at >= $start_utc AND i.ordered_at < $end_utc
-      AND i.line_type = 'product'
-    GROUP BY i.order_id
-)
+-- Speed: one row per order with its product lines already summed (rollup_order_totals, data/rollups.py: whole hours
+-- from the rollup, the partial hours at the window's edges from the raw rows), instead of joining orders with their
+-- lines; each order keeps its exact time, so any zone's local days (half-hour offsets too) come out right.
 SELECT
-    o.order_date,
-    CAST(sum(coalesce(l.product_revenue, 0) - o.discount) AS DOUBLE) AS revenue,
+    CAST(timezone($tz, ordered_at AT TIME ZONE 'UTC') AS DATE) AS order_date,
+    CAST(sum(product_revenue - discount) AS DOUBLE) AS revenue,
     count(*) AS order_count
-FROM kept_orders AS o
-LEFT JOIN line_revenue_by_order AS l ON l.order_id = o.order_id
-GROUP BY o.order_date
-ORDER BY o.order_date
+FROM {{rollup_order_totals}}
+WHERE status <> 'cancelled'
+GROUP BY 1
+ORDER BY 1

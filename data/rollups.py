@@ -11,15 +11,15 @@ reads them instead of scanning every session.
 Kept exact:
 - After a load commits, the warehouse's background thread recomputes every hour the load wrote rows into, from
   the raw table, in a transaction of its own (`refresh_after_load`, called by data/ingest.py); the load itself does
-  not wait for it (a 1M-line load would take ~1 s longer), and a re-load that adds nothing queues nothing. Fact rows
-  are never updated in place (loads only insert new natural keys), so an hour's aggregate changes only when rows
-  are added to that hour.
-- `rebuild` recomputes a seller (the demo build, and migration 5 for every seller).
+  not wait for it (a 1M-line load would take ~1 s longer), and a re-load that adds nothing queues nothing. Loads
+  insert new natural keys; the one update in place is a later Smart Store or Coupang export restating the status
+  of earlier orders, which take that load's id, so its refresh recomputes their hours too.
+- `rebuild` recomputes a seller (the demo build, `python -m data rollups`) and clears its pending loads.
 - A load of orders or sessions also writes a `rollup_pending` row (the span of hours it wrote into) in its own
   transaction, and its refresh deletes it in the refresh's transaction: a reader sees, in its own snapshot, which
   hours of a seller hold rows not rolled up yet, and reads those from the raw rows (a Smart Store export that
-  restates order statuses changes no row count, so counts alone would not show it). A process that stops before a queued
-  refresh ran leaves the row: the next process to open the warehouse for writing queues that refresh
+  restates order statuses changes no row count, so counts alone would not show it). A process that stops before
+  a queued refresh ran leaves the row: the next process to open the warehouse for writing queues that refresh
   (`resume_pending`).
 - Rows written around the loader (the demo build, a test's INSERT, a half-built store) leave no such row, so a
   reader also compares counts (`covered_body`): with no load pending, the whole history's raw row counts of the

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/sql_ab.py traffic_period_session_counts --rev HEAD~1 --db bench/out/demo_scale100.duckdb
 
-Both texts are expanded for the rollups (data/rollups.py: coverage checks included, as run_sql does) and run
+Both texts are expanded for the rollups as run_sql does (data/rollups.py: pending loads and coverage) and run
 alternately `--repeat` times for one seller's default report period (30 days up to --as-of, and the 30 before);
 prints both medians and whether the two results are equal.
 """
@@ -48,6 +48,10 @@ def main() -> int:
                   "scan_start_utc": previous.start_utc, "scan_end_utc": period.as_of_utc,
                   "as_of_utc": period.as_of_utc, "tz": period.timezone}
 
+    # as analytics.queries.run_sql reads the rollups (the whole-history check once, then the pending marks only)
+    checked = rollups.Checked({}, wh.data_version_of(args.seller, ()),
+                              marks=wh.schema_at_open >= rollups.PENDING_SCHEMA)
+
     def run(text: str):
         code = re.sub(r"--[^\n]*", "", text)                # parameters named in comments are not passed
         wanted = {k for k in candidates if f"${k}" in code}
@@ -58,7 +62,7 @@ def main() -> int:
         cur = wh.cursor()
         cur.execute("BEGIN TRANSACTION")
         try:
-            sql, extra = rollups.expand_sql(cur, text, params)
+            sql, extra = rollups.expand_sql(cur, text, params, checked)
             return cur.sql(sql, params={**params, **extra}).pl()
         finally:
             cur.execute("ROLLBACK")

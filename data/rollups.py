@@ -218,16 +218,11 @@ def migration_sql(names: tuple[str, ...]) -> str:
 
 def rebuild(cur: duckdb.DuckDBPyConnection, seller_id: str | None = None) -> None:
     """Recompute every rollup from the raw rows, of one seller or (None) of every seller; nothing is left pending."""
-    for name in (*(r.name for r in ROLLUPS.values()), "rollup_pending"):
-        build = ROLLUPS[name].build if name in ROLLUPS else None
-        if seller_id is None:
-            cur.execute(f"DELETE FROM {name}")
-            if build:
-                cur.execute(f"INSERT INTO {name} {build(None)}")
-        else:
-            cur.execute(f"DELETE FROM {name} WHERE seller_id = $s", {"s": seller_id})
-            if build:
-                cur.execute(f"INSERT INTO {name} {build('$s')}", {"s": seller_id})
+    where, seller, p = ("", None, {}) if seller_id is None else (" WHERE seller_id = $s", "$s", {"s": seller_id})
+    for r in ROLLUPS.values():
+        cur.execute(f"DELETE FROM {r.name}{where}", p)
+        cur.execute(f"INSERT INTO {r.name} {r.build(seller)}", p)
+    cur.execute(f"DELETE FROM rollup_pending{where}", p)
 
 
 # where a load of each kind finds the hours it wrote into

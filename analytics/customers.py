@@ -80,7 +80,9 @@ def purchase_days(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -
     Columns: customer_id, order_date (local Date), order_count (Int64), revenue_cents (Int64), revenue (Float64,
     the same double as daily_transactions' revenue)."""
     frame = run_sql(wh, "customers_purchase_days", seller_id=seller_id, tz=tz, start_utc=EPOCH, end_utc=as_of_utc)
-    frame = frame.cast({"order_count": pl.Int64, "revenue_cents": pl.Int64})
+    # ORDER BY customer_id compares UTF-8 bytes, as Polars does: the flag spares customer_runs a string comparison
+    frame = frame.cast({"order_count": pl.Int64, "revenue_cents": pl.Int64}).with_columns(
+        pl.col("customer_id").set_sorted())
     return frame.with_columns(pl.Series("revenue", _cents_to_double(frame["revenue_cents"]), dtype=pl.Float64))
 
 
@@ -137,9 +139,12 @@ def customer_runs(days: pl.DataFrame) -> CustomerRuns:
     same = _same_customer_as_previous(rows)
     if rows.height > 1:
         ids, dates = rows["customer_id"], rows["order_date"]
-        later = (ids.slice(1) > ids.slice(0, rows.height - 1)).to_numpy()
         day_after = (dates.slice(1) > dates.slice(0, rows.height - 1)).to_numpy()
-        if not np.all(later | (same[1:] & day_after)):
+        if ids.flags["SORTED_ASC"]:                      # purchase_days: sorted by its SQL, nothing to compare
+            in_order = np.all(~same[1:] | day_after)
+        else:
+            in_order = np.all((ids.slice(1) > ids.slice(0, rows.height - 1)).to_numpy() | (same[1:] & day_after))
+        if not in_order:
             rows = rows.sort("customer_id", "order_date")
             same = _same_customer_as_previous(rows)
     starts = np.flatnonzero(~same)
@@ -286,21 +291,28 @@ def cohort_retention(daily: pl.DataFrame, months: int = COHORT_MONTHS) -> pl.Dat
     runs = customer_runs(daily)
     if len(runs.starts) == 0:
         return pl.DataFrame(schema=schema)
-    dates = runs.rows["order_date"]
-    month = (dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month().cast(pl.Int64) - 1).to_numpy()
+    # each row's calendar month (year * 12 + month - 1), looked up per day of the span rather than per row
+    first_day = int(runs.day.min())
+    span_days = pl.Series(np.arange(first_day, int(runs.day.max()) + 1, dtype=np.int32)).cast(pl.Date)
+    month_of_day = (span_days.dt.year().cast(pl.Int64) * 12 + span_days.dt.month().cast(pl.Int64) - 1).to_numpy()
+    month = month_of_day[runs.day - first_day]
     cohort_of_row = np.repeat(month[runs.starts], runs.ends - runs.starts + 1)   # days ascend within a customer
     first_in_month = np.ones(len(month), dtype=bool)      # a customer's first purchase day in a calendar month
     first_in_month[1:] = month[1:] != month[:-1]
     first_in_month[runs.starts] = True
-    cohorts = np.unique(month[runs.starts])[-months:]
+    # months are small integers (a few hundred at most apart): counted with bincount, no sort of a million rows
+    first_month = month[runs.starts]
+    lowest = int(first_month.min())
+    customers_by_month = np.bincount(first_month - lowest)
+    cohorts = (np.flatnonzero(customers_by_month) + lowest)[-months:]
     keep = first_in_month & (cohort_of_row >= cohorts[0])
     cohort, k = cohort_of_row[keep], month[keep] - cohort_of_row[keep]
     span = int(k.max()) + 1
-    cells, active = np.unique((cohort - cohorts[0]) * span + k, return_counts=True)
-    sizes = dict(zip(*np.unique(month[runs.starts][month[runs.starts] >= cohorts[0]], return_counts=True),
-                     strict=True))
+    per_cell = np.bincount((cohort - cohorts[0]) * span + k)
+    cells = np.flatnonzero(per_cell)
+    active = per_cell[cells]
     cohort_month, since = cells // span + cohorts[0], cells % span
-    size = np.array([sizes[c] for c in cohort_month], dtype=np.int64)
+    size = customers_by_month[cohort_month - lowest].astype(np.int64)
     return pl.DataFrame({
         "cohort_month": pl.Series([date(int(c) // 12, int(c) % 12 + 1, 1) for c in cohort_month], dtype=pl.Date),
         "months_since_first": since.astype(np.int64), "active_customers": active.astype(np.int64),
@@ -324,8 +336,9 @@ def score_customers(summary: pl.DataFrame, last_day: date) -> pl.DataFrame:
     silver next 15 %, regular the rest."""
     days = (pl.lit(last_day) - pl.col("last_order_date")).dt.total_days().cast(pl.Int64)
     n = max(summary.height, 1)
-    spend_rank = pl.col("revenue").rank("ordinal", descending=True)
-    scored = summary.with_columns(days.alias("days_since_last"), (pl.col("frequency") + 1).alias("purchase_days"))
+    spend_rank = pl.col("_spend_rank")                      # ranked once, read by every tier's condition
+    scored = summary.with_columns(days.alias("days_since_last"), (pl.col("frequency") + 1).alias("purchase_days"),
+                                  pl.col("revenue").rank("ordinal", descending=True).alias("_spend_rank"))
     scored = scored.with_columns(
         _quintile("days_since_last", descending=True).alias("r_score"),
         pl.when(pl.col("purchase_days") >= 6).then(5).when(pl.col("purchase_days") >= 4).then(4)
@@ -344,7 +357,7 @@ def score_customers(summary: pl.DataFrame, last_day: date) -> pl.DataFrame:
                .when(f >= 4).then(pl.lit("cant_lose"))
                .when(f >= 2).then(pl.lit("at_risk"))
                .otherwise(pl.lit("hibernating")))
-    return scored.with_columns(segment.alias("segment"))
+    return scored.with_columns(segment.alias("segment")).drop("_spend_rank")
 
 
 def rfm_segment_table(scored: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -586,12 +599,10 @@ def calibration_backtest(wh: Warehouse, seller_id: str, tz: str, as_of_utc: date
     except clv.FitError as exc:
         out["reason"] = str(exc)
         return out
-    actual = (daily.filter(pl.col("order_date") > cutoff).group_by("customer_id")
-              .agg(pl.len().cast(pl.Int64).alias("actual")))
     predicted, = per_distinct_history(calibration, lambda x, tx, big_t: (
         models.bgnbd.conditional_expected_number_of_purchases_up_to_time(holdout / DAYS_PER_WEEK, x, tx, big_t),))
-    compared = (calibration.select("customer_id", "frequency").with_columns(pl.Series("predicted", predicted))
-                .join(actual, on="customer_id", how="left").with_columns(pl.col("actual").fill_null(0))
+    compared = (calibration.select("customer_id", "frequency")
+                .with_columns(pl.Series("predicted", predicted), _holdout_purchase_days(calibration, daily, days, cutoff))
                 .with_columns(pl.col("frequency").clip(0, FREQUENCY_GROUPS - 1).alias("frequency_group")))
     groups = (compared.group_by("frequency_group")
               .agg(pl.len().cast(pl.Int64).alias("customer_count"), pl.col("predicted").mean().alias("predicted_mean"),
@@ -606,6 +617,25 @@ def calibration_backtest(wh: Warehouse, seller_id: str, tz: str, as_of_utc: date
                group_mae=float((groups["predicted_mean"] - groups["actual_mean"]).abs().mean()),
                groups=groups)
     return out
+
+
+def _holdout_purchase_days(calibration: pl.DataFrame, daily: pl.DataFrame, days: pl.DataFrame | None,
+                           cutoff: date) -> pl.Series:
+    """Purchase days after `cutoff` of each calibration customer (0 for none), in the calibration's row order.
+
+    With purchase_days' rows (`days`, what rfm_summary_exact built the calibration from), each customer's days are
+    one run in the calibration's customer order and the customers who bought on or before the cutoff are exactly
+    the calibration's: a segment count, no join on the text ids. Otherwise a group-by and a join."""
+    if days is not None and days.height:
+        runs = customer_runs(days)
+        last = (cutoff - date(1970, 1, 1)).days
+        after = np.add.reduceat((runs.day > last).astype(np.int64), runs.starts)
+        actual = after[runs.day[runs.starts] <= last]            # days ascend: the first day is on or before
+        if len(actual) == calibration.height:
+            return pl.Series("actual", actual, dtype=pl.Int64)
+    counts = daily.filter(pl.col("order_date") > cutoff).group_by("customer_id").agg(pl.len().alias("actual"))
+    return (calibration.select("customer_id").join(counts, on="customer_id", how="left", maintain_order="left")
+            ["actual"].fill_null(0).cast(pl.Int64))
 
 
 # ------------------------------------------------------------------ the whole area

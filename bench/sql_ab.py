@@ -1,6 +1,7 @@
 """Benchmark: one analytics SQL file at a git revision vs the working tree, side by side on one warehouse.
 
     .venv/bin/python bench/sql_ab.py traffic_period_session_counts --rev HEAD~1 --db bench/out/demo_scale100.duckdb
+    .venv/bin/python bench/sql_ab.py customers_purchase_days --rev HEAD --whole-history
 
 Both texts are expanded for the rollups as run_sql does (data/rollups.py: pending loads and coverage) and run
 alternately `--repeat` times for one seller's default report period (30 days up to --as-of, and the 30 before);
@@ -15,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 from polars.testing import assert_frame_equal
@@ -35,6 +37,8 @@ def main() -> int:
     parser.add_argument("--seller", default="petshop_kr")
     parser.add_argument("--as-of", default="2026-11-20T05:00:00")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--whole-history", action="store_true",
+                        help="start_utc at the beginning of time, as the customers report's SQL reads")
     args = parser.parse_args()
 
     old = subprocess.run(["git", "show", f"{args.rev}:analytics/sql/{args.name}.sql"], capture_output=True,
@@ -47,6 +51,8 @@ def main() -> int:
                   "previous_start_utc": previous.start_utc, "previous_end_utc": previous.end_utc,
                   "scan_start_utc": previous.start_utc, "scan_end_utc": period.as_of_utc,
                   "as_of_utc": period.as_of_utc, "tz": period.timezone}
+    if args.whole_history:
+        candidates |= {"start_utc": datetime(1, 1, 1), "end_utc": period.as_of_utc}   # customers.EPOCH
 
     # as analytics.queries.run_sql reads the rollups (the whole-history check once, then the pending marks only)
     checked = rollups.Checked({}, wh.data_version_of(args.seller, ()),

@@ -250,6 +250,38 @@ def test_purchase_days_known_answers_and_exact_summary_equals_the_sql_summary(sh
     assert customers.rfm_summary_exact(days, date(2026, 10, 1)).height == 0
 
 
+# Zones whose offset changes: mid-hour (St John's in 2010 fell back at 00:01 local, 02:31 UTC, into the day
+# before; Lord Howe moves by 30 minutes at 02:00 local, 15:30 UTC) and on the hour (Los Angeles, Santiago at local
+# midnight), and one without summer time at a 45-minute offset.
+ZONE_CASES = [("America/St_Johns", datetime(2010, 11, 7, 0, 0)), ("America/St_Johns", datetime(2010, 3, 14, 1, 0)),
+              ("Australia/Lord_Howe", datetime(2026, 10, 3, 13, 0)), ("Australia/Lord_Howe", datetime(2026, 4, 4, 13, 0)),
+              ("America/Los_Angeles", datetime(2026, 11, 1, 7, 0)), ("America/Santiago", datetime(2026, 4, 5, 1, 0)),
+              ("Asia/Kathmandu", datetime(2026, 11, 19, 16, 0))]
+
+
+@pytest.mark.parametrize("zone, start", ZONE_CASES)
+def test_purchase_days_local_day_is_the_zone_rules_day_across_offset_changes(warehouse, zone, start):
+    """purchase_days looks the zone's offset up once per UTC hour; every order still lands on the local day the
+    zone's rules give it, also in an hour where the offset changes (those orders are converted one by one)."""
+    times = [start + timedelta(minutes=5 * k) for k in range(6 * 12)]          # every 5 minutes for 6 hours
+    late = datetime(2010, 11, 7, 2, 45)     # St John's: 23:15 on the 6th after falling back (-3:30), not 00:15
+    orders = [(f"O{k}", "late" if at == late else f"c{k % 4}", at, "paid", 0, [(1, 1000 + k, 0, "product")])
+              for k, at in enumerate(times)]
+    with warehouse.transaction() as cur:
+        ensure_seller(cur, "zoned", name="zoned", timezone_name=zone, currency="USD", language="en")
+        _insert(cur, "zoned", orders)
+    days = customers.purchase_days(warehouse, "zoned", zone, start + timedelta(days=1))
+    expected = warehouse.sql(
+        "SELECT customer_id, CAST(timezone($tz, o.ordered_at AT TIME ZONE 'UTC') AS DATE) AS order_date, "
+        "count(*) AS order_count, CAST(sum(i.unit_price) * 100 AS BIGINT) AS revenue_cents "
+        "FROM orders AS o JOIN order_items AS i USING (seller_id, order_id) WHERE seller_id = 'zoned' "
+        "GROUP BY ALL ORDER BY customer_id, order_date", {"tz": zone})
+    assert days.select(expected.columns).cast({"order_count": pl.Int64}).equals(
+        expected.cast({"order_count": pl.Int64}))
+    if late in times:                       # on the 7th with the offset at the start of its hour (-2:30)
+        assert days.filter(pl.col("customer_id") == "late")["order_date"].to_list() == [date(2010, 11, 6)]
+
+
 def test_exact_summary_reproduces_the_cdnow_sql_summary_bit_for_bit(cdnow_db):
     wh = Warehouse(cdnow_db, read_only=True)
     try:
@@ -361,6 +393,11 @@ def test_customer_runs_give_the_group_by_answers_in_any_row_order(seed, n_custom
         assert got["t_days"].to_list() == [(last - first).days for first in per["first"]]
 
     daily = days.drop("revenue_cents")
+    calibration = customers.rfm_summary_exact(days, cut)        # the backtest's holdout: purchase days after cut
+    after = daily.filter(pl.col("order_date") > cut).group_by("customer_id").agg(pl.len().alias("n"))
+    expected = dict(after.rows())
+    assert customers._holdout_purchase_days(calibration, daily, days, cut).to_list() == [
+        expected.get(c, 0) for c in calibration["customer_id"]]
     months = daily.select("customer_id", pl.col("order_date").dt.truncate("1mo").alias("m")).unique()
     first = months.group_by("customer_id").agg(pl.col("m").min().alias("cohort"))
     cells = (months.join(first, on="customer_id")

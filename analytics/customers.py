@@ -79,11 +79,25 @@ def purchase_days(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -
     """daily_transactions' rows from one scan, sorted by customer and day, spend also as exact hundredths.
     Columns: customer_id, order_date (local Date), order_count (Int64), revenue_cents (Int64), revenue (Float64,
     the same double as daily_transactions' revenue)."""
-    frame = run_sql(wh, "customers_purchase_days", seller_id=seller_id, tz=tz, start_utc=EPOCH, end_utc=as_of_utc)
+    orders = run_sql(wh, "customers_purchase_days", seller_id=seller_id, tz=tz, start_utc=EPOCH, end_utc=as_of_utc)
+    n = orders.height
+    ids, days = orders["customer_id"], orders["order_date"]
+    # a customer's orders of one local day are adjacent (sorted by customer and day): one row per run of them
+    first_of_day = np.ones(n, dtype=bool)
+    if n > 1:
+        day = days.cast(pl.Int32).to_numpy()
+        first_of_day[1:] = (ids.slice(1) != ids.slice(0, n - 1)).to_numpy() | (day[1:] != day[:-1])
+    starts = np.flatnonzero(first_of_day)
+    keep = pl.Series(first_of_day)
+    cents = np.add.reduceat(orders["spend_cents"].to_numpy().astype(np.int64, copy=False), starts) if n else (
+        np.zeros(0, dtype=np.int64))
     # ORDER BY customer_id compares UTF-8 bytes, as Polars does: the flag spares customer_runs a string comparison
-    frame = frame.cast({"order_count": pl.Int64, "revenue_cents": pl.Int64}).with_columns(
-        pl.col("customer_id").set_sorted())
-    return frame.with_columns(pl.Series("revenue", _cents_to_double(frame["revenue_cents"]), dtype=pl.Float64))
+    return pl.DataFrame({
+        "customer_id": ids.filter(keep).set_sorted(), "order_date": days.filter(keep),
+        "order_count": np.diff(np.append(starts, n)).astype(np.int64),
+        "revenue_cents": cents, "revenue": _cents_to_double(pl.Series(cents, dtype=pl.Int64)),
+    }, schema={"customer_id": pl.String, "order_date": pl.Date, "order_count": pl.Int64, "revenue_cents": pl.Int64,
+               "revenue": pl.Float64})
 
 
 def _cents_to_double(cents: pl.Series) -> np.ndarray:
@@ -113,7 +127,7 @@ def rfm_summary_exact(days: pl.DataFrame, last_day: date) -> pl.DataFrame:
         "t_days": last - first, "monetary_value": monetary,
         "first_order_date": pl.Series(first, dtype=pl.Int32).cast(pl.Date),
         "last_order_date": pl.Series(latest, dtype=pl.Int32).cast(pl.Date),
-        "order_count": np.add.reduceat(runs.rows["order_count"].to_numpy().astype(np.int64), runs.starts),
+        "order_count": np.add.reduceat(runs.rows["order_count"].to_numpy().astype(np.int64, copy=False), runs.starts),
         "revenue": _cents_to_double(pl.Series(revenue_cents)),
     }, schema=_SUMMARY_SCHEMA)
 
@@ -510,15 +524,16 @@ def per_distinct_history(summary: pl.DataFrame,
     t_days), evaluated once per distinct history and spread back: a year of daily history gives a million customers
     only some tens of thousands of distinct (x, t_x, T), and BG/NBD's per-customer formulas (hypergeometric
     functions, logs) cost far more than the lookup. Same inputs, same numbers."""
-    frequency = summary["frequency"].to_numpy().astype(np.int64)
-    recency = summary["recency_days"].to_numpy().astype(np.int64)
-    t_days = summary["t_days"].to_numpy().astype(np.int64)
+    frequency = summary["frequency"].to_numpy().astype(np.int64, copy=False)
+    recency = summary["recency_days"].to_numpy().astype(np.int64, copy=False)
+    t_days = summary["t_days"].to_numpy().astype(np.int64, copy=False)
     if len(frequency) == 0:
         return fn(frequency.astype(float), recency / DAYS_PER_WEEK, t_days / DAYS_PER_WEEK)
     base = int(max(recency.max(), t_days.max())) + 1
-    key = (frequency * base + recency) * base + t_days
-    distinct = np.sort(pl.Series(key).unique().to_numpy())
-    where = np.searchsorted(distinct, key)
+    key = pl.Series((frequency * base + recency) * base + t_days)
+    distinct = np.sort(key.unique().to_numpy())
+    # each customer's place among the distinct histories: a hash lookup (a binary search per customer is 3x slower)
+    where = key.replace_strict(distinct, np.arange(len(distinct)), return_dtype=pl.Int64).to_numpy()
     x, rest = np.divmod(distinct, base * base)
     tx, big_t = np.divmod(rest, base)
     return tuple(np.asarray(values)[where] for values in fn(x.astype(float), tx / DAYS_PER_WEEK,

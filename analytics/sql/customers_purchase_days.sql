@@ -1,14 +1,17 @@
--- customers_purchase_days: each identified customer's purchase days up to $as_of_utc, spend in exact hundredths.
--- Grain: one row per customer and local calendar day (seller's zone $tz) with at least one kept order, sorted by
--- customer_id and day: the one scan the customers report derives its summaries, RFM, cohorts and backtest from,
--- each customer's days one run of rows (analytics/customers.customer_runs).
--- Kept orders: not cancelled, with a customer id (guests cannot be followed), before $as_of_utc; several orders
--- on one day are one transaction (BG/NBD, RFM). revenue_cents = that day's spend × 100 as an exact integer
--- (money is DECIMAL(18, 2)), so sums over days stay exact (as the SQL summary's DECIMAL sums are).
+-- customers_purchase_days: each identified customer's kept orders up to $as_of_utc with their local day, spend in
+-- exact hundredths, sorted by customer_id and day: the one scan the customers report derives its summaries, RFM,
+-- cohorts and backtest from (analytics/customers.purchase_days sums each customer's orders of one day into one
+-- purchase day, a run of adjacent rows, and the customer's days are then one run of rows: customer_runs).
+-- Grain: one row per kept order (not cancelled, with a customer id: guests cannot be followed, before $as_of_utc);
+-- several orders on one local day (seller's zone $tz) are one transaction (BG/NBD, RFM). spend_cents = the order's
+-- spend × 100 as an exact integer (money is DECIMAL(18, 2)), so sums over orders and days stay exact (as the SQL
+-- summary's DECIMAL sums are).
 -- Orders come with their product lines already summed (rollup_order_totals, data/rollups.py, for
 -- [$start_utc, $end_utc) = [the beginning, $as_of_utc)): spend = product lines net of line discounts (shipping and
 -- fees excluded) minus the order discount, as in the revenue metric.
--- Speed: the local day is the UTC time plus the zone's offset, looked up once per UTC hour holding an order
+-- Speed: sorted rows are summed per day by adjacent runs in memory; a GROUP BY over millions of (text id, day)
+-- groups, nearly one order each, cost more than the sort itself. The local day is the UTC time plus the zone's
+-- offset, looked up once per UTC hour holding an order
 -- (thousands of hours, not millions of orders, go through the time-zone rules). An hour whose offset differs at its
 -- first and last microsecond holds a change of offset (summer time begins or ends): its orders are converted one
 -- by one. Zones change their offset at most once within an hour.
@@ -38,8 +41,6 @@ local_days AS (
 SELECT
     customer_id,
     order_date,
-    count(*) AS order_count,                                                  -- orders placed that day
-    CAST(sum(spend) * 100 AS BIGINT) AS revenue_cents                         -- spend × 100
+    CAST(spend * 100 AS BIGINT) AS spend_cents                                -- the order's spend × 100
 FROM local_days
-GROUP BY ALL
 ORDER BY customer_id, order_date

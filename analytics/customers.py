@@ -640,7 +640,8 @@ def _holdout_purchase_days(calibration: pl.DataFrame, daily: pl.DataFrame, days:
 
     With purchase_days' rows (`days`, what rfm_summary_exact built the calibration from), each customer's days are
     one run in the calibration's customer order and the customers who bought on or before the cutoff are exactly
-    the calibration's: a segment count, no join on the text ids. Otherwise a group-by and a join."""
+    the calibration's: a segment count, no join on the text ids. Without them (or should the two counts of
+    customers ever differ), a group-by and a join on customer_id."""
     if days is not None and days.height:
         runs = customer_runs(days)
         last = (cutoff - date(1970, 1, 1)).days

@@ -89,8 +89,7 @@ def purchase_days(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -
         first_of_day[1:] = (ids.slice(1) != ids.slice(0, n - 1)).to_numpy() | (day[1:] != day[:-1])
     starts = np.flatnonzero(first_of_day)
     keep = pl.Series(first_of_day)
-    cents = np.add.reduceat(orders["spend_cents"].to_numpy().astype(np.int64, copy=False), starts) if n else (
-        np.zeros(0, dtype=np.int64))
+    cents = np.add.reduceat(orders["spend_cents"].to_numpy().astype(np.int64, copy=False), starts)
     # ORDER BY customer_id compares UTF-8 bytes, as Polars does: the flag spares customer_runs a string comparison
     return pl.DataFrame({
         "customer_id": ids.filter(keep).set_sorted(), "order_date": days.filter(keep),
@@ -640,15 +639,13 @@ def _holdout_purchase_days(calibration: pl.DataFrame, daily: pl.DataFrame, days:
 
     With purchase_days' rows (`days`, what rfm_summary_exact built the calibration from), each customer's days are
     one run in the calibration's customer order and the customers who bought on or before the cutoff are exactly
-    the calibration's: a segment count, no join on the text ids. Without them (or should the two counts of
-    customers ever differ), a group-by and a join on customer_id."""
+    the calibration's: a segment count, no join on the text ids. Without them, a group-by and a join."""
     if days is not None and days.height:
         runs = customer_runs(days)
         last = (cutoff - date(1970, 1, 1)).days
         after = np.add.reduceat((runs.day > last).astype(np.int64), runs.starts)
-        actual = after[runs.day[runs.starts] <= last]            # days ascend: the first day is on or before
-        if len(actual) == calibration.height:
-            return pl.Series("actual", actual, dtype=pl.Int64)
+        # days ascend within a customer: a calibration customer's first day is on or before the cutoff
+        return pl.Series("actual", after[runs.day[runs.starts] <= last], dtype=pl.Int64)
     counts = daily.filter(pl.col("order_date") > cutoff).group_by("customer_id").agg(pl.len().alias("actual"))
     return (calibration.select("customer_id").join(counts, on="customer_id", how="left", maintain_order="left")
             ["actual"].fill_null(0).cast(pl.Int64))

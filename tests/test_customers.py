@@ -278,7 +278,7 @@ def test_purchase_days_local_day_is_the_zone_rules_day_across_offset_changes(war
         "GROUP BY ALL ORDER BY customer_id, order_date", {"tz": zone})
     assert days.select(expected.columns).cast({"order_count": pl.Int64}).equals(
         expected.cast({"order_count": pl.Int64}))
-    if late in times:                       # on the 7th with the offset at the start of its hour (-2:30)
+    if late in times:                       # the offset at the start of its hour (-2:30) would put it on the 7th
         assert days.filter(pl.col("customer_id") == "late")["order_date"].to_list() == [date(2010, 11, 6)]
 
 

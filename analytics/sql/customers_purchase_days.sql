@@ -9,12 +9,12 @@
 -- Orders come with their product lines already summed (rollup_order_totals, data/rollups.py, for
 -- [$start_utc, $end_utc) = [the beginning, $as_of_utc)): spend = product lines net of line discounts (shipping and
 -- fees excluded) minus the order discount, as in the revenue metric.
--- Speed: sorted rows are summed per day by adjacent runs in memory; a GROUP BY over millions of (text id, day)
+-- Speed: the sorted rows are summed per day in memory (adjacent runs); a GROUP BY over millions of (text id, day)
 -- groups, nearly one order each, cost more than the sort itself. The local day is the UTC time plus the zone's
--- offset, looked up once per UTC hour holding an order
--- (thousands of hours, not millions of orders, go through the time-zone rules). An hour whose offset differs at its
--- first and last microsecond holds a change of offset (summer time begins or ends): its orders are converted one
--- by one. Zones change their offset at most once within an hour.
+-- offset, looked up once per UTC hour holding an order (thousands of hours, not millions of orders, go through the
+-- time-zone rules). An hour whose offset differs at its first and last microsecond holds a change of offset
+-- (summer time begins or ends): its orders are converted one by one. Zones change their offset at most once within
+-- an hour.
 WITH kept AS (
     SELECT customer_id, ordered_at, product_revenue - discount AS spend
     FROM {{rollup_order_totals}}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -75,11 +76,13 @@ def rfm_summary(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> 
                        "order_count": pl.Int64, "monetary_value": pl.Float64, "revenue": pl.Float64})
 
 
-def purchase_days(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> pl.DataFrame:
+def purchase_days(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime,
+                  start_utc: datetime = EPOCH) -> pl.DataFrame:
     """daily_transactions' rows from one scan, sorted by customer and day, spend also as exact hundredths.
     Columns: customer_id, order_date (local Date), order_count (Int64), revenue_cents (Int64), revenue (Float64,
-    the same double as daily_transactions' revenue)."""
-    orders = run_sql(wh, "customers_purchase_days", seller_id=seller_id, tz=tz, start_utc=EPOCH, end_utc=as_of_utc)
+    the same double as daily_transactions' revenue). `start_utc`: only the orders placed from then on."""
+    orders = run_sql(wh, "customers_purchase_days", seller_id=seller_id, tz=tz, start_utc=start_utc,
+                     end_utc=as_of_utc)
     n = orders.height
     ids, days = orders["customer_id"], orders["order_date"]
     # a customer's orders of one local day are adjacent (sorted by customer and day): one row per run of them
@@ -584,13 +587,15 @@ def holdout_days_for(history_days: int) -> int:
 
 def calibration_backtest(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime, daily: pl.DataFrame,
                          min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
-                         days: pl.DataFrame | None = None) -> dict[str, Any]:
+                         days: pl.DataFrame | None = None,
+                         calibration_summary: Callable[[date], pl.DataFrame] | None = None) -> dict[str, Any]:
     """Fit on the history before the holdout, predict purchase days in the holdout, compare with what happened.
 
     Returns {"status": "ok" | "not_enough_data", "reason", "cutoff_day", "holdout_start", "holdout_end",
     "holdout_days", "customers", "predicted_total", "actual_total", "mae", "group_mae",
     "groups": frame(frequency_group, customer_count, predicted_mean, actual_mean)}.
-    `days` (purchase_days' frame for this as_of), when given, replaces the calibration summary's SQL scan."""
+    `days` (purchase_days' frame for this as_of), when given, replaces the calibration summary's SQL scan;
+    `calibration_summary(cutoff)`, when given, is rfm_summary_exact(days, cutoff) kept from earlier (_History)."""
     last_day = last_observed_day(tz, as_of_utc)
     out: dict[str, Any] = {"status": "not_enough_data", "reason": "", "groups": pl.DataFrame()}
     if daily.height == 0:
@@ -604,7 +609,9 @@ def calibration_backtest(wh: Warehouse, seller_id: str, tz: str, as_of_utc: date
     if history_days <= holdout:
         out["reason"] = f"history of {history_days} days is too short for a {holdout}-day holdout"
         return out
-    if days is not None:
+    if calibration_summary is not None:
+        calibration = calibration_summary(cutoff)
+    elif days is not None:
         calibration = rfm_summary_exact(days, cutoff)
     else:
         calibration = rfm_summary(wh, seller_id, tz, local_midnight_utc(tz, cutoff + timedelta(days=1)))
@@ -675,7 +682,8 @@ def customer_insights(wh: Warehouse, period: ReportPeriod,
 
     Everything but the period totals depends only on the orders before as_of, so it is computed once per
     (seller, last day, latest order before as_of) and data version and shared by the page, the report and the
-    digest (analytics.result_cache); the period totals come from the cached customer-days, once per period."""
+    digest (analytics.result_cache); the period totals come from the cached customer-days, once per period.
+    After new orders of today, the purchase days before today come from the kept history (_History)."""
     tz, as_of = period.timezone, period.as_of_utc
     last_day = last_observed_day(tz, as_of)
     key = _base_key(wh, period, min_repeat_customers)
@@ -729,7 +737,7 @@ class _CustomerBase:
 def _customer_base(wh: Warehouse, seller_id: str, tz: str, as_of: datetime,
                    min_repeat_customers: int) -> _CustomerBase:
     last_day = last_observed_day(tz, as_of)
-    days = purchase_days(wh, seller_id, tz, as_of)          # the one scan; everything below is in memory
+    history, days = _purchase_days_with_history(wh, seller_id, tz, as_of)   # everything below is in memory
     daily = days.drop("revenue_cents")
     summary = rfm_summary_exact(days, last_day)
     scored = score_customers(summary, last_day)
@@ -742,8 +750,83 @@ def _customer_base(wh: Warehouse, seller_id: str, tz: str, as_of: datetime,
             params, status = model_parameters(models, summary), "fitted"
         except clv.FitError as exc:
             status, reason = "not_enough_data", str(exc)
-    backtest = calibration_backtest(wh, seller_id, tz, as_of, daily, min_repeat_customers, days=days)
+    backtest = calibration_backtest(wh, seller_id, tz, as_of, daily, min_repeat_customers, days=days,
+                                    calibration_summary=history.calibration)
     return _CustomerBase(daily, scored, cohort_retention(daily), status, reason, models, params, backtest)
+
+
+# ------------------------------------------------------------------ history: the days before today, kept
+
+@dataclass
+class _History:
+    """A seller's purchase days before `last_day` (its local today), kept between computations of the customer base:
+    an order pushed today changes none of them, so the next computation reads only today's orders (see
+    _purchase_days_with_history). Also keeps the backtest's calibration summaries, which end before today."""
+    days: pl.DataFrame                  # purchase_days' rows with order_date < last_day (sorted by customer, day)
+    last_day: date
+    end_utc: datetime                   # the rows were read up to here (as_of of the computation that read them)
+    load_mark: int                      # the seller's newest orders load then (later loads are checked)
+    version: Any                        # data_version_of(seller, ()) then: writes around the loader change it
+    _calibrations: dict[date, pl.DataFrame] = field(default_factory=dict)
+
+    def calibration(self, cutoff: date) -> pl.DataFrame:
+        """rfm_summary_exact(days, cutoff) for a cutoff before last_day (the same frame from any day's rows)."""
+        found = self._calibrations.get(cutoff)
+        if found is None:
+            found = self._calibrations[cutoff] = rfm_summary_exact(self.days, cutoff)
+        return found
+
+
+_HISTORIES: OrderedDict[tuple[Any, ...], _History] = OrderedDict()
+_HISTORIES_SIZE = 4             # stores (and scopes): a 10M-line store's history is ~170 MB
+_HISTORIES_LOCK = threading.Lock()
+history_stats = {"reused": 0, "read": 0}
+
+
+def _purchase_days_with_history(wh: Warehouse, seller_id: str, tz: str, as_of: datetime
+                                ) -> tuple[_History, pl.DataFrame]:
+    """(the history before as_of's local day, purchase_days(wh, seller_id, tz, as_of)), the same rows bit for bit.
+
+    When a kept history of this local day still holds (customers_history_changes.sql: no later load wrote an order
+    of an earlier day, no write around the loader, no order since its end on an earlier day), only the orders of
+    today are read (from two days before local midnight, which covers every zone's offsets) and merged into it:
+    their days all come after the history's within each customer. Else one full scan, and a new history."""
+    last_day = last_observed_day(tz, as_of)
+    scope = getattr(wh, "scope", None)
+    key = (str(wh.path), scope.key if scope is not None else None, seller_id, tz)
+    version = wh.data_version_of(seller_id, ())
+    load_mark = int(wh.scalar("SELECT coalesce(max(load_id), 0) FROM orders WHERE seller_id = $seller_id",
+                              {"seller_id": seller_id}))
+    with _HISTORIES_LOCK:
+        history = _HISTORIES.get(key)
+    if (history is not None and history.last_day == last_day and history.version == version
+            and as_of >= history.end_utc and run_sql(
+                wh, "customers_history_changes", seller_id=seller_id, tz=tz, last_day=last_day,
+                load_mark=history.load_mark, history_end_utc=history.end_utc, as_of_utc=as_of).item() == 0):
+        today = purchase_days(wh, seller_id, tz, as_of, start_utc=local_midnight_utc(tz, last_day) - timedelta(days=2))
+        today = today.filter(pl.col("order_date") >= last_day)
+        days = history.days.merge_sorted(today, key="customer_id", maintain_order=True)
+        history_stats["reused"] += 1
+        return history, days.with_columns(pl.col("customer_id").set_sorted())
+    days = purchase_days(wh, seller_id, tz, as_of)
+    history = _History(days.filter(pl.col("order_date") < last_day), last_day, as_of, load_mark, version)
+    with _HISTORIES_LOCK:
+        _HISTORIES[key] = history
+        _HISTORIES.move_to_end(key)
+        while len(_HISTORIES) > _HISTORIES_SIZE:
+            _HISTORIES.popitem(last=False)
+    history_stats["read"] += 1
+    return history, days
+
+
+def forget_histories() -> None:
+    """Drop every kept history (benchmarks timing a first computation; tests)."""
+    with _HISTORIES_LOCK:
+        _HISTORIES.clear()
+    history_stats.update(reused=0, read=0)
+
+
+result_cache.also_clear(forget_histories)
 
 
 # ------------------------------------------------------------------ plotting

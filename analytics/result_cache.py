@@ -77,7 +77,18 @@ def remember(wh: Warehouse, name: str, key: tuple[Hashable, ...], compute: Calla
 
 
 def clear() -> None:
-    """Forget every cached result (benchmarks measuring a cold computation; tests)."""
+    """Forget every cached result, and what modules keep beside this cache (`also_clear`): benchmarks measuring a
+    cold computation; tests."""
     with _lock:
         _entries.clear()
         stats.update(hits=0, misses=0)
+    for forget in _also_clear:
+        forget()
+
+
+_also_clear: list[Callable[[], None]] = []
+
+
+def also_clear(forget: Callable[[], None]) -> None:
+    """Have `clear()` call `forget` too (a module's own store of partial results, e.g. customers' histories)."""
+    _also_clear.append(forget)

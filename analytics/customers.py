@@ -436,8 +436,8 @@ def fit_customer_models(summary: pl.DataFrame, min_repeat_customers: int = MIN_R
     repeaters = usable.filter(pl.col("frequency") > 0).height
     if repeaters < min_repeat_customers:
         raise clv.FitError(f"{repeaters} customers with repeat purchases (at least {min_repeat_customers} needed)")
-    bg = clv.fit_bgnbd(usable["frequency"].to_numpy(), usable["recency_days"].to_numpy() / DAYS_PER_WEEK,
-                       usable["t_days"].to_numpy() / DAYS_PER_WEEK)
+    bg = clv.fit_bgnbd_days(usable["frequency"].to_numpy(), usable["recency_days"].to_numpy(),
+                            usable["t_days"].to_numpy(), DAYS_PER_WEEK)
     gg = clv.fit_gamma_gamma(usable["frequency"].to_numpy(), usable["monetary_value"].to_numpy())
     return FittedModels(bg, gg, repeaters)
 

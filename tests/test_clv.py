@@ -128,6 +128,23 @@ def test_pooled_fit_on_repeated_customers_equals_the_fit_on_distinct_rows(cdnow_
         assert thrice.params_[k] == pytest.approx(once.params_[k], rel=1e-4)
 
 
+@pytest.mark.parametrize("seed, n", [(1, 500), (2, 200_000)])
+def test_fit_on_whole_days_equals_the_fit_on_weeks_bit_for_bit(seed, n):
+    """fit_bgnbd_days pools on one integer key; the model must be fit_bgnbd's on days / 7, to the last bit."""
+    rng = np.random.default_rng(seed)
+    t_days = rng.integers(1, 400, n)
+    recency = (rng.random(n) * t_days).astype(np.int64)
+    frequency = np.where(recency > 0, rng.integers(1, 30, n), 0)
+    by_days = clv.fit_bgnbd_days(frequency, recency, t_days, 7.0)
+    by_weeks = clv.fit_bgnbd(frequency, recency / 7.0, t_days / 7.0)
+    assert by_days.params_ == by_weeks.params_ and by_days.log_likelihood_ == by_weeks.log_likelihood_
+    assert by_days.n_customers_ == by_weeks.n_customers_ == n
+    with pytest.raises(clv.FitError, match="repeat"):                # the same checks and messages
+        clv.fit_bgnbd_days([0, 0, 0], [0, 0, 0], [3, 4, 5])
+    with pytest.raises(clv.FitError, match="recency <= T"):
+        clv.fit_bgnbd_days([1, 2], [5, 1], [4, 3])
+
+
 def test_single_threaded_blas_restores_the_thread_counts():
     controls = clv._openblas_thread_controls()
     before = [getter() for getter, _setter in controls]

@@ -5,7 +5,8 @@
 Checks REV out into a temporary git worktree. Then, alternating REV and the working tree, each run in a fresh
 process on the same warehouse (read-only): the purchase days (`customers.purchase_days`, the one scan) and the whole
 customer base the page, the report and the digest share (`customers._customer_base`: summaries, RFM scores, fits,
-backtest, cohorts) plus the predictions for 365 days. One untimed run first, so the fits are cached in the process
+backtest, cohorts; read from every order, the kept history of earlier days forgotten first) plus the predictions
+for 365 days. One untimed run first, so the fits are cached in the process
 as in a server (`fit_customer_models_cached`) and the timed runs are the data work; prints the medians of
 --repeat runs per side and round, and whether every frame and figure of the two sides is equal.
 """
@@ -35,6 +36,7 @@ def child(root: Path, db: Path, seller: str, as_of: str, repeat: int, out: Path)
     tz, as_of_utc = period.timezone, period.as_of_utc
 
     def base():
+        getattr(customers, "forget_histories", lambda: None)()   # a full computation, not today's orders only
         b = customers._customer_base(wh, seller, tz, as_of_utc, customers.MIN_REPEAT_CUSTOMERS)
         return b, customers.predict_customers(b.scored, b.models, 365)
 

@@ -762,23 +762,31 @@ class _History:
     """A seller's purchase days before `last_day` (its local today), kept between computations of the customer base:
     an order pushed today changes none of them, so the next computation reads only today's orders (see
     _purchase_days_with_history). Also keeps the backtest's calibration summaries, which end before today."""
-    days: pl.DataFrame                  # purchase_days' rows with order_date < last_day (sorted by customer, day)
+    rows: pl.DataFrame                  # purchase_days' rows as read (today's too, until days_before first runs)
     last_day: date
     end_utc: datetime                   # the rows were read up to here (as_of of the computation that read them)
     load_mark: int                      # the seller's newest orders load then (later loads are checked)
     version: Any                        # data_version_of(seller, ()) then: writes around the loader change it
     _calibrations: dict[date, pl.DataFrame] = field(default_factory=dict)
 
+    def days_before(self) -> pl.DataFrame:
+        """The rows with order_date < last_day (sorted by customer, day). Cut on first use: until then the rows are
+        the very frame the customer base holds, so a history never used again costs no memory of its own."""
+        latest = self.rows["order_date"].max()
+        if latest is not None and latest >= self.last_day:
+            self.rows = self.rows.filter(pl.col("order_date") < self.last_day)
+        return self.rows
+
     def calibration(self, cutoff: date) -> pl.DataFrame:
         """rfm_summary_exact(days, cutoff) for a cutoff before last_day (the same frame from any day's rows)."""
         found = self._calibrations.get(cutoff)
         if found is None:
-            found = self._calibrations[cutoff] = rfm_summary_exact(self.days, cutoff)
+            found = self._calibrations[cutoff] = rfm_summary_exact(self.rows, cutoff)
         return found
 
 
 _HISTORIES: OrderedDict[tuple[Any, ...], _History] = OrderedDict()
-_HISTORIES_SIZE = 4             # stores (and scopes): a 10M-line store's history is ~170 MB
+_HISTORIES_SIZE = 4             # stores (and scopes): a 10M-line store's history is ~170 MB once used
 _HISTORIES_LOCK = threading.Lock()
 history_stats = {"reused": 0, "read": 0}
 
@@ -805,11 +813,11 @@ def _purchase_days_with_history(wh: Warehouse, seller_id: str, tz: str, as_of: d
                 load_mark=history.load_mark, history_end_utc=history.end_utc, as_of_utc=as_of).item() == 0):
         today = purchase_days(wh, seller_id, tz, as_of, start_utc=local_midnight_utc(tz, last_day) - timedelta(days=2))
         today = today.filter(pl.col("order_date") >= last_day)
-        days = history.days.merge_sorted(today, key="customer_id", maintain_order=True)
+        days = history.days_before().merge_sorted(today, key="customer_id", maintain_order=True)
         history_stats["reused"] += 1
         return history, days.with_columns(pl.col("customer_id").set_sorted())
     days = purchase_days(wh, seller_id, tz, as_of)
-    history = _History(days.filter(pl.col("order_date") < last_day), last_day, as_of, load_mark, version)
+    history = _History(days, last_day, as_of, load_mark, version)
     with _HISTORIES_LOCK:
         _HISTORIES[key] = history
         _HISTORIES.move_to_end(key)

@@ -795,10 +795,12 @@ def _purchase_days_with_history(wh: Warehouse, seller_id: str, tz: str, as_of: d
                                 ) -> tuple[_History, pl.DataFrame]:
     """(the history before as_of's local day, purchase_days(wh, seller_id, tz, as_of)), the same rows bit for bit.
 
-    When a kept history of this local day still holds (customers_history_changes.sql: no later load wrote an order
-    of an earlier day, no write around the loader, no order since its end on an earlier day), only the orders of
-    today are read (from two days before local midnight, which covers every zone's offsets) and merged into it:
-    their days all come after the history's within each customer. Else one full scan, and a new history."""
+    When a kept history still holds (customers_history_changes.sql: no later load wrote an order of a day before
+    its last day, no write around the loader, no order since its end on such a day), only the orders from its last
+    day on are read (from two days before that day's local midnight, which covers every zone's offsets) and merged
+    into it: their days all come after the history's within each customer. That is today's orders; on a new local
+    day, also the rest of the history's day and the days since, and the merged days become the new day's history.
+    Else one full scan, and a new history."""
     last_day = last_observed_day(tz, as_of)
     scope = getattr(wh, "scope", None)
     key = (str(wh.path), scope.key if scope is not None else None, seller_id, tz)
@@ -807,23 +809,27 @@ def _purchase_days_with_history(wh: Warehouse, seller_id: str, tz: str, as_of: d
                               {"seller_id": seller_id}))
     with _HISTORIES_LOCK:
         history = _HISTORIES.get(key)
-    if (history is not None and history.last_day == last_day and history.version == version
+    if (history is not None and history.last_day <= last_day and history.version == version
             and as_of >= history.end_utc and run_sql(
-                wh, "customers_history_changes", seller_id=seller_id, tz=tz, last_day=last_day,
+                wh, "customers_history_changes", seller_id=seller_id, tz=tz, last_day=history.last_day,
                 load_mark=history.load_mark, history_end_utc=history.end_utc, as_of_utc=as_of).item() == 0):
-        today = purchase_days(wh, seller_id, tz, as_of, start_utc=local_midnight_utc(tz, last_day) - timedelta(days=2))
-        today = today.filter(pl.col("order_date") >= last_day)
-        days = history.days_before().merge_sorted(today, key="customer_id", maintain_order=True)
+        since = history.last_day            # today, or the day the history was read on (a new day rolls it over)
+        recent = purchase_days(wh, seller_id, tz, as_of, start_utc=local_midnight_utc(tz, since) - timedelta(days=2))
+        recent = recent.filter(pl.col("order_date") >= since)
+        days = (history.days_before().merge_sorted(recent, key="customer_id", maintain_order=True)
+                .with_columns(pl.col("customer_id").set_sorted()))
         history_stats["reused"] += 1
-        return history, days.with_columns(pl.col("customer_id").set_sorted())
-    days = purchase_days(wh, seller_id, tz, as_of)
+        if since == last_day:
+            return history, days
+    else:
+        days = purchase_days(wh, seller_id, tz, as_of)
+        history_stats["read"] += 1
     history = _History(days, last_day, as_of, load_mark, version)
     with _HISTORIES_LOCK:
         _HISTORIES[key] = history
         _HISTORIES.move_to_end(key)
         while len(_HISTORIES) > _HISTORIES_SIZE:
             _HISTORIES.popitem(last=False)
-    history_stats["read"] += 1
     return history, days
 
 

@@ -1,6 +1,7 @@
 """Benchmark: the customer base after new orders of today, with the kept history vs read afresh (run on demand).
 
     .venv/bin/python bench/customers_today.py --db bench/out/demo_scale100_s8.duckdb --repeat 5
+    .venv/bin/python bench/customers_today.py --new-day --repeat 3   # the first computation of a new local day
 
 The customers page, report and digest share one customer base per data version (analytics/customers.py): after a
 pushed order it is computed again. With the kept history (`_purchase_days_with_history`), only today's orders are
@@ -18,7 +19,7 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +55,9 @@ def main() -> int:
     parser.add_argument("--seller", default="petshop_kr")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--step-minutes", type=int, default=10, help="Long enough for new orders in every step.")
+    parser.add_argument("--new-day", action="store_true",
+                        help="Time the first computation of a new local day instead: the kept history of an hour "
+                             "before midnight rolled over vs read afresh (fits not cached for either).")
     args = parser.parse_args()
     wh = Warehouse(args.db, read_only=True)
     try:
@@ -69,6 +73,8 @@ def main() -> int:
                              {"s": args.seller, "t": now + timedelta(minutes=steps * args.step_minutes)})
 
         base_at(0)                                            # warm the file pages and the calibration fit
+        if args.new_day:
+            return new_day(wh, args, tz, customers.last_observed_day(tz, now))
         afresh, kept, new_orders = [], [], []
         for k in range(1, args.repeat + 1):
             customers.forget_histories()
@@ -90,6 +96,42 @@ def main() -> int:
     m_afresh, m_kept = statistics.median(afresh), statistics.median(kept)
     print(f"{args.seller}: customer base after new orders of today, median of {args.repeat}: read afresh "
           f"{m_afresh:.3f} s, with the kept history {m_kept:.3f} s ({m_afresh / m_kept:.2f}x); "
+          f"results equal: {same(frames(last), frames(check))}")
+    return 0
+
+
+def new_day(wh: Warehouse, args: argparse.Namespace, tz: str, day: date) -> int:
+    """--new-day: each round reads a history at 23:00 - k minutes local time (untimed), then times the customer base
+    at 01:00 + k minutes of the next local day with it (rolled over), and at one minute later read afresh. Both
+    fit afresh (the fit cache is emptied): a new day moves the backtest's cutoff, so its calibration is new too."""
+    midnight = customers.local_midnight_utc(tz, day)
+
+    def base_at(at: datetime):
+        return customers._customer_base(wh, args.seller, tz, at, customers.MIN_REPEAT_CUSTOMERS)
+
+    rolled, afresh = [], []
+    try:
+        for k in range(1, args.repeat + 1):
+            customers.forget_histories()
+            base_at(midnight - timedelta(hours=1, minutes=k))
+            customers._FIT_CACHE.clear()
+            t0 = time.perf_counter()
+            last = base_at(midnight + timedelta(hours=1, minutes=2 * k))
+            rolled.append(time.perf_counter() - t0)
+            assert customers.history_stats["reused"] == 1, "the kept history was not rolled over"
+            customers.forget_histories()
+            customers._FIT_CACHE.clear()
+            t0 = time.perf_counter()
+            base_at(midnight + timedelta(hours=1, minutes=2 * k + 1))
+            afresh.append(time.perf_counter() - t0)
+            print(f"round {k}: rolled over {rolled[-1]:.3f} s, read afresh {afresh[-1]:.3f} s", flush=True)
+        customers.forget_histories()
+        check = base_at(midnight + timedelta(hours=1, minutes=2 * args.repeat))
+    finally:
+        wh.close()
+    m_rolled, m_afresh = statistics.median(rolled), statistics.median(afresh)
+    print(f"{args.seller}: customer base an hour into {day}, median of {args.repeat}: read afresh {m_afresh:.3f} s, "
+          f"the history of 23:00 rolled over {m_rolled:.3f} s ({m_afresh / m_rolled:.2f}x); "
           f"results equal: {same(frames(last), frames(check))}")
     return 0
 

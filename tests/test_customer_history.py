@@ -1,6 +1,7 @@
 """The customers report's kept history: after a push of today's orders, only today's orders are read and merged
-into the purchase days of the days before (analytics.customers._purchase_days_with_history); every result must equal
-a full computation, and any write that could change an earlier day must make it read everything again."""
+into the purchase days of the days before (analytics.customers._purchase_days_with_history), and on a new local day
+the history rolls over; every result must equal a full computation, and any write that could change an earlier day
+must make it read everything again."""
 
 from __future__ import annotations
 
@@ -96,10 +97,17 @@ def test_todays_pushes_read_only_today_and_equal_a_full_computation(demo_db):
         assert customers.history_stats == {"reused": 0, "read": 2}
         assert_same(around, full_computation(wh, "petshop_kr", at + timedelta(minutes=2)))
 
-        # the next local day: a new history
-        tomorrow = NOW + timedelta(days=1)
-        everything(wh, "petshop_kr", tomorrow)
-        assert customers.history_stats == {"reused": 0, "read": 2}
+        # the next local days: the history rolls over (the rest of its day and the days since are read), and the
+        # merged days become the new day's history, used again by that day's next computation
+        for days_later in (1, 3):
+            later_day = NOW + timedelta(days=days_later)
+            before_roll = dict(customers.history_stats)
+            rolled = everything(wh, "petshop_kr", later_day)
+            assert customers.history_stats == {"reused": before_roll["reused"] + 1, "read": before_roll["read"]}
+            assert_same(rolled, full_computation(wh, "petshop_kr", later_day))
+            push(wh, "petshop_kr", [order(f"H-day{days_later}", later_day + timedelta(minutes=30), regular)])
+            everything(wh, "petshop_kr", later_day + timedelta(hours=1))
+            assert customers.history_stats == {"reused": 1, "read": 1}
     finally:
         result_cache.clear()
         wh.close()

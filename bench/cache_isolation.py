@@ -120,6 +120,9 @@ def main() -> int:
             for n in range(args.repeat):
                 pushes.append(push(wh, args.seller, n))
                 own.append(timed(lambda: page_work(wh, args.seller)))
+            histories = list(customers._HISTORIES.values())
+            print(f"after the own order pushes: {len(histories)} kept customer histories (analytics/customers.py), "
+                  f"{sum(frames_mb(h) for h in histories):,.0f} MB of frames")
             # the clock moves on with no new data: the first page of each minute, without and with the scheduler's
             # warm-up at the minute's start (the page then reads through the viewer's scope, as pages do)
             page = ScopedWarehouse(wh, Scope.all_sellers())

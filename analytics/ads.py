@@ -15,7 +15,7 @@ from analytics import result_cache
 from analytics.i18n import date_axis, korean_money_axes, names, t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
-from analytics.queries import run_sql
+from analytics.queries import in_parallel, run_sql
 from analytics.sellers import local_midnight_utc
 from data.warehouse import Warehouse
 
@@ -457,13 +457,19 @@ def _analyse_ads(wh: Warehouse, period: ReportPeriod) -> AdsAnalysis:
 
     seller = period.seller_id
     prev = period.previous()
-    lines = ads_line_totals(wh, seller, period.start_date, period.end_date)
-    prev_lines = ads_line_totals(wh, seller, prev.start_date, prev.end_date)
-    store_revenue = kpi_totals(wh, seller, period.start_utc, period.end_utc)["revenue"]
-    prev_store_revenue = kpi_totals(wh, seller, prev.start_utc, prev.end_utc)["revenue"]
-    parts = ads_margin_parts(wh, seller, period.start_utc, period.end_utc)
+    last_day = last_complete_day(period)
+    history_start = min(period.start_date, last_day - timedelta(days=max(TREND_DAYS, FIT_DAYS,
+                                                                         RECENT_DAYS + BASELINE_DAYS) - 1))
+    lines, prev_lines, store_revenue, prev_store_revenue, parts, prev_parts, days = in_parallel(
+        lambda: ads_line_totals(wh, seller, period.start_date, period.end_date),
+        lambda: ads_line_totals(wh, seller, prev.start_date, prev.end_date),
+        lambda: kpi_totals(wh, seller, period.start_utc, period.end_utc)["revenue"],
+        lambda: kpi_totals(wh, seller, prev.start_utc, prev.end_utc)["revenue"],
+        lambda: ads_margin_parts(wh, seller, period.start_utc, period.end_utc),
+        lambda: ads_margin_parts(wh, seller, prev.start_utc, prev.end_utc),
+        lambda: ads_campaign_days(wh, seller, history_start, period.end_date))
     margin = margin_rate_of(parts)
-    prev_margin = margin_rate_of(ads_margin_parts(wh, seller, prev.start_utc, prev.end_utc))
+    prev_margin = margin_rate_of(prev_parts)
     grains = {}
     for grain in GRAINS:
         now = metrics_by_grain(lines, grain, store_revenue, margin)
@@ -471,10 +477,6 @@ def _analyse_ads(wh: Warehouse, period: ReportPeriod) -> AdsAnalysis:
         grains[grain] = compare_with_previous(now, before, grain)
     waste = {g: waste_rows(lines, g) for g in ("keyword", "ad_group")}
 
-    last_day = last_complete_day(period)
-    history_start = min(period.start_date, last_day - timedelta(days=max(TREND_DAYS, FIT_DAYS,
-                                                                         RECENT_DAYS + BASELINE_DAYS) - 1))
-    days = ads_campaign_days(wh, seller, history_start, period.end_date)
     falls = roas_fall_tests(days, last_day)
     trends = roas_trends(days, last_day)
     curves = response_curves(days, last_day)

@@ -12,7 +12,7 @@ from analytics import result_cache
 from analytics.i18n import korean_money_axes, t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
-from analytics.queries import run_sql
+from analytics.queries import in_parallel, run_sql
 from analytics.sellers import local_midnight_utc, local_today
 from data.warehouse import Warehouse
 
@@ -404,25 +404,28 @@ def _products_overview(wh: Warehouse, period: ReportPeriod) -> dict[str, object]
 
     previous = period.previous()
     sid = period.seller_id
-    sales = products_sales_by_sku(wh, sid, period.start_utc, period.end_utc)
-    previous_sales = products_sales_by_sku(wh, sid, previous.start_utc, previous.end_utc)
-    orders_now = products_order_totals(wh, sid, period.start_utc, period.end_utc)
-    orders_before = products_order_totals(wh, sid, previous.start_utc, previous.end_utc)
+    windows = trouble_windows(period.timezone, period.as_of_utc)
+    recent, history = ((windows[f"{w}_start_utc"], windows[f"{w}_end_utc"]) for w in ("recent", "history"))
+    # the longest first (the demand forecasts, then the attribution of orders to landing products)
+    (reorder, ad_landing, sales, previous_sales, orders_now, orders_before, claims, ad_spend,
+     recent_sales, recent_claims, history_sales, history_claims) = in_parallel(
+        lambda: reorder_advice(wh, sid, period.timezone, period.as_of_utc),
+        lambda: products_ad_landing_revenue(wh, sid, period.start_utc, period.end_utc, period.as_of_utc),
+        lambda: products_sales_by_sku(wh, sid, period.start_utc, period.end_utc),
+        lambda: products_sales_by_sku(wh, sid, previous.start_utc, previous.end_utc),
+        lambda: products_order_totals(wh, sid, period.start_utc, period.end_utc),
+        lambda: products_order_totals(wh, sid, previous.start_utc, previous.end_utc),
+        lambda: products_claims_by_sku(wh, sid, period.start_utc, period.end_utc),
+        lambda: products_ad_spend_total(wh, sid, period.start_date, period.end_date),
+        lambda: products_sales_by_sku(wh, sid, *recent),
+        lambda: products_claims_by_sku(wh, sid, *recent),
+        lambda: products_sales_by_sku(wh, sid, *history),
+        lambda: products_claims_by_sku(wh, sid, *history))
     ranking = product_ranking(sales, previous_sales)
     movers = product_movers(sales, previous_sales, orders_now["order_count"], orders_before["order_count"])
     abc = abc_classes(ranking)
-    claims = products_claims_by_sku(wh, sid, period.start_utc, period.end_utc)
-    ad_landing = products_ad_landing_revenue(wh, sid, period.start_utc, period.end_utc, period.as_of_utc)
-    ad_spend = products_ad_spend_total(wh, sid, period.start_date, period.end_date)
     profitability, ad_rule = product_profitability(sales, claims, ad_landing, ad_spend)
-
-    windows = trouble_windows(period.timezone, period.as_of_utc)
-    trouble, store_claims = product_trouble(
-        products_sales_by_sku(wh, sid, windows["recent_start_utc"], windows["recent_end_utc"]),
-        products_claims_by_sku(wh, sid, windows["recent_start_utc"], windows["recent_end_utc"]),
-        products_sales_by_sku(wh, sid, windows["history_start_utc"], windows["history_end_utc"]),
-        products_claims_by_sku(wh, sid, windows["history_start_utc"], windows["history_end_utc"]))
-    reorder = reorder_advice(wh, sid, period.timezone, period.as_of_utc)
+    trouble, store_claims = product_trouble(recent_sales, recent_claims, history_sales, history_claims)
 
     cost = float(sales["cost"].sum()) if sales.height else 0.0
     margin = float(ranking["margin"].sum()) if ranking.height else 0.0

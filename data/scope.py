@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from data.warehouse import Warehouse
+from data.warehouse import Warehouse, query_frame
 
 # Warehouse tables a scoped cursor shows (each filtered to the granted sellers). The sandbox allows exactly these.
 SCOPED_TABLES: tuple[str, ...] = (
@@ -211,7 +211,7 @@ class ScopedWarehouse:
 
     def sql(self, query: str, params: dict[str, Any] | list[Any] | None = None) -> pl.DataFrame:
         """Run a read query on this thread's scoped cursor and return a Polars frame."""
-        return self.cursor().sql(query, params=params).pl()
+        return query_frame(self.cursor(), query, params)
 
     def scalar(self, query: str, params: dict[str, Any] | list[Any] | None = None) -> Any:
         rows = self.cursor().execute(query, params).fetchall()

@@ -52,23 +52,19 @@ carriers AS (
      FROM carrier_sessions SEMI JOIN shared_orders USING (period, order_id)
      QUALIFY row_number() OVER (PARTITION BY period, order_id ORDER BY started_at DESC, session_id DESC) = 1)
 ),
-order_revenue AS (
+order_counts AS (
     -- the carried orders not cancelled, placed in [$scan_start_utc, $scan_end_utc = $as_of_utc), with the revenue
     -- rule of kpi_totals.sql: product lines net of line discounts (already summed per order in
-    -- rollup_order_totals, data/rollups.py) minus the order discount
-    SELECT order_id, status, product_revenue - discount AS revenue
-    FROM {{rollup_order_totals:scan_}}
-    WHERE status <> 'cancelled'
-      AND order_id IN (SELECT order_id FROM carriers)
-),
-order_counts AS (
+    -- rollup_order_totals, data/rollups.py) minus the order discount; one join (a semi join of the orders on the
+    -- carried ids before it was a second pass over the same 630k ids on the bench store)
     SELECT
         c.period, c.channel, c.source, c.medium, c.device,
         count(*) AS order_count,                                      -- attributed orders, not cancelled
         count(*) FILTER (WHERE r.status <> 'pending') AS paid_order_count,  -- payment completed
-        sum(r.revenue) AS revenue
+        sum(r.product_revenue - r.discount) AS revenue
     FROM carriers AS c
-    JOIN order_revenue AS r ON r.order_id = c.order_id
+    JOIN {{rollup_order_totals:scan_}} AS r ON r.order_id = c.order_id
+    WHERE r.status <> 'cancelled'
     GROUP BY ALL
 ),
 session_days AS (

@@ -12,7 +12,7 @@ from analytics import result_cache
 from analytics.i18n import date_axis, korean_money_axes, t
 from analytics.metrics import KPI_METRICS, format_money
 from analytics.period import ReportPeriod
-from analytics.queries import run_sql
+from analytics.queries import in_parallel, run_sql
 from analytics.sellers import as_utc_naive, local_midnight_utc, local_now, seller_timezone
 from data.warehouse import Warehouse
 
@@ -107,10 +107,12 @@ def kpi_summary(wh: Warehouse, seller_id: str, now_utc: datetime) -> pl.DataFram
 
 def _kpi_summary(wh: Warehouse, seller_id: str, now_utc: datetime) -> pl.DataFrame:
     tz = seller_timezone(wh, seller_id)
+    windows = kpi_period_windows(tz, as_utc_naive(now_utc))
+    bounds = [b for w in windows for b in ((w.start_utc, w.end_utc), (w.previous_start_utc, w.previous_end_utc))]
+    totals = in_parallel(*(lambda b=b: kpi_totals(wh, seller_id, *b) for b in bounds))
     rows = []
-    for w in kpi_period_windows(tz, as_utc_naive(now_utc)):
-        current = kpi_values(kpi_totals(wh, seller_id, w.start_utc, w.end_utc))
-        previous = kpi_values(kpi_totals(wh, seller_id, w.previous_start_utc, w.previous_end_utc))
+    for i, w in enumerate(windows):
+        current, previous = kpi_values(totals[2 * i]), kpi_values(totals[2 * i + 1])
         for metric in KPI_METRICS:
             rows.append({"period": w.period, "metric": metric, "value": current[metric],
                          "previous_value": previous[metric],

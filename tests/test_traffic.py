@@ -323,3 +323,50 @@ def test_other_store_and_empty_range_on_the_page(demo_db):
     assert not at.exception
     assert at.metric[0].value == "0"
     assert any("No visits" in i.value or "방문 기록이 없습니다" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("seller, start, end, as_of", [
+    ("petshop_kr", "2026-10-21", "2026-11-19", "2026-11-20 14:00"),     # the default 30 days, today partial
+    ("petshop_kr", "2026-11-10", "2026-11-12", "2026-11-20 14:00"),     # a short range, orders read to as_of
+    ("outdoor_us", "2026-10-01", "2026-11-19", "2026-11-19 23:30"),     # Los Angeles, a DST change inside
+])
+def test_a_late_visits_order_placed_after_the_previous_period_is_its_order(demo_db, seller, start, end, as_of):
+    """A visit in the previous period's last minute whose order is placed after that period ended: the traffic and
+    keyword reports' previous period count the order and its revenue (orders are read up to the report's as_of)."""
+    from datetime import timedelta
+
+    from analytics import result_cache
+    from analytics.keywords import keyword_analysis
+    from data.ingest import ingest_records
+
+    wh = Warehouse(demo_db)
+    period = report_period(wh, seller, start=start, end=end, as_of=as_of)
+    prev = period.previous()
+
+    def previous_counts() -> tuple[dict, dict]:
+        result_cache.clear()
+        overview = traffic_overview(wh, period)
+        channels = {r["channel"]: (r["previous_sessions"], r["previous_revenue"]) for r in overview.channels.to_dicts()}
+        keywords = {k: (n, o) for k, n, o in keyword_analysis(wh, period).keywords.select(
+            "keyword", "previous_sessions", "previous_order_count").iter_rows()}
+        return channels, keywords
+
+    channels, keywords = previous_counts()
+    keyword = next(k for k, (n, _) in keywords.items() if n > 0)     # a keyword of both periods
+    visit_at, order_at = prev.end_utc - timedelta(minutes=1), prev.end_utc + timedelta(minutes=3)
+    for kind, record in (("sessions", {"session_id": "late-visit", "started_at": f"{visit_at:%Y-%m-%dT%H:%M:%SZ}",
+                                       "channel": "late", "search_keyword": keyword, "order_id": "late-order"}),
+                         ("orders", {"order_id": "late-order", "ordered_at": f"{order_at:%Y-%m-%dT%H:%M:%SZ}",
+                                     "sku": "LATE", "product_name": "늦은 주문", "quantity": 1,
+                                     "unit_price": 777})):
+        result = ingest_records(wh, [record], seller_id=seller, kind=kind)
+        assert result.ok, result.problems
+    wh.wait_for_background()
+    channels_after, keywords_after = previous_counts()
+    wh.close()
+    assert "late" not in channels and channels_after["late"] == (1, 777.0)
+    assert {c: v for c, v in channels_after.items() if c != "late"} == channels
+    sessions, order_count = keywords[keyword]
+    assert keywords_after[keyword] == (sessions + 1, order_count + 1)
+    assert {k: v for k, v in keywords_after.items() if k != keyword} == {k: v for k, v in keywords.items()
+                                                                          if k != keyword}

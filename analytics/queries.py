@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -56,27 +56,31 @@ def run_sql(wh: Warehouse, name: str, **params: Any) -> pl.DataFrame:
 QUERY_THREADS = max(2, min(4, os.cpu_count() or 2))
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
-_worker = threading.local()
-
-
-def _mark_worker() -> None:
-    _worker.active = True
 
 
 def in_parallel(*calls: Callable[[], Any]) -> list[Any]:
-    """The results of `calls`, in order, run on the shared report-query threads (each reads the warehouse on its
-    thread's own cursor, as every thread does).
+    """The results of `calls`, in order, run on the shared report-query threads and on this one (each reads the
+    warehouse on its thread's own cursor, as every thread does).
 
     The calls must be independent: none may wait for another. Every call finishes before this returns; the first
-    exception (in order) is raised then. Called from one of those threads (a call that itself runs calls in
-    parallel), it runs them one after another: waiting on the pool from inside it could leave no thread free."""
+    exception (in order) is raised then. This thread takes every call no query thread has started, so it never
+    waits on a queued call (the query threads may be busy with other pages' calls, or one of them waiting for a
+    result this thread is computing under analytics.result_cache's key lock); a call may itself run calls in
+    parallel."""
     global _pool
-    if len(calls) < 2 or getattr(_worker, "active", False):
+    if len(calls) < 2:
         return [call() for call in calls]
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="report-query", initializer=_mark_worker)
+            _pool = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="report-query")
         pool = _pool
     futures = [pool.submit(call) for call in calls]
+    for i, call in enumerate(calls):
+        if futures[i].cancel():          # not started yet: this thread runs it (never idle, never waiting on a
+            futures[i] = done = Future()  # call queued behind threads that are busy or blocked elsewhere)
+            try:
+                done.set_result(call())
+            except BaseException as exc:  # noqa: BLE001 - raised below, after every call finished
+                done.set_exception(exc)
     wait(futures)
     return [f.result() for f in futures]

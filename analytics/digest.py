@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -44,6 +45,7 @@ from analytics.clv import FitError
 from analytics.i18n import t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
+from analytics.queries import in_parallel
 from analytics.sellers import local_midnight_utc, local_now
 from data.warehouse import Warehouse
 
@@ -440,6 +442,7 @@ COLLECTORS: tuple[tuple[str, Collector], ...] = (
     ("keywords", unmet_keyword_insights),
     ("customers", customer_insights),
 )
+SLOW_AREAS = frozenset({"customers"})   # started first: the customer models take longest when not cached
 
 
 def severity_of(money: float, ctx: DigestContext) -> str:
@@ -486,24 +489,39 @@ def rank_insights(candidates: list[Insight], ctx: DigestContext, max_items: int 
 
 def build_digest(wh: Warehouse, period: ReportPeriod,
                  collectors: tuple[tuple[str, Collector], ...] = COLLECTORS) -> Digest:
-    """Run every area's collector (a failing one is logged and skipped) and rank what they found."""
+    """Run every area's collector, side by side on the report-query threads (analytics.queries.in_parallel: the
+    areas read different analyses), slowest first; a failing one is logged and skipped; rank what they found.
+    Candidates, skipped areas and timings keep the order of `collectors`."""
     ctx = digest_context(wh, period)
+    order = sorted(range(len(collectors)), key=lambda i: collectors[i][0] not in SLOW_AREAS)
+    ran = in_parallel(*(partial(_collect, wh, ctx, *collectors[i]) for i in order))
+    outcomes = dict(zip(order, ran, strict=True))
     candidates: list[Insight] = []
     skipped: list[dict[str, str]] = []
     timings: dict[str, float] = {}
-    for area, collect in collectors:
-        started = time.perf_counter()
-        try:
-            candidates.extend(collect(wh, ctx))
-        except FitError as exc:  # too little data for the models: expected for small shops, no traceback
-            log.info("digest: %s skipped for %s: %s", area, period.seller_id, exc)
-            skipped.append({"area": area, "reason": f"{type(exc).__name__}: {exc}"})
-        except Exception as exc:  # one area's failure must not hide the others; the traceback goes to debug
-            log.warning("digest: %s skipped for %s: %s", area, period.seller_id, exc)
-            log.debug("digest: %s failure", area, exc_info=True)
-            skipped.append({"area": area, "reason": f"{type(exc).__name__}: {exc}"})
-        timings[area] = time.perf_counter() - started
+    for i, (area, _collect_fn) in enumerate(collectors):
+        found, reason, seconds = outcomes[i]
+        candidates.extend(found)
+        if reason is not None:
+            skipped.append({"area": area, "reason": reason})
+        timings[area] = seconds
     return Digest(ctx, rank_insights(candidates, ctx), candidates, skipped, timings)
+
+
+def _collect(wh: Warehouse, ctx: DigestContext, area: str, collect: Collector
+             ) -> tuple[list[Insight], str | None, float]:
+    """One area's candidates, or none and the reason it was skipped; and the seconds it took."""
+    started = time.perf_counter()
+    try:
+        return collect(wh, ctx), None, time.perf_counter() - started
+    except FitError as exc:  # too little data for the models: expected for small shops, no traceback
+        log.info("digest: %s skipped for %s: %s", area, ctx.period.seller_id, exc)
+        reason = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # one area's failure must not hide the others; the traceback goes to debug
+        log.warning("digest: %s skipped for %s: %s", area, ctx.period.seller_id, exc)
+        log.debug("digest: %s failure", area, exc_info=True)
+        reason = f"{type(exc).__name__}: {exc}"
+    return [], reason, time.perf_counter() - started
 
 
 def cached_digest(wh: Warehouse, period: ReportPeriod) -> Digest:

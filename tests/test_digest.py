@@ -215,6 +215,44 @@ def test_a_failing_area_or_a_tiny_seller_does_not_break_the_digest(demo_db, ware
 
 # ---------------------------------------------------------------- the page
 
+def test_areas_run_side_by_side_and_keep_their_order(demo_db_template):
+    """The areas run at once (two that each wait for the other finish; one after another they could not), and
+    candidates, skipped areas and timings keep the order of the collectors (the slow area is started first); the
+    demo digest equals the areas collected one after another."""
+    import threading
+
+    from data.warehouse import Warehouse
+
+    both_running = threading.Barrier(2, timeout=10)
+
+    def waiting(area, amount):
+        def collect(_wh, ctx):
+            both_running.wait()             # raises BrokenBarrierError (area skipped) if the other is not running
+            return [Insight("ad_waste", "ads", area, amount, area, area, digest.PAGES["ad_waste"])]
+        return collect
+
+    def broken(_wh, _ctx):
+        raise RuntimeError("area exploded")
+
+    wh = Warehouse(demo_db_template, read_only=True)
+    try:
+        period = report_period(wh, "petshop_kr", as_of=AS_OF)
+        result = build_digest(wh, period, collectors=(("first", waiting("first", 1.0)), ("broken", broken),
+                                                      ("customers", waiting("customers", 2.0))))
+        assert result.skipped == [{"area": "broken", "reason": "RuntimeError: area exploded"}]
+        assert [c.subject for c in result.candidates] == ["first", "customers"]
+        assert list(result.timings) == ["first", "broken", "customers"]
+
+        ctx = digest.digest_context(wh, period)
+        one_by_one = [c for _area, collect in digest.COLLECTORS for c in collect(wh, ctx)]
+        together = build_digest(wh, period)
+    finally:
+        wh.close()
+    assert together.skipped == []
+    assert together.candidates == one_by_one
+    assert together.items == rank_insights(one_by_one, ctx)
+
+
 def test_home_page_shows_the_digest_equal_to_the_report(demo_db):
     from data.warehouse import Warehouse
 

@@ -132,17 +132,21 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
            sum(r.quantity * r.unit_price) AS gross_sales, sum(r.discount) AS line_discount,
            sum(r.quantity * r.unit_price - r.discount) AS line_net,
            -- an order's discount shared out to its kept product lines in proportion to their net amount (equal
-           -- shares when they net to zero); analytics/sql/products_sales_by_sku.sql sums these shares
-           coalesce(sum(CASE WHEN o.discount = 0 OR r.line_type <> 'product' OR o.status = 'cancelled' THEN 0.0
-                             WHEN n.order_line_net <> 0
-                                 THEN CAST(o.discount AS DOUBLE) * CAST(r.quantity * r.unit_price - r.discount AS DOUBLE)
-                                      / n.order_line_net
-                             ELSE CAST(o.discount AS DOUBLE) / n.line_count END), 0.0) AS order_discount
+           -- shares when they net to zero); analytics/sql/products_sales_by_sku.sql sums these shares. Each share is
+           -- rounded to 10 decimals and summed exactly (DECIMAL): a DOUBLE sum depends on the order the threads
+           -- add in, so the same rows gave sums differing in their last digits from run to run
+           CAST(coalesce(sum(CAST(
+               CASE WHEN o.discount = 0 OR r.line_type <> 'product' OR o.status = 'cancelled' THEN 0.0
+                    WHEN n.order_line_net <> 0
+                        THEN CAST(o.discount AS DOUBLE) * CAST(r.quantity * r.unit_price - r.discount AS DOUBLE)
+                             / n.order_line_net
+                    ELSE CAST(o.discount AS DOUBLE) / n.line_count END AS DECIMAL(38, 10))), 0) AS DOUBLE)
+               AS order_discount
     FROM order_items AS r
     LEFT JOIN (SELECT o.seller_id, o.order_id, o.status, o.discount FROM orders AS o WHERE {where_orders}) AS o
         ON o.seller_id = r.seller_id AND o.order_id = r.order_id
     LEFT JOIN (
-        SELECT r.seller_id, r.order_id, sum(CAST(r.quantity * r.unit_price - r.discount AS DOUBLE)) AS order_line_net,
+        SELECT r.seller_id, r.order_id, CAST(sum(r.quantity * r.unit_price - r.discount) AS DOUBLE) AS order_line_net,
                count(*) AS line_count
         FROM order_items AS r
         WHERE {where} AND r.line_type = 'product'

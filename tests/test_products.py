@@ -93,6 +93,42 @@ def test_products_sales_by_sku_shares_order_discounts_and_skips_shipping_and_can
     assert totals["revenue"] == pytest.approx(kpi_totals(shop, "shop", *WINDOW)["revenue"])
 
 
+def test_discount_shares_add_up_to_the_same_revenue_in_any_row_order(tmp_path):
+    """The order-discount shares are summed exactly (DECIMAL): the same orders stored in the opposite order give
+    bit-equal revenues (with DOUBLE sums, A's order discount was 101640.6670933417 one way, ...34173 the other)."""
+    import random
+
+    rng = random.Random(7)
+    orders, lines = [], []
+    for k in range(400):
+        at = datetime(2026, 11, 10 + k % 5, 1 + k % 3, k % 60)
+        lines.append([("shop", f"O{k}", 1, at, "A", rng.randint(1, 3), rng.choice([9900, 12345, 18900, 777]), "product"),
+                      ("shop", f"O{k}", 2, at, "B", 1, rng.choice([3, 1001, 250000, 13]), "product")])
+        orders.append(("shop", f"O{k}", at, "paid", rng.choice([0, 1000, 333, 7])))
+    frames = []
+    for name, order in (("forward", orders), ("reversed", orders[::-1])):
+        wh = Warehouse(tmp_path / f"{name}.duckdb")
+        try:
+            with wh.transaction() as cur:
+                cur.execute("INSERT INTO sellers (seller_id, name, currency, timezone, language) VALUES "
+                            "('shop', '가게', 'KRW', 'Asia/Seoul', 'ko')")
+                cur.executemany("INSERT INTO orders (seller_id, order_id, ordered_at, status, discount) "
+                                "VALUES (?, ?, ?, ?, ?)", order)
+                by_id = {o[1]: k for k, o in enumerate(orders)}
+                cur.executemany("INSERT INTO order_items (seller_id, order_id, line_no, ordered_at, sku, quantity, "
+                                "unit_price, line_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                [line for o in order for line in lines[by_id[o[1]]]])
+            frames.append(pr.products_sales_by_sku(wh, "shop", *WINDOW))
+        finally:
+            wh.close()
+    forward, backward = frames
+    assert forward["sku"].to_list() == ["B", "A"]
+    for column in ("revenue", "order_discount", "gross_sales"):
+        assert forward[column].to_list() == backward[column].to_list()
+    discounts = sum(o[4] for o in orders)
+    assert forward["order_discount"].sum() == pytest.approx(discounts, abs=1e-6)   # every share, once
+
+
 def test_products_claims_by_sku_counts_returns_and_exchanges_not_cancels(shop):
     rows = _by_sku(pr.products_claims_by_sku(shop, "shop", *WINDOW))
     assert set(rows) == {"A", "B"}                                        # SHIP claim is a shipping line

@@ -20,8 +20,8 @@ product_lines AS (
         coalesce(i.sku, i.product_name, '?') AS sku,
         i.product_name,
         i.quantity,
-        CAST(i.quantity * i.unit_price - i.discount AS DOUBLE) AS line_net,   -- after the line discount
-        CAST(o.discount AS DOUBLE) AS order_discount
+        i.quantity * i.unit_price - i.discount AS line_net,                    -- after the line discount (DECIMAL)
+        o.discount AS order_discount
     FROM order_items AS i
     JOIN kept_orders AS o USING (seller_id, order_id)
     WHERE i.line_type = 'product'
@@ -29,7 +29,7 @@ product_lines AS (
       AND i.ordered_at < CAST($to AS DATE) + INTERVAL 2 DAY
 ),
 order_net AS (
-    SELECT seller_id, order_id, sum(line_net) AS order_line_net, count(*) AS line_count
+    SELECT seller_id, order_id, CAST(sum(line_net) AS DOUBLE) AS order_line_net, count(*) AS line_count
     FROM product_lines
     WHERE order_discount <> 0
     GROUP BY seller_id, order_id
@@ -37,10 +37,12 @@ order_net AS (
 allocated AS (
     SELECT
         l.*,
-        -- the line's share of the order-level discount (equal shares when the lines net to zero)
-        CASE WHEN l.order_discount = 0 THEN 0.0
-             WHEN n.order_line_net <> 0 THEN l.order_discount * l.line_net / n.order_line_net
-             ELSE l.order_discount / n.line_count END AS order_discount_share
+        -- the line's share of the order-level discount (equal shares when the lines net to zero), rounded to 10
+        -- decimals so the sums below are exact: a DOUBLE sum varies in its last digits with the threads' order
+        CAST(CASE WHEN l.order_discount = 0 THEN 0.0
+                  WHEN n.order_line_net <> 0
+                      THEN CAST(l.order_discount AS DOUBLE) * CAST(l.line_net AS DOUBLE) / n.order_line_net
+                  ELSE CAST(l.order_discount AS DOUBLE) / n.line_count END AS DECIMAL(38, 10)) AS order_discount_share
     FROM product_lines AS l
     LEFT JOIN order_net AS n USING (seller_id, order_id)
 )
@@ -51,7 +53,7 @@ SELECT
     any_value(p.category) AS category,
     CAST(sum(a.quantity) AS BIGINT) AS units,
     count(DISTINCT a.order_id) AS order_count,
-    sum(a.line_net - a.order_discount_share) AS revenue                  -- net of both discounts
+    CAST(sum(a.line_net - a.order_discount_share) AS DOUBLE) AS revenue  -- net of both discounts
 FROM allocated AS a
 LEFT JOIN products AS p ON p.seller_id = a.seller_id AND p.sku = a.sku
 GROUP BY a.seller_id, a.sku

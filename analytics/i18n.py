@@ -398,6 +398,13 @@ def korean_money_axes(fig: Any, lang: str, currency: str, axes: tuple[str, ...] 
     return fig
 
 
+def language_of_locale(locale: str | None) -> str | None:
+    """'ko' or 'en' for a browser's language tag (navigator.language: 'ko-KR', 'ko', 'en-US', 'en-GB'); None for
+    any other language or none, so the caller falls back to its default."""
+    code = (locale or "").strip().lower().replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else None
+
+
 def normalise_language(lang: str | None) -> str:
     """'ko' or 'en' from a setting or user value (e.g. 'KO', 'ko-KR'); unknown values become 'ko'."""
     code = (lang or "").strip().lower()[:2]

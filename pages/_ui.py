@@ -14,7 +14,7 @@ import streamlit as st
 
 from alerts.notify import STORE_PARAM
 from analytics import kpis, sellers, warehouse_status, warmup
-from analytics.i18n import LANGUAGES, STRINGS, names, normalise_language, t
+from analytics.i18n import LANGUAGES, STRINGS, language_of_locale, names, normalise_language, t
 from analytics.ingest_text import problem_text
 from analytics.metrics import (
     KPI_METRICS,
@@ -204,10 +204,20 @@ def _keep(key: str) -> None:
 
 
 def current_language() -> str:
+    """The session's UI language: the sidebar's choice; before one, the browser's language when it is Korean or
+    English, else the SI_LANGUAGE setting."""
     if LANG_KEY not in st.session_state:
-        st.session_state[LANG_KEY] = normalise_language(settings.get("SI_LANGUAGE"))
+        st.session_state[LANG_KEY] = browser_language() or normalise_language(settings.get("SI_LANGUAGE"))
     _keep(LANG_KEY)
     return st.session_state[LANG_KEY]
+
+
+def browser_language() -> str | None:
+    """'ko' or 'en' from the viewer's browser (navigator.language); None for another language or no browser."""
+    try:
+        return language_of_locale(st.context.locale)
+    except Exception:         # no request context (bare script runs, AppTest)
+        return None
 
 
 def pinned_clock() -> datetime | None:

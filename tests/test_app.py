@@ -80,6 +80,34 @@ def test_language_default_comes_from_settings(demo_db, monkeypatch):
     assert _titles(app) == ["Home"]
 
 
+@pytest.mark.parametrize(("locale", "setting", "expected"), [
+    ("en-US", "ko", "en"), ("en-GB", "ko", "en"), ("ko-KR", "en", "ko"), ("ko", "en", "ko"),
+    ("ja-JP", "en", "en"), ("fr-FR", "ko", "ko"), (None, "en", "en")])
+def test_language_default_follows_the_browser_then_the_setting(demo_db, monkeypatch, locale, setting, expected):
+    """A browser in Korean or English opens the app in its language; any other language (or none) gets
+    SI_LANGUAGE; the sidebar's choice then holds over the browser's."""
+    monkeypatch.setenv("SI_LANGUAGE", setting)
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.context = {"locale": locale}
+    app.session_state["auth_user"] = "admin"
+    app.session_state["as_of_utc"] = AS_OF
+    app.run()
+    assert not app.exception
+    assert app.session_state["lang"] == expected
+    assert _titles(app) == [TITLES[expected]["home"]]
+    other = "ko" if expected == "en" else "en"
+    app.radio(key="lang").set_value(other).run()
+    app.switch_page("pages/products.py").run()
+    assert _titles(app) == [TITLES[other]["products"]]
+
+
+def test_language_of_a_browser_locale():
+    from analytics.i18n import language_of_locale
+
+    assert [language_of_locale(x) for x in ("ko-KR", "KO", "ko_KR", " en-US ", "en", "ja-JP", "", None, "e")] == \
+        ["ko", "ko", "ko", "en", "en", None, None, None, None]
+
+
 def test_seller_selector_changes_the_kpis(at):
     assert at.session_state["seller_id"] == "petshop_kr"
     korean_store = dict(_metrics(at)[10:15])                       # last 30 days

@@ -43,11 +43,11 @@ def playwright_driver():
         yield p
 
 
-def new_browser(playwright, profile_dir) -> tuple:
-    """A fresh Chromium (its own profile: no session cookie) and its page, 1400 px wide, in Korean."""
+def new_browser(playwright, profile_dir, locale: str = "ko-KR") -> tuple:
+    """A fresh Chromium (its own profile: no session cookie) and its page, 1400 px wide, in Korean (or `locale`)."""
     context = playwright.chromium.launch_persistent_context(
         str(profile_dir), executable_path=str(CHROMIUM), headless=True,
-        args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000}, locale="ko-KR")
+        args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000}, locale=locale)
     page = context.pages[0] if context.pages else context.new_page()
     page.set_default_timeout(RENDER_TIMEOUT_MS)
     return context, page
@@ -232,6 +232,26 @@ def test_a_seller_and_an_analyst_sign_in_and_see_only_their_stores(server, tmp_p
         page.goto(server.base_url + "/auth/logout", wait_until="domcontentloaded")
         page.goto(server.base_url + "/", wait_until="domcontentloaded")
         wait_until_rendered(page, heading="로그인")
+    finally:
+        context.close()
+
+
+def test_a_browser_in_english_opens_the_app_in_english(server, tmp_path_factory, playwright_driver):
+    """A US seller's browser (en-US): the sign-in page and, after signing in, the app are in English without
+    touching the language switch; the switch still changes it."""
+    context, page = new_browser(playwright_driver, tmp_path_factory.mktemp("profile-en"), locale="en-US")
+    try:
+        page.goto(server.base_url + "/", wait_until="domcontentloaded")
+        wait_until_rendered(page, heading="Sign in")
+        sign_in(page, server.base_url, "outdoor", "outdoor-demo")
+        wait_until_rendered(page, heading="Home")
+        titles = [title for title, _ in nav_links(page)]
+        assert titles[:3] == ["Home", "Real-time", "Products"], titles
+        assert "Trailhead Gear" in page.locator('[data-testid="stSidebar"]').inner_text()
+        screenshot(page, "62_english_browser_home")
+        page.locator('[data-testid="stSidebar"]').get_by_text("한국어", exact=True).click()
+        wait_until_rendered(page, heading="홈")
+        assert crash_boxes(page) == []
     finally:
         context.close()
 

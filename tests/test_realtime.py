@@ -390,7 +390,7 @@ def test_a_pushed_order_shows_on_the_open_page_within_10_seconds(tmp_path):
     with running_server(tmp_path / "server", db_path=db_path) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
             page.set_default_timeout(90_000)
             sign_in(page, server.base_url)
             page.goto(server.base_url + "/realtime", wait_until="domcontentloaded")

@@ -16,7 +16,7 @@ import secrets
 import tempfile
 import threading
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import bcrypt
@@ -25,8 +25,10 @@ from data import settings
 
 ROLES = ("seller", "analyst", "admin")
 ALL_SELLERS = "*"
+UI_LANGUAGES = ("ko", "en")         # analytics.i18n.LANGUAGES (data/ does not import analytics/)
 BCRYPT_ROUNDS = 12
 _lock = threading.Lock()
+_write_lock = threading.Lock()      # a remembered language: read, change and write the file as one step
 # a real hash to compare against when the user name is unknown, so a wrong name costs as long as a wrong password
 _DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(4)).decode()
 
@@ -52,6 +54,7 @@ class User:
     sellers: tuple[str, ...]               # granted seller ids, or ("*",) for all
     password_hash: str = field(repr=False, default="")
     api_token_sha256: str = field(repr=False, default="")
+    language: str = ""                     # the UI language they chose last ('ko' | 'en'); '' = not chosen yet
 
     @property
     def sees_all(self) -> bool:
@@ -109,8 +112,10 @@ def _parse(path: Path, text: str) -> dict[str, User]:
         password_hash = entry.get("password_hash", "")
         if not isinstance(password_hash, str) or not password_hash.startswith("$2"):
             raise UsersFileError(f"{where}: password_hash must be a bcrypt hash (python -m data users passwd)")
+        language = entry.get("language", "")
         users[username] = User(username, str(entry.get("name") or username), role, tuple(sellers), password_hash,
-                               str(entry.get("api_token_sha256") or ""))
+                               str(entry.get("api_token_sha256") or ""),
+                               language if language in UI_LANGUAGES else "")   # anything else: not chosen
     return users
 
 
@@ -129,6 +134,8 @@ def render(users: dict[str, User]) -> str:
                   f"password_hash = {_toml_string(u.password_hash)}"]
         if u.api_token_sha256:
             lines.append(f"api_token_sha256 = {_toml_string(u.api_token_sha256)}")
+        if u.language:
+            lines.append(f"language = {_toml_string(u.language)}")
         lines.append("")
     return "\n".join(lines)
 
@@ -221,7 +228,7 @@ def upsert_user(username: str, *, name: str, role: str, sellers: list[str] | tup
         raise ValueError("a new user needs a password")
     password_hash = hash_password(password) if password else old.password_hash  # type: ignore[union-attr]
     user = User(username, name.strip() or username, role, sellers, password_hash,
-                old.api_token_sha256 if old else "")
+                old.api_token_sha256 if old else "", old.language if old else "")
     known[username] = user
     save_users(known, path)
     return user
@@ -244,6 +251,20 @@ def issue_api_token(username: str, path: Path | None = None) -> str:
         raise ValueError(f"no user {username!r}")
     token = new_api_token()
     u = known[username]
-    known[username] = User(u.username, u.name, u.role, u.sellers, u.password_hash, token_digest(token))
+    known[username] = replace(u, api_token_sha256=token_digest(token))
     save_users(known, path)
     return token
+
+
+def set_language(username: str, language: str, path: Path | None = None) -> None:
+    """Remember the UI language the user chose (the sidebar's switch), so their next session opens in it.
+    An unknown user or language is ignored (the choice still holds for the current session)."""
+    if language not in UI_LANGUAGES:
+        return
+    with _write_lock:
+        known = load_users(path)
+        user = known.get(username)
+        if user is None or user.language == language:
+            return
+        known[username] = replace(user, language=language)
+        save_users(known, path)

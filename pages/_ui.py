@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -30,6 +31,8 @@ from data import ingest, settings, users
 from data.ingest import LoadResult, Preview, RowProblem
 from data.scope import Scope, ScopedWarehouse
 from data.warehouse import Warehouse, WarehouseError, default_path, open_warehouse
+
+log = logging.getLogger(__name__)
 
 # session_state keys shared by every page (widgets use the same names as their key=)
 LANG_KEY = "lang"
@@ -204,12 +207,24 @@ def _keep(key: str) -> None:
 
 
 def current_language() -> str:
-    """The session's UI language: the sidebar's choice; before one, the browser's language when it is Korean or
-    English, else the SI_LANGUAGE setting."""
+    """The session's UI language: the sidebar's choice; at a session's start, the signed-in user's last choice
+    (users.toml), else the browser's language when it is Korean or English, else the SI_LANGUAGE setting."""
     if LANG_KEY not in st.session_state:
-        st.session_state[LANG_KEY] = browser_language() or normalise_language(settings.get("SI_LANGUAGE"))
+        user = signed_in_user()
+        st.session_state[LANG_KEY] = ((user.language if user else "") or browser_language()
+                                      or normalise_language(settings.get("SI_LANGUAGE")))
     _keep(LANG_KEY)
     return st.session_state[LANG_KEY]
+
+
+def remember_language() -> None:
+    """The switch changed: keep the choice for the signed-in user's next sessions (a reload starts one)."""
+    user = signed_in_user()
+    if user is not None:
+        try:
+            users.set_language(user.username, st.session_state[LANG_KEY])
+        except Exception:     # a read-only users file: the choice still holds for this session
+            log.warning("could not save the language of %s", user.username, exc_info=True)
 
 
 def browser_language() -> str | None:
@@ -300,7 +315,8 @@ def render_language_switch() -> str:
     """The 한국어/English switch (rendered first: navigation titles depend on it); returns 'ko' or 'en'."""
     lang = current_language()
     st.sidebar.radio(t("sidebar.language", lang), options=list(LANGUAGES),
-                     format_func=lambda code: t(f"lang.{code}", code), key=LANG_KEY, horizontal=True)
+                     format_func=lambda code: t(f"lang.{code}", code), key=LANG_KEY, horizontal=True,
+                     on_change=remember_language)
     return st.session_state[LANG_KEY]
 
 

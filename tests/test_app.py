@@ -101,6 +101,31 @@ def test_language_default_follows_the_browser_then_the_setting(demo_db, monkeypa
     assert _titles(app) == [TITLES[other]["products"]]
 
 
+def test_a_users_language_choice_opens_their_next_session(demo_db):
+    """The switch is remembered per user (users.toml): a reload (a new session) opens in their choice, over the
+    browser's language; another user still gets the browser's."""
+    from data import users
+
+    first = AppTest.from_file(APP, default_timeout=60)
+    first.context = {"locale": "ko-KR"}
+    first.session_state["auth_user"] = "analyst"
+    first.session_state["as_of_utc"] = AS_OF
+    first.run()
+    assert first.session_state["lang"] == "ko"
+    first.radio(key="lang").set_value("en").run()
+    assert users.load_users()["analyst"].language == "en"
+
+    for name, expected in (("analyst", "en"), ("admin", "ko")):
+        again = AppTest.from_file(APP, default_timeout=60)
+        again.context = {"locale": "ko-KR"}
+        again.session_state["auth_user"] = name
+        again.session_state["as_of_utc"] = AS_OF
+        again.run()
+        assert not again.exception
+        assert again.session_state["lang"] == expected, name
+        assert _titles(again) == [TITLES[expected]["home"]]
+
+
 def test_language_of_a_browser_locale():
     from analytics.i18n import language_of_locale
 

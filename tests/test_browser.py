@@ -181,6 +181,13 @@ def test_switching_the_language_to_english_shows_english_labels(server, browser_
     assert re.search(r"Revenue|Orders|Visitors|Conversion", labels), labels  # ... and the KPI labels
     assert crash_boxes(page) == []
     screenshot(page, "99_home_english")
+    # the choice is the user's: a reload (a new session) keeps English; switching back keeps Korean again
+    page.goto(server.base_url + "/products", wait_until="domcontentloaded")
+    wait_until_rendered(page, heading="Products")
+    sidebar.get_by_text("한국어", exact=True).first.click()
+    wait_until_rendered(page, heading="상품")
+    page.goto(server.base_url + "/", wait_until="domcontentloaded")
+    wait_until_rendered(page, heading="홈")
 
 
 def test_alerts_page_runs_the_scheduler_sends_a_test_email_and_checks_now(server, browser_page):

@@ -58,6 +58,26 @@ def test_round_trip_with_korean_names_and_a_token(tmp_path):
         users.hash_password("short")
 
 
+def test_a_chosen_language_is_kept_through_edits_and_tokens(tmp_path):
+    path = tmp_path / "users.toml"
+    users.save_users({"kim": users.User("kim", "김", "seller", ("petshop_kr",), users.hash_password("long enough"))},
+                     path)
+    assert users.load_users(path)["kim"].language == ""                      # not chosen yet
+    users.set_language("kim", "en", path)
+    assert users.load_users(path)["kim"].language == "en"
+    assert 'language = "en"' in path.read_text(encoding="utf-8")
+    users.upsert_user("kim", name="김 사장", role="seller", sellers=["petshop_kr"], path=path)
+    users.issue_api_token("kim", path)
+    kept = users.load_users(path)["kim"]
+    assert (kept.name, kept.language, users.authenticate("kim", "long enough", path) is not None) == \
+        ("김 사장", "en", True)
+    users.set_language("kim", "fr", path)                                     # not a UI language: ignored
+    users.set_language("nobody", "ko", path)                                  # no such user: ignored
+    assert users.load_users(path)["kim"].language == "en" and "nobody" not in users.load_users(path)
+    path.write_text(path.read_text(encoding="utf-8").replace('language = "en"', 'language = "de"'), encoding="utf-8")
+    assert users.load_users(path)["kim"].language == ""                      # an unknown value reads as not chosen
+
+
 @pytest.mark.parametrize(("entry", "message"), [
     ('role = "owner"\nsellers = ["x"]\npassword_hash = "$2b$x"', "role must be one of"),
     ('role = "seller"\nsellers = ["a", "b"]\npassword_hash = "$2b$x"', "exactly one store"),

@@ -28,7 +28,7 @@ ALL_SELLERS = "*"
 UI_LANGUAGES = ("ko", "en")         # analytics.i18n.LANGUAGES (data/ does not import analytics/)
 BCRYPT_ROUNDS = 12
 _lock = threading.Lock()
-_write_lock = threading.Lock()      # a remembered language: read, change and write the file as one step
+_write_lock = threading.Lock()      # every change: read, change and write the file as one step
 # a real hash to compare against when the user name is unknown, so a wrong name costs as long as a wrong password
 _DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(4)).decode()
 
@@ -222,37 +222,40 @@ def upsert_user(username: str, *, name: str, role: str, sellers: list[str] | tup
     sellers = tuple(s.strip() for s in sellers if s.strip()) or ((ALL_SELLERS,) if role == "admin" else ())
     if role == "seller" and (len(sellers) != 1 or sellers[0] == ALL_SELLERS):
         raise ValueError("a seller account sees exactly one store")
-    known = load_users(path)
-    old = known.get(username)
-    if old is None and not password:
-        raise ValueError("a new user needs a password")
-    password_hash = hash_password(password) if password else old.password_hash  # type: ignore[union-attr]
-    user = User(username, name.strip() or username, role, sellers, password_hash,
-                old.api_token_sha256 if old else "", old.language if old else "")
-    known[username] = user
-    save_users(known, path)
+    new_hash = hash_password(password) if password else None    # (slow on purpose: outside the lock)
+    with _write_lock:
+        known = load_users(path)
+        old = known.get(username)
+        if old is None and not password:
+            raise ValueError("a new user needs a password")
+        user = User(username, name.strip() or username, role, sellers,
+                    new_hash or old.password_hash,  # type: ignore[union-attr]
+                    old.api_token_sha256 if old else "", old.language if old else "")
+        known[username] = user
+        save_users(known, path)
     return user
 
 
 def remove_user(username: str, path: Path | None = None) -> None:
-    known = load_users(path)
-    if username not in known:
-        raise ValueError(f"no user {username!r}")
-    if known[username].role == "admin" and sum(u.role == "admin" for u in known.values()) == 1:
-        raise ValueError("the last admin cannot be removed")
-    del known[username]
-    save_users(known, path)
+    with _write_lock:
+        known = load_users(path)
+        if username not in known:
+            raise ValueError(f"no user {username!r}")
+        if known[username].role == "admin" and sum(u.role == "admin" for u in known.values()) == 1:
+            raise ValueError("the last admin cannot be removed")
+        del known[username]
+        save_users(known, path)
 
 
 def issue_api_token(username: str, path: Path | None = None) -> str:
     """A new personal API token for the user (shown once; only its digest is kept; the old one stops working)."""
-    known = load_users(path)
-    if username not in known:
-        raise ValueError(f"no user {username!r}")
-    token = new_api_token()
-    u = known[username]
-    known[username] = replace(u, api_token_sha256=token_digest(token))
-    save_users(known, path)
+    with _write_lock:
+        known = load_users(path)
+        if username not in known:
+            raise ValueError(f"no user {username!r}")
+        token = new_api_token()
+        known[username] = replace(known[username], api_token_sha256=token_digest(token))
+        save_users(known, path)
     return token
 
 

@@ -499,7 +499,7 @@ def build_digest(wh: Warehouse, period: ReportPeriod,
     candidates: list[Insight] = []
     skipped: list[dict[str, str]] = []
     timings: dict[str, float] = {}
-    for i, (area, _collect_fn) in enumerate(collectors):
+    for i, (area, _) in enumerate(collectors):
         found, reason, seconds = outcomes[i]
         candidates.extend(found)
         if reason is not None:

@@ -129,8 +129,9 @@ def test_a_users_language_choice_opens_their_next_session(demo_db):
 def test_language_of_a_browser_locale():
     from analytics.i18n import language_of_locale
 
-    assert [language_of_locale(x) for x in ("ko-KR", "KO", "ko_KR", " en-US ", "en", "ja-JP", "", None, "e")] == \
-        ["ko", "ko", "ko", "en", "en", None, None, None, None]
+    assert [language_of_locale(x) for x in ("ko-KR", "KO", "ko_KR", " en-US ", "en", "ja-JP", "", None, "e",
+                                                  "kok-IN")] == \
+        ["ko", "ko", "ko", "en", "en", None, None, None, None, None]        # kok: Konkani, not Korean
 
 
 def test_seller_selector_changes_the_kpis(at):

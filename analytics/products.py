@@ -24,8 +24,9 @@ ABC_B_SHARE = 0.95            # B: the next 15 %; C: the rest
 TROUBLE_RECENT_DAYS = 14
 TROUBLE_HISTORY_DAYS = 56     # the 8 weeks before the recent window
 TROUBLE_MIN_UNITS = 10        # units sold in the recent window
-TROUBLE_MIN_CLAIMS = 3        # claimed units in the recent window
-TROUBLE_PRIOR_UNITS = 20.0    # own history is shrunk toward the store rate with this many pseudo-units
+TROUBLE_MIN_CLAIMS = 3        # claims (return rows) in the recent window: three separate returns or exchanges
+TROUBLE_PRIOR_UNITS = 20.0    # the own unit rate shown is shrunk toward the store rate with this many pseudo-units
+TROUBLE_PRIOR_ORDERS = 20.0   # the own claims per order tested, toward the store's, with this many pseudo-orders
 
 def rules_text(lang: str = "en") -> dict[str, str]:
     """The rule behind each section (ranking, movers, abc, profitability, trouble, reorder) in `lang`."""
@@ -35,7 +36,7 @@ def rules_text(lang: str = "en") -> dict[str, str]:
         "movers": {"min_orders": MOVER_MIN_ORDERS, "fdr": f"{FALSE_DISCOVERY_RATE:.0%}"},
         "abc": {"a": f"{ABC_A_SHARE:.0%}", "b": f"{ABC_B_SHARE - ABC_A_SHARE:.0%}"},
         "trouble": {"recent": TROUBLE_RECENT_DAYS, "weeks": TROUBLE_HISTORY_DAYS // 7,
-                    "prior": f"{TROUBLE_PRIOR_UNITS:.0f}", "fdr": f"{FALSE_DISCOVERY_RATE:.0%}",
+                    "prior": f"{TROUBLE_PRIOR_ORDERS:.0f}", "fdr": f"{FALSE_DISCOVERY_RATE:.0%}",
                     "min_units": TROUBLE_MIN_UNITS, "min_claims": TROUBLE_MIN_CLAIMS},
     }
     rules = {name: t(f"products.rules.{name}", lang, **values.get(name, {}))
@@ -325,32 +326,41 @@ def product_trouble(recent_sales: pl.DataFrame, recent_claims: pl.DataFrame, his
                     history_claims: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, float]]:
     """Claim rate per product in the recent window against its own history and the store (rules_text()["trouble"]).
 
-    Returns (frame, store) where store = {units, claimed_units, claim_rate} of the history window. Columns: sku,
-    product_name, units, claimed_units, claim_rate, claim_rate_low, claim_rate_high (Wilson 95 %),
-    history_units, history_claimed_units, history_claim_rate (raw), own_baseline (shrunk), store_claim_rate,
-    p_vs_own, p_vs_store, flagged (see rules_text()["trouble"]), rate_ratio (claim_rate ÷ max baseline); flagged first, then by p_vs_store.
+    The rates shown are in units (returned + exchanged units ÷ units sold); the tests count claims (return rows)
+    per order carrying the product, because a claim takes back its whole line: one return of a 3-unit line is one
+    event, not three independent ones, and testing units flagged ordinary products after a single multi-unit return.
+
+    Returns (frame, store) where store = {units, claimed_units, claim_rate, orders, claims, claims_per_order} of
+    the history window. Columns: sku, product_name, units, claimed_units, claim_rate, claim_rate_low,
+    claim_rate_high (Wilson 95 %, of units), history_units, history_claimed_units, history_claim_rate (raw),
+    own_baseline (units, shrunk), store_claim_rate, order_count, claim_count, history_order_count,
+    history_claim_count, own_claims_per_order (shrunk), store_claims_per_order, p_vs_own, p_vs_store (of claims per
+    order), flagged (see rules_text()["trouble"]), rate_ratio (claim_rate ÷ max unit baseline); flagged first, then
+    by p_vs_store.
     """
     from scipy.stats import binom
 
+    counts = ("units", "order_count", "claimed_units", "claim_count")
+
     def joined(sales: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
-        return (sales.select("sku", "product_name", "units")
-                .join(claims.select("sku", "claimed_units"), on="sku", how="full", coalesce=True)
-                .with_columns(pl.col("units", "claimed_units").fill_null(0)))
+        return (sales.select("sku", "product_name", "units", "order_count")
+                .join(claims.select("sku", "claimed_units", "claim_count"), on="sku", how="full", coalesce=True)
+                .with_columns(pl.col(*counts).fill_null(0).cast(pl.Int64)))
 
     recent = joined(recent_sales, recent_claims)
     history = joined(history_sales, history_claims)
-    store_units = int(history["units"].sum()) if history.height else 0
-    store_claims = int(history["claimed_units"].sum()) if history.height else 0
-    store_rate = store_claims / store_units if store_units else 0.0
+    store = {c: int(history[c].sum()) if history.height else 0 for c in counts}
+    store_rate = store["claimed_units"] / store["units"] if store["units"] else 0.0
+    store_per_order = store["claim_count"] / store["order_count"] if store["order_count"] else 0.0
     frame = recent.join(history.select("sku", pl.col("product_name").alias("_history_name"),
-                                       pl.col("units").alias("history_units"),
-                                       pl.col("claimed_units").alias("history_claimed_units")), on="sku", how="left")
-    # P(X >= k) under each baseline, for every product in one call; claims above the units sold (late claims) are
-    # capped at n; without units or without a baseline rate, P = 1 for no claims, else 0
-    n_all = frame["units"].to_numpy().astype(np.int64)
-    k_all = np.minimum(frame["claimed_units"].to_numpy().astype(np.int64), n_all)
-    own_all = ((frame["history_claimed_units"].fill_null(0).to_numpy() + TROUBLE_PRIOR_UNITS * store_rate)
-               / (frame["history_units"].fill_null(0).to_numpy() + TROUBLE_PRIOR_UNITS))
+                                       *[pl.col(c).alias(f"history_{c}") for c in counts]), on="sku", how="left")
+    frame = frame.with_columns(pl.col(f"history_{c}").fill_null(0) for c in counts)
+    # P(X >= k) of the claims under each baseline, for every product in one call; claims above the orders (late
+    # claims) are capped at n; without orders or without a baseline rate, P = 1 for no claims, else 0
+    n_all = frame["order_count"].to_numpy().astype(np.int64)
+    k_all = np.minimum(frame["claim_count"].to_numpy().astype(np.int64), n_all)
+    own_all = ((frame["history_claim_count"].to_numpy() + TROUBLE_PRIOR_ORDERS * store_per_order)
+               / (frame["history_order_count"].to_numpy() + TROUBLE_PRIOR_ORDERS))
 
     def tail(rate: np.ndarray) -> list[float]:
         testable = (n_all > 0) & (rate > 0)
@@ -358,11 +368,12 @@ def product_trouble(recent_sales: pl.DataFrame, recent_claims: pl.DataFrame, his
             sf = binom.sf(k_all - 1, n_all, np.minimum(rate, 1.0))
         return np.where(testable, sf, np.where(k_all == 0, 1.0, 0.0)).tolist()
 
-    p_own_all, p_store_all = tail(own_all), tail(np.full(n_all.shape, store_rate))
+    p_own_all, p_store_all = tail(own_all), tail(np.full(n_all.shape, store_per_order))
     rows = []
-    for r, p_own, p_store in zip(frame.iter_rows(named=True), p_own_all, p_store_all, strict=True):
+    for r, own_per_order, p_own, p_store in zip(frame.iter_rows(named=True), own_all.tolist(), p_own_all,
+                                                p_store_all, strict=True):
         n, k = int(r["units"]), int(r["claimed_units"])
-        hn, hk = int(r["history_units"] or 0), int(r["history_claimed_units"] or 0)
+        hn, hk = int(r["history_units"]), int(r["history_claimed_units"])
         own = (hk + TROUBLE_PRIOR_UNITS * store_rate) / (hn + TROUBLE_PRIOR_UNITS)
         low, high = wilson_interval(min(k, n), n)
         rate = k / n if n else None
@@ -371,19 +382,25 @@ def product_trouble(recent_sales: pl.DataFrame, recent_claims: pl.DataFrame, his
                      "units": n, "claimed_units": k, "claim_rate": rate, "claim_rate_low": low,
                      "claim_rate_high": high, "history_units": hn, "history_claimed_units": hk,
                      "history_claim_rate": hk / hn if hn else None, "own_baseline": own,
-                     "store_claim_rate": store_rate, "p_vs_own": p_own, "p_vs_store": p_store,
+                     "store_claim_rate": store_rate, "order_count": int(r["order_count"]),
+                     "claim_count": int(r["claim_count"]), "history_order_count": int(r["history_order_count"]),
+                     "history_claim_count": int(r["history_claim_count"]), "own_claims_per_order": own_per_order,
+                     "store_claims_per_order": store_per_order, "p_vs_own": p_own, "p_vs_store": p_store,
                      "flagged": False, "rate_ratio": rate / baseline if rate is not None and baseline else None})
     schema = {"sku": pl.String, "product_name": pl.String, "units": pl.Int64, "claimed_units": pl.Int64,
               "claim_rate": pl.Float64, "claim_rate_low": pl.Float64, "claim_rate_high": pl.Float64,
               "history_units": pl.Int64, "history_claimed_units": pl.Int64, "history_claim_rate": pl.Float64,
-              "own_baseline": pl.Float64, "store_claim_rate": pl.Float64, "p_vs_own": pl.Float64,
+              "own_baseline": pl.Float64, "store_claim_rate": pl.Float64, "order_count": pl.Int64,
+              "claim_count": pl.Int64, "history_order_count": pl.Int64, "history_claim_count": pl.Int64,
+              "own_claims_per_order": pl.Float64, "store_claims_per_order": pl.Float64, "p_vs_own": pl.Float64,
               "p_vs_store": pl.Float64, "flagged": pl.Boolean, "rate_ratio": pl.Float64}
     tested = [i for i, r in enumerate(rows) if r["units"] >= TROUBLE_MIN_UNITS]
     discoveries = benjamini_hochberg([max(rows[i]["p_vs_own"], rows[i]["p_vs_store"]) for i in tested])
     for i, discovered in zip(tested, discoveries, strict=True):
-        rows[i]["flagged"] = discovered and rows[i]["claimed_units"] >= TROUBLE_MIN_CLAIMS
+        rows[i]["flagged"] = discovered and rows[i]["claim_count"] >= TROUBLE_MIN_CLAIMS
     out = pl.DataFrame(rows, schema=schema).sort(["flagged", "p_vs_store", "sku"], descending=[True, False, False])
-    return out, {"units": store_units, "claimed_units": store_claims, "claim_rate": store_rate}
+    return out, {"units": store["units"], "claimed_units": store["claimed_units"], "claim_rate": store_rate,
+                 "orders": store["order_count"], "claims": store["claim_count"], "claims_per_order": store_per_order}
 
 
 # ---------------------------------------------------------------- the whole area

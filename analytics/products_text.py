@@ -91,15 +91,20 @@ STRINGS: dict[str, dict[str, str]] = {
               "ad_stats.cost of the period's local dates, shared out to products in proportion to the revenue of "
               "orders from 'ads' visits that landed on the product (by revenue share when no ads visit converted)."},
     "products.rules.trouble": {
-        "ko": "반품·교환율 = 반품 + 교환 수량 ÷ 판매 수량, 최근 {recent}일(오늘 포함). 기준: 상품 자신의 직전 {weeks}주 "
-              "비율(스토어 비율 {prior}개 분량으로 보정)과 같은 기간 스토어 비율. 각 기준에 단측 정확 이항검정, 둘 중 큰 "
-              "p값 사용. 판매 {min_units}개 이상 상품에 Benjamini–Hochberg 거짓 발견율 {fdr}, 반품·교환 {min_claims}개 "
-              "이상일 때 표시.",
-        "en": "Claim rate = returned + exchanged units ÷ units sold, last {recent} local days up to now. Baselines: "
-              "the product's own previous {weeks} weeks (shrunk toward the store rate with {prior} pseudo-units) "
-              "and the store's rate over those weeks. One-sided exact binomial test against each baseline; the "
-              "larger p-value counts. Flagged at a false discovery rate of {fdr} (Benjamini–Hochberg over products "
-              "with at least {min_units} units sold) and with at least {min_claims} claimed units."},
+        "ko": "반품·교환율 = 반품 + 교환 수량 ÷ 판매 수량, 최근 {recent}일(오늘 포함). 검정은 수량이 아니라 건수로: 한 번의 "
+              "반품은 그 줄의 수량을 통째로 돌려보내므로(3개 반품 1건은 사건 1개), 최근 {recent}일 반품·교환 건수 ÷ 그 상품이 "
+              "든 주문 수를 상품 자신의 직전 {weeks}주 비율(스토어 비율 주문 {prior}건 분량으로 보정)과 같은 기간 스토어 "
+              "비율에 대해 각각 단측 정확 이항검정, 둘 중 큰 p값 사용. 판매 {min_units}개 이상 상품에 Benjamini–Hochberg "
+              "거짓 발견율 {fdr}, 반품·교환 {min_claims}건 이상일 때 표시. '평소 비율' 열은 같은 이력의 수량 비율(같은 방식으로 "
+              "보정).",
+        "en": "Claim rate = returned + exchanged units ÷ units sold, last {recent} local days up to now. The test counts "
+              "claims, not units: a claim takes back its whole line, so one return of 3 units is one event. Claims "
+              "(return rows) per order carrying the product in the last {recent} days, against the product's own "
+              "previous {weeks} weeks (shrunk toward the store's with {prior} pseudo-orders) and the store's over "
+              "those weeks: one-sided exact binomial test against each, the larger p-value counts. Flagged at a "
+              "false discovery rate of {fdr} (Benjamini–Hochberg over products with at least {min_units} units "
+              "sold) and with at least {min_claims} separate claims. The 'usual rate' column is that history's unit "
+              "rate, shrunk the same way."},
     "products.rules.reorder": {
         "ko": "최근 {history}일(어제까지) 판매로 일수요를 학습하고, 재고 0이면서 판매가 없는 날은 제외(품절로 수요가 "
               "가려짐). 하루 {ets_mean}개 이상, 재고 있는 날 {ets_days}일 이상, 품절일 없음: statsmodels ETS(가법 오차, "
@@ -170,6 +175,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "products.col.claim_rate_low": {"ko": "하한(95%)", "en": "Low (95%)"},
     "products.col.own_baseline": {"ko": "평소 비율", "en": "Usual rate"},
     "products.col.store_claim_rate": {"ko": "스토어 비율", "en": "Store rate"},
+    "products.col.claim_count": {"ko": "반품·교환 건수", "en": "Claims"},
+    "products.col.own_claims_per_order": {"ko": "평소 주문당 건수", "en": "Usual claims per order"},
+    "products.col.p_vs_own": {"ko": "p값(평소 대비)", "en": "p vs usual"},
     "products.col.p_vs_store": {"ko": "p값(스토어 대비)", "en": "p vs store"},
     "products.col.flagged": {"ko": "이상", "en": "Flagged"},
     "products.col.status": {"ko": "상태", "en": "Status"},
@@ -260,11 +268,13 @@ METRICS: tuple[Metric, ...] = (
             "en": "Returned + exchanged units ÷ units sold (cancellations excluded), with a 95% Wilson interval."},
            _RECENT14, {"ko": "반품은 접수 시각, 판매는 주문 시각 기준.", "en": "Claims by claim time, sales by order time."}),
     Metric("product_trouble_flag", "ratio", {"ko": "반품 이상", "en": "Trouble flag"},
-           {"ko": "최근 14일 반품·교환 수가 평소 비율(8주 이력, 스토어 비율 20개 분량으로 보정)과 스토어 비율 모두보다 "
-                  "유의하게 높음(단측 정확 이항검정, Benjamini–Hochberg 거짓 발견율 5%), 판매 10개·반품 3개 이상.",
-            "en": "Claims in the last 14 days significantly above both the product's usual rate (8-week history "
-                  "shrunk toward the store rate by 20 units) and the store rate (one-sided exact binomial "
-                  "tests, Benjamini–Hochberg false discovery rate 5%), with at least 10 units sold and 3 claimed."},
+           {"ko": "최근 14일 반품·교환 건수(한 건이 여러 개여도 1건) ÷ 그 상품이 든 주문 수가 평소 비율(8주 이력, 스토어 "
+                  "비율 주문 20건 분량으로 보정)과 스토어 비율 모두보다 유의하게 높음(단측 정확 이항검정, "
+                  "Benjamini–Hochberg 거짓 발견율 5%), 판매 10개·반품 3건 이상.",
+            "en": "Claims in the last 14 days (a claim of several units counts once) per order carrying the product, "
+                  "significantly above both the product's usual rate (8-week history shrunk toward the store rate "
+                  "by 20 orders) and the store rate (one-sided exact binomial tests, Benjamini–Hochberg false "
+                  "discovery rate 5%), with at least 10 units sold and 3 separate claims."},
            _RECENT14, {"ko": "반품 행의 SKU.", "en": "The SKU on the return row."}),
     Metric("product_demand_forecast", "count", {"ko": "예측 일수요", "en": "Daily demand forecast"},
            {"ko": "판매 많은 상품(재고 있는 날 하루 1개 이상, 품절일 없음; 스토어당 최대 60개, 재고 데이터가 있는 "

@@ -208,21 +208,46 @@ def test_movers_need_significance_not_just_a_big_ratio():
                              1000).height == 0
 
 
+def _claims(rows):
+    """(sku, claimed units, claims) rows of products_claims_by_sku."""
+    return pl.DataFrame(rows, schema={"sku": pl.String, "claimed_units": pl.Int64, "claim_count": pl.Int64},
+                        orient="row")
+
+
 def test_trouble_flags_a_spike_against_own_history_and_store():
-    def claims(rows):
-        return pl.DataFrame(rows, schema={"sku": pl.String, "claimed_units": pl.Int64}, orient="row")
-    recent = _sales([("bad", "bad", 0, 100, 0.0), ("fine", "fine", 0, 100, 0.0), ("few", "few", 0, 5, 0.0)])
-    history = _sales([("bad", "bad", 0, 400, 0.0), ("fine", "fine", 0, 400, 0.0), ("few", "few", 0, 20, 0.0)])
-    frame, store = pr.product_trouble(recent, claims([("bad", 20), ("fine", 3), ("few", 3)]), history,
-                                      claims([("bad", 8), ("fine", 8)]))
+    # one unit per order: claims and claimed units are the same numbers
+    recent = _sales([("bad", "bad", 100, 100, 0.0), ("fine", "fine", 100, 100, 0.0), ("few", "few", 5, 5, 0.0)])
+    history = _sales([("bad", "bad", 400, 400, 0.0), ("fine", "fine", 400, 400, 0.0), ("few", "few", 20, 20, 0.0)])
+    frame, store = pr.product_trouble(recent, _claims([("bad", 20, 20), ("fine", 3, 3), ("few", 3, 3)]), history,
+                                      _claims([("bad", 8, 8), ("fine", 8, 8)]))
     rows = _by_sku(frame)
-    assert store["claim_rate"] == pytest.approx(16 / 820)
+    assert store["claim_rate"] == pytest.approx(16 / 820) and store["claims_per_order"] == pytest.approx(16 / 820)
     assert rows["bad"]["flagged"] and rows["bad"]["claim_rate"] == 0.2
     assert not rows["fine"]["flagged"]                      # 3 % is within chance of its 2 % history
     assert not rows["few"]["flagged"]                       # 60 % of 5 units: below the minimum volume
     assert rows["bad"]["own_baseline"] == pytest.approx((8 + 20 * 16 / 820) / (400 + 20))
+    assert rows["bad"]["own_claims_per_order"] == pytest.approx((8 + 20 * 16 / 820) / (400 + 20))
     low, high = pr.wilson_interval(20, 100)
     assert rows["bad"]["claim_rate_low"] == pytest.approx(low) and low == pytest.approx(0.1333, abs=1e-3)
+
+
+def test_trouble_counts_a_multi_unit_return_as_one_claim():
+    """A claim takes back its whole line: one return of a 4-unit line is one event. Tested in units, 4 of 40 units
+    against a 1 % history was 'significant'; tested in claims it is 1 of 30 orders, ordinary. Four separate
+    1-unit returns of the same 4 units are still flagged."""
+    history = _sales([("p", "p", 300, 400, 0.0), ("q", "q", 300, 400, 0.0)])
+    history_claims = _claims([("p", 3, 3), ("q", 3, 3)])
+    recent = _sales([("p", "p", 30, 40, 0.0), ("q", "q", 30, 40, 0.0)])
+    one_return = _by_sku(pr.product_trouble(recent, _claims([("p", 4, 1)]), history, history_claims)[0])["p"]
+    four_returns = _by_sku(pr.product_trouble(recent, _claims([("p", 4, 4)]), history, history_claims)[0])["p"]
+    for row in (one_return, four_returns):               # the rate shown is in units either way
+        assert (row["claimed_units"], row["units"], row["claim_rate"]) == (4, 40, 0.1)
+    assert not one_return["flagged"] and one_return["p_vs_own"] > 0.2
+    assert four_returns["flagged"] and four_returns["p_vs_own"] < 1e-3
+    assert (four_returns["claim_count"], four_returns["order_count"]) == (4, 30)
+    # the old unit test, for the record: 4 of 40 units against 1 % would have been significant on one return
+    from scipy.stats import binom
+    assert float(binom.sf(3, 40, 6 / 800)) < 1e-3
 
 
 def test_the_vectorised_binomial_test_equals_scipys_binomtest_exactly():
@@ -244,27 +269,29 @@ def test_the_vectorised_binomial_test_equals_scipys_binomtest_exactly():
 def test_trouble_p_values_equal_one_binomial_tail_per_product():
     from scipy.stats import binom
 
-    def claims(rows):
-        return pl.DataFrame(rows, schema={"sku": pl.String, "claimed_units": pl.Int64}, orient="row")
-    # late claims above the units sold, a product without units, one without history, one never claimed
-    recent = _sales([("a", "a", 0, 50, 0.0), ("late", "late", 0, 2, 0.0), ("none", "none", 0, 0, 0.0),
-                     ("new", "new", 0, 30, 0.0), ("clean", "clean", 0, 40, 0.0)])
-    history = _sales([("a", "a", 0, 300, 0.0), ("late", "late", 0, 10, 0.0), ("none", "none", 0, 10, 0.0),
-                      ("clean", "clean", 0, 200, 0.0)])
-    frame, store = pr.product_trouble(recent, claims([("a", 9), ("late", 5), ("none", 1), ("new", 2)]), history,
-                                      claims([("a", 6), ("late", 1)]))
-    rate = store["claim_rate"]
-    assert rate == pytest.approx(7 / 520)
+    # late claims above the orders, a product without orders, one without history, one never claimed; lines of
+    # two units, so claimed units and claims differ
+    recent = _sales([("a", "a", 25, 50, 0.0), ("late", "late", 1, 2, 0.0), ("none", "none", 0, 0, 0.0),
+                     ("new", "new", 15, 30, 0.0), ("clean", "clean", 20, 40, 0.0)])
+    history = _sales([("a", "a", 150, 300, 0.0), ("late", "late", 5, 10, 0.0), ("none", "none", 5, 10, 0.0),
+                      ("clean", "clean", 100, 200, 0.0)])
+    frame, store = pr.product_trouble(recent, _claims([("a", 9, 5), ("late", 5, 3), ("none", 1, 1), ("new", 2, 1)]),
+                                      history, _claims([("a", 6, 3), ("late", 1, 1)]))
+    assert store["claim_rate"] == pytest.approx(7 / 520)
+    rate = store["claims_per_order"]
+    assert rate == pytest.approx(4 / 260)
     for r in frame.iter_rows(named=True):
-        n, k = r["units"], min(r["claimed_units"], r["units"])
-        own = ((r["history_claimed_units"] or 0) + 20 * rate) / ((r["history_units"] or 0) + 20)
+        n, k = r["order_count"], min(r["claim_count"], r["order_count"])
+        own = (r["history_claim_count"] + 20 * rate) / (r["history_order_count"] + 20)
+        assert r["own_claims_per_order"] == pytest.approx(own)
         expected_own = float(binom.sf(k - 1, n, own)) if n > 0 else (1.0 if k == 0 else 0.0)
         expected_store = float(binom.sf(k - 1, n, rate)) if n > 0 else (1.0 if k == 0 else 0.0)
         assert (r["p_vs_own"], r["p_vs_store"]) == (expected_own, expected_store), r["sku"]
     rows = _by_sku(frame)
-    assert rows["late"]["p_vs_store"] == float(binom.sf(1, 2, rate))      # 5 claims on 2 units: P(X >= 2)
-    assert rows["none"]["p_vs_own"] == 1.0          # a claim but no units sold: capped at 0 claims, nothing to test
+    assert rows["late"]["p_vs_store"] == float(binom.sf(0, 1, rate))      # 3 claims on 1 order: P(X >= 1)
+    assert rows["none"]["p_vs_own"] == 1.0          # a claim but no orders: capped at 0 claims, nothing to test
     assert rows["clean"]["p_vs_store"] == 1.0
+    assert rows["a"]["claim_rate"] == 9 / 50        # shown in units
 
 
 def test_forecast_methods():

@@ -385,7 +385,15 @@ def won_ticks(low: float, high: float, count: int = 5) -> tuple[list[float], lis
 def korean_money_axes(fig: Any, lang: str, currency: str, axes: tuple[str, ...] = ("y",)) -> Any:
     """`fig` with its won axes (`axes`: "x", "y", "y2", ...) ticked in 만 and 억 (1,200만, 1.5억) as Korean sellers
     count money and as the tiles show it, instead of Plotly's 12M. Other languages and currencies are untouched."""
-    if lang != "ko" or (currency or "").upper() != "KRW":
+    if (currency or "").upper() != "KRW":
+        return fig
+    return korean_count_axes(fig, lang, axes)
+
+
+def korean_count_axes(fig: Any, lang: str, axes: tuple[str, ...] = ("y",)) -> Any:
+    """`fig` with its linear axes (`axes`) ticked in 만 and 억 in Korean (5만 visits, not Plotly's 50k: the SI
+    letters are not how Korean counts); other languages untouched. Money axes: korean_money_axes."""
+    if lang != "ko":
         return fig
     for axis in axes:
         letter = axis[0]

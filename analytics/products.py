@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics import result_cache
-from analytics.i18n import korean_money_axes, t
+from analytics.i18n import korean_count_axes, korean_money_axes, t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
 from analytics.queries import in_parallel, run_sql
@@ -546,4 +546,6 @@ def plot_top_products(ranking: pl.DataFrame, metric: str, lang: str, currency: s
     fig.update_layout(title=t(f"products.chart.top_by_{metric}", lang), barmode="group",
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h"},
                       height=max(350, 28 * frame.height + 120))
-    return fig if metric == "units" else korean_money_axes(fig, lang, currency, ("x",))
+    if metric == "units":
+        return korean_count_axes(fig, lang, ("x",))
+    return korean_money_axes(fig, lang, currency, ("x",))

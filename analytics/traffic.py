@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics import result_cache
-from analytics.i18n import names, t
+from analytics.i18n import korean_count_axes, names, t
 from analytics.metrics import format_money
 from analytics.period import ReportPeriod
 from analytics.queries import run_sql
@@ -239,7 +239,7 @@ def plot_channel_bars(channels: pl.DataFrame, lang: str, currency: str) -> go.Fi
     ])
     fig.update_layout(title=t("traffic.chart.channels", lang), barmode="group",
                       yaxis_title=t("traffic.col.sessions", lang), margin={"l": 10, "r": 10, "t": 50, "b": 10})
-    return fig
+    return korean_count_axes(fig, lang)
 
 
 def plot_funnel(funnel: pl.DataFrame, lang: str) -> go.Figure:

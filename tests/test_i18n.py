@@ -124,3 +124,24 @@ def test_won_axes_read_in_man_and_eok_in_korean_only():
     assert ko["yaxis"]["tickvals"][-1] >= 9_000_000                    # every bar is under the top tick
     for lang, currency in (("en", "KRW"), ("ko", "USD")):               # Plotly's own ticks elsewhere
         assert "tickvals" not in korean_money_axes(figure(), lang, currency).to_dict()["layout"].get("yaxis", {})
+
+
+def test_count_axes_read_in_man_in_korean_whatever_the_currency():
+    """Visits and units are counted in 만 in Korean (5만, not Plotly's 50k), in any store's currency."""
+    import plotly.graph_objects as go
+    import polars as pl
+
+    from analytics.i18n import korean_count_axes
+    from analytics.traffic import plot_channel_bars
+
+    def figure():
+        return go.Figure(go.Bar(x=["검색", "광고"], y=[53_000, 15_000]))
+    assert korean_count_axes(figure(), "ko").to_dict()["layout"]["yaxis"]["ticktext"] == ["0", "2만", "4만", "6만"]
+    assert "tickvals" not in korean_count_axes(figure(), "en").to_dict()["layout"].get("yaxis", {})
+    channels = pl.DataFrame({"channel": ["search", "ads"], "sessions": [53_000, 15_000],
+                             "previous_sessions": [48_000, 16_000], "conversion": [0.02, 0.03],
+                             "revenue": [1_000.0, 500.0]})
+    for currency in ("KRW", "USD"):
+        axis = plot_channel_bars(channels, "ko", currency).to_dict()["layout"]["yaxis"]
+        assert axis["ticktext"] == ["0", "2만", "4만", "6만"], currency
+    assert "tickvals" not in plot_channel_bars(channels, "en", "USD").to_dict()["layout"]["yaxis"]

@@ -28,15 +28,16 @@ TABLE_COLUMNS = {
     "profitability": ["product_name", "gross_sales", "discounts", "revenue", "cost", "refunds", "ad_spend", "profit",
                       "profit_margin", "sku"],
     "trouble": ["product_name", "flagged", "units", "claimed_units", "claim_rate", "claim_rate_low", "own_baseline",
-                "store_claim_rate", "order_count", "claim_count", "own_claims_per_order", "p_vs_own", "p_vs_store",
-                "sku"],
+                "store_claim_rate", "order_count", "claim_count", "own_claims_per_order", "store_claims_per_order",
+                "p_vs_own", "p_vs_store", "sku"],
     "reorder": ["product_name", "status", "on_hand", "inbound", "lead_time_days", "forecast_daily_demand",
                 "forecast_lower", "forecast_upper", "days_of_cover", "return_rate", "safety_stock", "reorder_qty",
                 "out_of_stock_since", "lost_sales_per_day", "forecast_method", "sku"],
 }
 MONEY = {"revenue", "previous_revenue", "margin", "cost", "gross_sales", "discounts", "refunds", "ad_spend", "profit"}
 RATIOS = {"margin_rate", "order_share", "previous_order_share", "revenue_share", "cumulative_share", "profit_margin",
-          "claim_rate", "claim_rate_low", "own_baseline", "store_claim_rate", "return_rate", "own_claims_per_order"}
+          "claim_rate", "claim_rate_low", "own_baseline", "store_claim_rate", "return_rate", "own_claims_per_order",
+          "store_claims_per_order"}
 PERCENT_CHANGES = {"revenue_change_pct", "units_change_pct", "margin_change_pct"}
 DECIMALS = {"forecast_daily_demand", "forecast_lower", "forecast_upper", "days_of_cover", "safety_stock",
             "lost_sales_per_day"}
@@ -49,6 +50,7 @@ COLUMN_METRIC = {"revenue": "product_revenue", "previous_revenue": "product_reve
                  "discounts": "product_discounts", "refunds": "product_refunds", "ad_spend": "product_ad_spend",
                  "profit": "product_profit", "claim_rate": "product_claim_rate", "flagged": "product_trouble_flag",
                  "claim_count": "product_trouble_flag", "own_claims_per_order": "product_trouble_flag",
+                 "store_claims_per_order": "product_trouble_flag",
                  "p_vs_own": "product_trouble_flag", "p_vs_store": "product_trouble_flag",
                  "forecast_daily_demand": "product_demand_forecast", "days_of_cover": "product_days_of_cover",
                  "reorder_qty": "product_reorder_qty", "lost_sales_per_day": "product_lost_sales"}
@@ -84,7 +86,7 @@ def column_config(columns: list[str], currency: str, lang: str) -> dict[str, obj
             config[c] = st.column_config.NumberColumn(label, help=help_text, format="%+.1f%%")
         elif c in DECIMALS:
             config[c] = st.column_config.NumberColumn(label, help=help_text, format="%.1f")
-        elif c == "p_value" or c == "p_vs_store":
+        elif c in ("p_value", "p_vs_own", "p_vs_store"):
             config[c] = st.column_config.NumberColumn(label, help=help_text, format="%.2g")
         else:
             config[c] = st.column_config.Column(label, help=help_text)

@@ -277,8 +277,11 @@ def pace_forecast(history: pl.DataFrame, today: date, hour_of_day: float, revenu
         close_log_ratio = a + b × pace_log_ratio + e,  e ~ Normal
     i.e. how a day closed relative to a usual day of its weekday, explained by how far ahead of or behind
     the usual pace it was at the same clock time (pace_training_frame). b < 1 shrinks a noisy morning towards
-    the usual day; late in the day b -> 1 and the residuals shrink. The interval is the OLS prediction interval
-    (parameter and residual uncertainty) mapped back to money; the close is never below what is already sold.
+    the usual day; late in the day b -> 1 and the residuals shrink. The interval is a jackknife prediction interval
+    (leave_one_out_interval): the forecast plus the empirical quantiles of the training days' leave-one-out errors,
+    mapped back to money; the close is never below what is already sold. The normal-theory OLS interval it
+    replaced held 75-79% of the closes of ordinary demo days at 10, 14, 18 and 21 h instead of 80%; this one
+    80-82% (bench/pace_eval.py, README).
 
     Returns {status: ok | not_enough_history, close, lower, upper, level, usual_total, vs_usual_pct,
     revenue_so_far, expected_so_far, share_of_day, weekday, training_days, slope, intercept, residual_sd}.
@@ -312,10 +315,9 @@ def pace_forecast(history: pl.DataFrame, today: date, hour_of_day: float, revenu
     else:
         exog, exog_today = sm.add_constant(x, has_constant="add"), np.array([[1.0, x_today]])
     fit = sm.OLS(y, exog).fit()
-    prediction = fit.get_prediction(exog_today).summary_frame(alpha=1 - level)
-    mean, low, high = (float(prediction[c].iloc[0]) for c in ("mean", "obs_ci_lower", "obs_ci_upper"))
-    if not all(map(math.isfinite, (low, high))):   # no residual degrees of freedom left: a point only
-        low = high = mean
+    mean = float(fit.predict(exog_today)[0])
+    low_error, high_error = leave_one_out_interval(exog, fit.resid, level)
+    low, high = mean + low_error, mean + high_error
 
     def to_money(log_ratio: float) -> float:
         return max(math.exp(log_ratio) * (usual_total + k) - k, revenue_so_far)
@@ -327,6 +329,23 @@ def pace_forecast(history: pl.DataFrame, today: date, hour_of_day: float, revenu
                   slope=float(fit.params[1]) if exog.shape[1] == 2 else 0.0, intercept=float(fit.params[0]),
                   residual_sd=float(math.sqrt(fit.scale)) if fit.df_resid > 0 else 0.0)
     return result
+
+
+def leave_one_out_interval(exog: np.ndarray, residuals: np.ndarray, level: float) -> tuple[float, float]:
+    """(low, high) errors around an OLS forecast from the leave-one-out residuals of its training rows
+    (e_i / (1 - h_ii), h the hat matrix's diagonal: each row's error had the model been fitted without it), their
+    order statistics at ⌊(1 − level)/2 · (n + 1)⌋ and ⌈(1 + level)/2 · (n + 1)⌉ (the jackknife interval of Barber
+    et al., 2021, for a new row like the training ones). (0, 0) without residuals."""
+    e = np.asarray(residuals, dtype=float)
+    n = len(e)
+    if n == 0:
+        return 0.0, 0.0
+    x = np.asarray(exog, dtype=float)
+    leverage = np.einsum("ij,jk,ik->i", x, np.linalg.pinv(x.T @ x), x)
+    loo = np.sort(e / np.maximum(1.0 - leverage, 1e-9))
+    low = max(0, math.floor((1 - level) / 2 * (n + 1)) - 1)
+    high = min(n - 1, math.ceil((1 + level) / 2 * (n + 1)) - 1)
+    return float(loo[low]), float(loo[high])
 
 
 def backtest_pace_forecast(hourly: pl.DataFrame, days: list[date], hour_of_day: float,

@@ -33,10 +33,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "realtime.forecast.how": {
         "ko": "같은 시각까지의 매출이 평소 {weekday}의 이 시각 누적 비율(지금까지 하루 매출의 {share}%)보다 "
               "앞서는지 뒤처지는지로 마감 매출을 예측합니다. 최근 {days}일에 맞춘 로그 선형 회귀(statsmodels OLS)이며, "
-              "구간은 이 회귀의 예측 구간입니다.",
+              "구간은 그 날들을 하나씩 빼고 맞췄을 때의 오차(잭나이프)로 정합니다.",
         "en": "Predicts the close from how far today is ahead of or behind the usual pace of a {weekday} "
               "(by now a usual day has made {share}% of its revenue): a log-linear regression (statsmodels OLS) "
-              "fitted on the last {days} days; the interval is its prediction interval."},
+              "fitted on the last {days} days; the interval comes from its errors on those days, each left out of the fit "
+              "in turn (jackknife)."},
     "realtime.chart.header": {"ko": "시간대별 매출", "en": "Revenue by hour"},
     "realtime.chart.title": {"ko": "오늘 시간대별 매출과 누적", "en": "Today's revenue by hour, and cumulative"},
     "realtime.chart.revenue": {"ko": "매출", "en": "Revenue"},
@@ -87,10 +88,12 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "realtime_forecast_close", "money",
         {"ko": "오늘 마감 예상 매출", "en": "Today's forecast close"},
-        {"ko": "log(마감 ÷ 평소) = a + b × log(지금까지 ÷ 평소 이 시각까지)의 OLS 예측(80% 예측 구간). "
+        {"ko": "log(마감 ÷ 평소) = a + b × log(지금까지 ÷ 평소 이 시각까지)의 OLS 예측. 80% 구간: 학습한 날을 하나씩 "
+               "빼고 맞춘 오차의 10%·90% 분위(잭나이프). "
                "평소 이 시각까지 = 최근 12번 같은 요일의 이 시각 누적 비율 × 평소 하루 매출.",
-         "en": "OLS prediction of log(close ÷ usual) = a + b × log(so far ÷ usual so far), with its 80% "
-               "prediction interval. Usual so far = share of the day reached by this time over the last 12 same "
+         "en": "OLS prediction of log(close ÷ usual) = a + b × log(so far ÷ usual so far). 80% interval: the "
+               "10% and 90% quantiles of its errors on the training days, each left out of the fit in turn "
+               "(jackknife). Usual so far = share of the day reached by this time over the last 12 same "
                "weekdays × the usual day's revenue."},
         {"ko": "오늘 0시(판매자 시간대)부터 24시까지. 최근 56일로 적합합니다.",
          "en": "Today from local midnight to midnight; fitted on the last 56 days."},

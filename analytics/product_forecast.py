@@ -154,6 +154,16 @@ def _ets_forecast(values: tuple[float, ...], gap: int, horizon_days: int) -> _Et
     return full[0][gap:steps], full[1][gap:steps], full[2][gap:steps], sigma
 
 
+def cumulative_demand_sd(sigma: float, horizon_days: int, mean_days: int | None = None) -> float:
+    """Standard deviation of the demand summed over the next `horizon_days` days (H), which the safety stock
+    covers: H days of independent demand of daily deviation σ, σ √H; for a recent mean of `mean_days` days, plus
+    that mean's own error, σ √(H + H² / mean_days)."""
+    h = max(0, int(horizon_days))
+    if h == 0 or sigma <= 0:
+        return 0.0
+    return float(sigma * math.sqrt(h + (h * h / mean_days if mean_days else 0.0)))
+
+
 def seasonal_model_products(units: pl.DataFrame, stock: pl.DataFrame, limit: int = ETS_MAX_PRODUCTS) -> set[str]:
     """The products that may get the seasonal model (forecast_demand's `seasonal`): at most `limit`, those with
     stock snapshots first (their reorder advice can be acted on), then by units sold in the history; ties by sku.
@@ -181,13 +191,13 @@ def forecast_demand(history: pl.DataFrame, start: date, horizon_days: int,
     n_in = in_stock.height
     mean_all = float(in_stock["units"].mean()) if n_in else 0.0
     fit: dict[str, object] = {"method": "none", "daily_sigma": 0.0, "in_stock_days": n_in,
-                              "mean_daily_demand": mean_all}
+                              "mean_daily_demand": mean_all, "horizon_sd": 0.0}
     values = history["units"].cast(pl.Float64).to_list()
     if seasonal and n_in == history.height and n_in >= ETS_MIN_DAYS and mean_all >= ETS_MIN_MEAN:
         gap = (start - history["order_date"].max()).days - 1          # days between history end and start
         means, lows, highs, sigma = _ets_forecast(tuple(values), gap, horizon_days)
         forecast, lower, upper = list(means), list(lows), list(highs)
-        fit.update(method="ets", daily_sigma=sigma)
+        fit.update(method="ets", daily_sigma=sigma, horizon_sd=cumulative_demand_sd(sigma, horizon_days))
     elif n_in > 0:
         recent = in_stock.tail(28)                        # the last 28 in-stock days, all of them when fewer
         mean = float(recent["units"].mean())
@@ -195,7 +205,9 @@ def forecast_demand(history: pl.DataFrame, start: date, horizon_days: int,
         lows, highs = _count_intervals(np.array([mean]), np.array([variance]))
         lo, hi = float(lows[0]), float(highs[0])
         forecast, lower, upper = [mean] * horizon_days, [lo] * horizon_days, [hi] * horizon_days
-        fit.update(method="mean", daily_sigma=math.sqrt(max(variance, mean)), mean_daily_demand=mean)
+        fit.update(method="mean", daily_sigma=math.sqrt(max(variance, mean)), mean_daily_demand=mean,
+                   horizon_sd=cumulative_demand_sd(math.sqrt(max(variance, mean)), horizon_days,
+                                                   mean_days=recent.height))
     else:
         forecast = lower = upper = [0.0] * horizon_days
     frame = pl.DataFrame({"order_date": dates, "forecast": forecast, "lower": lower, "upper": upper},
@@ -204,10 +216,10 @@ def forecast_demand(history: pl.DataFrame, start: date, horizon_days: int,
     return frame, fit
 
 
-def recent_mean_forecasts(history: pl.DataFrame) -> dict[str, tuple[str, float, float, float, float]]:
+def recent_mean_forecasts(history: pl.DataFrame) -> dict[str, tuple[str, float, float, float, float, int]]:
     """forecast_demand's result for every product of a demand_history grid when the seasonal model is not used,
-    in one pass: sku -> (method 'mean' | 'none', daily forecast, lower, upper, daily sigma). The recent mean is
-    over the last 28 in-stock days (all of them when fewer), as in forecast_demand."""
+    in one pass: sku -> (method 'mean' | 'none', daily forecast, lower, upper, daily sigma, days the mean is
+    over). The recent mean is over the last 28 in-stock days (all of them when fewer), as in forecast_demand."""
     recent = (history.filter(pl.col("in_stock")).sort("sku", "order_date")
               .group_by("sku", maintain_order=True).tail(28)
               .group_by("sku").agg(pl.col("units").cast(pl.Float64).mean().alias("mean"),
@@ -217,9 +229,9 @@ def recent_mean_forecasts(history: pl.DataFrame) -> dict[str, tuple[str, float, 
     variances = np.where(recent["n"].to_numpy() > 1, recent["var"].fill_null(0.0).to_numpy(), means)
     lows, highs = _count_intervals(means, variances)
     sigmas = np.sqrt(np.maximum(variances, means))
-    found = {sku: ("mean", float(m), float(lo), float(hi), float(sd))
-             for sku, m, lo, hi, sd in zip(skus, means, lows, highs, sigmas, strict=True)}
-    return {sku: found.get(sku, ("none", 0.0, 0.0, 0.0, 0.0)) for sku in history["sku"].unique().to_list()}
+    found = {sku: ("mean", float(m), float(lo), float(hi), float(sd), int(n))
+             for sku, m, lo, hi, sd, n in zip(skus, means, lows, highs, sigmas, recent["n"].to_list(), strict=True)}
+    return {sku: found.get(sku, ("none", 0.0, 0.0, 0.0, 0.0, 0)) for sku in history["sku"].unique().to_list()}
 
 
 def history_window(tz: str, as_of_utc: datetime) -> tuple[date, date, date]:
@@ -294,8 +306,9 @@ def _reorder_advice(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime)
         cover_days = lead + REVIEW_DAYS
         fc, fit = forecast_demand(h, today, cover_days, seasonal=True) if sku in seasonal else (None, None)
         if fit is None or fit["method"] != "ets":             # the recent in-stock mean, from the bulk pass
-            method, daily, low, high, sigma = simple[sku]
-            fit = {"method": method, "daily_sigma": sigma}
+            method, daily, low, high, sigma, mean_days = simple[sku]
+            fit = {"method": method, "daily_sigma": sigma,
+                   "horizon_sd": cumulative_demand_sd(sigma, cover_days, mean_days=mean_days)}
             demand = daily * cover_days
         else:
             daily, low, high = float(fc["forecast"].mean()), float(fc["lower"].mean()), float(fc["upper"].mean())
@@ -303,7 +316,7 @@ def _reorder_advice(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime)
         on_hand = int(snap["on_hand"]) if snap else None
         inbound = int(snap["inbound"]) if snap else 0
         r = float(return_rate.get(sku) or 0.0)
-        safety = z * float(fit["daily_sigma"]) * math.sqrt(lead)
+        safety = z * float(fit["horizon_sd"])        # demand until the delivery after next: lead + review
         need = demand * (1 - r) + safety - (on_hand or 0) - inbound
         reorder_qty = max(0, math.ceil(need - 1e-9)) if daily > 0 else 0
         out_since, lost = None, None

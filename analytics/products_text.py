@@ -111,8 +111,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "추세 없음, 주간 계절성)와 {interval} 예측 구간(스토어당 최대 {ets_max}개 상품: 재고 데이터가 있는 상품, "
               "그다음 판매 수량 순). 그 밖: 최근 재고 있는 28일 평균과 포아송/음이항 {interval} "
               "구간. 재고 소진까지 = 현재 재고 ÷ 예측 일수요. 추천 발주량 = (리드타임 + {review}일 검토 주기) 예측 수요 × "
-              "(1 − 반품률: 이력 기간 반품 수량 ÷ 판매 수량, 최대 {max_return}) + 안전재고 z × σ × √리드타임(서비스 수준 "
-              "{service}) − 현재 재고 − 입고 예정, 올림, 최소 0. 리드타임이 없으면 {lead}일. 품절: 현재 재고 0이고 일수요 "
+              "(1 − 반품률: 이력 기간 반품 수량 ÷ 판매 수량, 최대 {max_return}) + 안전재고 z × σ × √(리드타임 + {review}일)"
+              "(다음다음 입고까지의 수요 편차, 최근 평균이면 평균 자체의 오차 포함; 목표 서비스 수준 {service}) − 현재 재고 − 입고 예정, 올림, 최소 0. 리드타임이 없으면 {lead}일. 품절: 현재 재고 0이고 일수요 "
               "{min_demand}개 이상, 일 손실 판매 = 예측 일수요.",
         "en": "Daily demand is learnt from the last {history} full local days; days with no stock (snapshot on_hand "
               "0 and no sales) are left out as censored. Products selling at least {ets_mean} unit a day with "
@@ -122,7 +122,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "in-stock days with a Poisson / negative-binomial {interval} interval. Days of cover = latest on_hand "
               "÷ forecast daily demand. Reorder = forecast demand over (lead time + {review}-day review) × (1 − "
               "return rate of the history window, returned units ÷ units sold, capped at {max_return}) + safety "
-              "stock z × σ × √lead time (service level {service}) − on_hand − inbound, rounded up, never below 0; "
+              "stock z × σ × √(lead time + {review} days) (the deviation of demand until the delivery after next; for a "
+              "recent mean, with that mean's own error; target service level {service}) − on_hand − inbound, rounded up, never below 0; "
               "lead time {lead} days when unknown. Out of stock: latest on_hand 0 while demand is at least "
               "{min_demand} unit a day; lost sales per day = the forecast demand."},
     # charts
@@ -288,10 +289,11 @@ METRICS: tuple[Metric, ...] = (
     Metric("product_days_of_cover", "count", {"ko": "재고 소진까지(일)", "en": "Days of cover"},
            {"ko": "현재 재고 ÷ 예측 일수요.", "en": "On hand ÷ forecast daily demand."}, _HISTORY, _INVENTORY),
     Metric("product_reorder_qty", "count", {"ko": "추천 발주량", "en": "Suggested order"},
-           {"ko": "(리드타임 + 7일) 예측 수요 × (1 − 반품률) + 안전재고(z × σ × √리드타임, 서비스 수준 95%) − 현재 재고 "
-                  "− 입고 예정, 올림, 최소 0.",
+           {"ko": "(리드타임 + 7일) 예측 수요 × (1 − 반품률) + 안전재고(z × σ × √(리드타임 + 7일), 목표 서비스 수준 "
+                  "95%) − 현재 재고 − 입고 예정, 올림, 최소 0.",
             "en": "Forecast demand over (lead time + 7-day review) × (1 − return rate) + safety stock "
-                  "(z × σ × √lead time, 95% service level) − on hand − inbound, rounded up, at least 0."},
+                  "(z × σ × √(lead time + 7 days), target service level 95%) − on hand − inbound, rounded up, "
+                  "at least 0."},
            _HISTORY, _INVENTORY),
     Metric("product_lost_sales", "count", {"ko": "일 손실 판매", "en": "Lost sales per day"},
            {"ko": "품절(현재 재고 0) 상품의 예측 일수요.", "en": "Forecast daily demand of a product with on hand 0."},

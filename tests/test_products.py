@@ -317,8 +317,9 @@ def test_reorder_advice_known_answer(shop):
     # A: 2 units on 2026-11-19 in 56 days, all in stock (it sold the day its snapshot shows 0): mean method
     mean = 2 / 28
     variance = (4 - 28 * mean * mean) / 27
-    demand = mean * (10 + pf.REVIEW_DAYS)
-    safety = 1.6448536 * math.sqrt(variance) * math.sqrt(10)
+    cover = 10 + pf.REVIEW_DAYS                     # stock must last until the delivery after next
+    demand = mean * cover
+    safety = 1.6448536 * math.sqrt(variance) * math.sqrt(cover + cover * cover / 28)   # + the mean's own error
     assert a["forecast_method"] == "mean" and a["forecast_daily_demand"] == pytest.approx(mean)
     assert a["return_rate"] == 0.5                            # 1 of 2 returned
     assert a["safety_stock"] == pytest.approx(safety, rel=1e-5)
@@ -327,6 +328,20 @@ def test_reorder_advice_known_answer(shop):
     b = advice["B"]
     assert (b["on_hand"], b["inbound"], b["lead_time_days"]) == (7, 2, pf.DEFAULT_LEAD_TIME_DAYS)
     assert b["status"] == "ok" and b["reorder_qty"] == 0 and b["days_of_cover"] == pytest.approx(7 / (1 / 28))
+
+
+def test_safety_stock_covers_the_demand_until_the_delivery_after_next():
+    """The safety stock is z × the deviation of the demand summed over lead time + review (the risk period of a
+    periodic review: what is ordered now must last until the next order arrives), not over the lead time alone;
+    a recent mean adds its own error (H² σ² / n)."""
+    assert pf.cumulative_demand_sd(2.0, 9) == pytest.approx(6.0)
+    assert pf.cumulative_demand_sd(2.0, 14, mean_days=28) == pytest.approx(2.0 * math.sqrt(14 + 196 / 28))
+    assert pf.cumulative_demand_sd(0.0, 14) == 0.0 and pf.cumulative_demand_sd(2.0, 0) == 0.0
+    days = pl.date_range(date(2026, 9, 1), date(2026, 10, 26), interval="1d", eager=True)
+    busy = pl.DataFrame({"order_date": days, "units": [[2, 3, 2, 4, 2, 8, 7][i % 7] for i in range(56)],
+                         "on_hand": [None] * 56, "in_stock": [True] * 56})
+    _, fit = pf.forecast_demand(busy, date(2026, 10, 27), 17)
+    assert fit["method"] == "ets" and fit["horizon_sd"] == pytest.approx(fit["daily_sigma"] * math.sqrt(17))
 
 
 def test_out_of_stock_flag_and_since_date(shop):
@@ -564,8 +579,9 @@ def test_the_bulk_recent_mean_forecasts_equal_the_one_product_forecast():
     bulk = pf.recent_mean_forecasts(history)
     for sku in skus + ["NEVER"]:
         frame, fit = pf.forecast_demand(history.filter(pl.col("sku") == sku), last, 10, seasonal=False)
-        method, daily, low, high, sigma = bulk[sku]
+        method, daily, low, high, sigma, mean_days = bulk[sku]
         assert method == fit["method"], sku
+        assert pf.cumulative_demand_sd(sigma, 10, mean_days=mean_days) == pytest.approx(fit["horizon_sd"], rel=1e-12)
         assert daily == pytest.approx(float(frame["forecast"].mean()), rel=1e-12, abs=1e-12)
         assert (low, high) == (float(frame["lower"].mean()), float(frame["upper"].mean()))
         assert sigma == pytest.approx(float(fit["daily_sigma"]), rel=1e-12, abs=1e-12)

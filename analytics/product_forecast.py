@@ -205,9 +205,9 @@ def forecast_demand(history: pl.DataFrame, start: date, horizon_days: int,
         lows, highs = _count_intervals(np.array([mean]), np.array([variance]))
         lo, hi = float(lows[0]), float(highs[0])
         forecast, lower, upper = [mean] * horizon_days, [lo] * horizon_days, [hi] * horizon_days
-        fit.update(method="mean", daily_sigma=math.sqrt(max(variance, mean)), mean_daily_demand=mean,
-                   horizon_sd=cumulative_demand_sd(math.sqrt(max(variance, mean)), horizon_days,
-                                                   mean_days=recent.height))
+        sigma = math.sqrt(max(variance, mean))
+        fit.update(method="mean", daily_sigma=sigma, mean_daily_demand=mean,
+                   horizon_sd=cumulative_demand_sd(sigma, horizon_days, mean_days=recent.height))
     else:
         forecast = lower = upper = [0.0] * horizon_days
     frame = pl.DataFrame({"order_date": dates, "forecast": forecast, "lower": lower, "upper": upper},

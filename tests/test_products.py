@@ -245,9 +245,6 @@ def test_trouble_counts_a_multi_unit_return_as_one_claim():
     assert not one_return["flagged"] and one_return["p_vs_own"] > 0.2
     assert four_returns["flagged"] and four_returns["p_vs_own"] < 1e-3
     assert (four_returns["claim_count"], four_returns["order_count"]) == (4, 30)
-    # the old unit test, for the record: 4 of 40 units against 1 % would have been significant on one return
-    from scipy.stats import binom
-    assert float(binom.sf(3, 40, 6 / 800)) < 1e-3
 
 
 def test_the_vectorised_binomial_test_equals_scipys_binomtest_exactly():

@@ -7,11 +7,19 @@ Statistical rule (documented in the metric dictionary, keyword_unmet_sessions):
   (all sessions). 99 % rather than 95 % because a store has dozens of keywords each period: at 95 % about one
   ordinary keyword in twenty would be flagged by chance.
 - grouping: keywords are split into terms on spaces after phrase synonyms are mapped to one term (SYNONYMS: e.g.
-  "small pack" -> 소포장). A term shared by two or more flagged keywords, and by more flagged keywords than
-  unflagged ones (so 강아지, in dozens of healthy keywords, never forms a group), forms a group; terms with more
-  flagged sessions win. Keywords under MIN_SESSIONS containing the group's term join it (they could not be
-  tested alone). A flagged keyword sharing no such term is a group of its own. The group's pooled sessions must
-  still pass the interval rule.
+  "small pack" -> 소포장). Korean shoppers often type a search without spaces (사료소포장, 강아지간식소용량), so a
+  word is also split where Hangul meets Latin letters or digits (사료2kg -> 사료, 2kg), and a Hangul run is split
+  into words the store's own searches and product names use (term_vocabulary) when such words cover all of it,
+  each of two syllables or more, the finest such split winning (split_compound); a synonym is never split.
+  A term forms a group when a flagged keyword and at least one more keyword contain it and every keyword
+  containing it, pooled, passes the same interval rule: 강아지, in dozens of keywords that sell, does not; 소포장
+  does even when most of its long tail has too few visits to be flagged alone. (The rule before needed two flagged
+  keywords and fewer unflagged keywords of 100+ visits with the term than flagged ones: a long tail of 0-order
+  keywords of 100-250 visits, too few for the 99 % interval, kept 소포장 from ever forming a group;
+  bench/keyword_groups.py.) Terms with more flagged visits win; on a tie, the term that is the head noun (last
+  term) of more flagged visits (유모차 of 강아지 유모차), then the lower pooled conversion. A group holds every
+  keyword with its term not in an earlier group, and its pooled figures are those tested. A flagged keyword
+  sharing no such term is a group of its own.
 - advice: a variant term (VARIANT_TERMS: pack sizes and the like) -> offer that variant of the products the
   visitors landed on; otherwise, when no product name contains the keyword's last word (its head noun) -> the
   store does not seem to carry it; else -> it is carried but does not sell to these visitors.
@@ -20,7 +28,9 @@ Statistical rule (documented in the metric dictionary, keyword_unmet_sessions):
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,31 +73,84 @@ def normalise_keyword(text: str | None) -> str | None:
     return cleaned or None
 
 
-def _phrase_map() -> list[tuple[str, str]]:
-    pairs = [(phrase, term) for term, phrases in SYNONYMS.items() for phrase in phrases]
-    return sorted(pairs, key=lambda p: -len(p[0]))   # longest phrase first
+# (phrase as words, term), longest phrase first
+_PHRASES = sorted(((tuple(phrase.split(" ")), term) for term, phrases in SYNONYMS.items() for phrase in phrases),
+                  key=lambda p: -len(" ".join(p[0])))
 
 
-def keyword_terms(keyword: str) -> tuple[str, ...]:
-    """The terms of a normalised keyword: synonym phrases replaced by their canonical term, then split on spaces.
+# one-word synonyms (소용량 -> 소포장) and the canonical terms themselves: mapped inside a compound too, never split
+_WORD_SYNONYMS = {phrase: term for term, phrases in SYNONYMS.items() for phrase in phrases if " " not in phrase}
+_ATOMIC = frozenset(SYNONYMS) | frozenset(_WORD_SYNONYMS)
+_HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+_SCRIPT_RUN = re.compile(r"[\uac00-\ud7a3]+|[^\uac00-\ud7a3]+")
+MIN_PIECE = 2                 # syllables: a split never leaves a one-syllable piece (소+포장 is not 소포장)
 
-    "small pack" -> ("소포장",); "간식 소포장" -> ("간식", "소포장"); order kept, duplicates removed.
+
+def term_vocabulary(texts: Iterable[str | None]) -> frozenset[str]:
+    """The Hangul words (two syllables or more) of `texts` (the store's searches, its product names) and of the
+    synonyms: what split_compound may split a compound into."""
+    words = {w for w in _ATOMIC if _HANGUL_RUN.fullmatch(w)}
+    for text in texts:
+        words.update(w for w in _HANGUL_RUN.findall(normalise_keyword(text) or "") if len(w) >= MIN_PIECE)
+    return frozenset(words)
+
+
+def split_compound(run: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
+    """A Hangul run typed without spaces split into words of `vocabulary` (other than itself), when such words of
+    MIN_PIECE syllables or more cover all of it; the split with the most pieces wins, then the one whose first
+    differing piece is longer. A synonym or canonical term, or a run no split covers, stays whole.
+
+    With 강아지, 간식 and 소포장 known: 강아지간식소포장 -> (강아지, 간식, 소포장); 두부모래 stays whole unless 두부
+    and 모래 are both known."""
+    n = len(run)
+    if run in _ATOMIC or n < 2 * MIN_PIECE:
+        return (run,)
+    # best[i]: (pieces, split) covering run[i:], or None
+    best: list[tuple[int, tuple[str, ...]] | None] = [None] * (n + 1)
+    best[n] = (0, ())
+    for i in range(n - MIN_PIECE, -1, -1):
+        for j in range(n, i + MIN_PIECE - 1, -1):            # longer first piece first: kept on equal counts
+            piece = run[i:j]
+            rest = best[j]
+            if rest is None or piece not in vocabulary or (i == 0 and j == n):
+                continue
+            if best[i] is None or rest[0] + 1 > best[i][0]:
+                best[i] = (rest[0] + 1, (piece, *rest[1]))
+    found = best[0]
+    return found[1] if found is not None and found[0] >= 2 else (run,)
+
+
+def keyword_terms(keyword: str, vocabulary: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The terms of a normalised keyword: synonym phrases replaced by their canonical term, split on spaces, then
+    each word split where Hangul meets other letters or digits and each Hangul run by split_compound over
+    `vocabulary` (term_vocabulary); one-word synonyms inside a compound are mapped too.
+
+    "small pack" -> ("소포장",); "간식 소포장" -> ("간식", "소포장"); with 사료 known, "사료소용량" -> ("사료", "소포장");
+    order kept, duplicates removed.
     """
     words = keyword.split(" ")
     out: list[str] = []
     i = 0
-    phrases = _phrase_map()
     while i < len(words):
-        for phrase, term in phrases:
-            size = phrase.count(" ") + 1
-            if " ".join(words[i:i + size]) == phrase:
+        for phrase, term in _PHRASES:
+            if tuple(words[i:i + len(phrase)]) == phrase:
                 out.append(term)
-                i += size
+                i += len(phrase)
                 break
         else:
-            out.append(words[i])
+            out.extend(_word_terms(words[i], vocabulary))
             i += 1
     return tuple(dict.fromkeys(out))
+
+
+def _word_terms(word: str, vocabulary: frozenset[str]) -> list[str]:
+    """One space-free word's terms: its script runs (사료2kg -> 사료, 2kg), Hangul runs split by split_compound,
+    one-word synonyms mapped to their term."""
+    out = []
+    for run in _SCRIPT_RUN.findall(word):
+        pieces = split_compound(run, vocabulary) if _HANGUL_RUN.fullmatch(run) else (run,)
+        out.extend(_WORD_SYNONYMS.get(p, p) for p in pieces)
+    return out
 
 
 def term_gloss(term: str) -> str | None:
@@ -235,38 +298,57 @@ class KeywordGroup:
     keywords: tuple[str, ...]
 
 
-def group_flagged_keywords(keywords: pl.DataFrame, min_sessions: int = MIN_SESSIONS) -> list[KeywordGroup]:
-    """Flagged keywords grouped by distinctive shared terms (rules in the module docstring)."""
-    rows = keywords.select("keyword", "sessions", "flagged").to_dicts()
-    terms_of = {r["keyword"]: keyword_terms(r["keyword"]) for r in rows}
-    flagged = [r for r in rows if r["flagged"]]
-    healthy = [r for r in rows if not r["flagged"] and r["sessions"] >= min_sessions]
-    small = [r for r in rows if not r["flagged"] and r["sessions"] < min_sessions]
-    candidates = []
-    for term in {x for r in flagged for x in terms_of[r["keyword"]]}:
-        members = [r for r in flagged if term in terms_of[r["keyword"]]]
-        others = sum(term in terms_of[r["keyword"]] for r in healthy)
-        if len(members) >= 2 and len(members) > others:
-            candidates.append((sum(r["sessions"] for r in members), term))
+def group_flagged_keywords(keywords: pl.DataFrame, store_conversion: float | None,
+                           min_sessions: int = MIN_SESSIONS, product_names: Iterable[str] = (),
+                           z: float = Z_99) -> list[KeywordGroup]:
+    """Flagged keywords grouped by distinctive shared terms (rules in the module docstring); compounds are split
+    over the words of every keyword of the table and of `product_names`.
+
+    `keywords`: keyword_performance's table (keyword, sessions, converted_sessions, flagged)."""
+    rows = keywords.select("keyword", "sessions", "converted_sessions", "flagged").to_dicts()
+    vocabulary = term_vocabulary([*(r["keyword"] for r in rows), *product_names])
+    terms_of = {r["keyword"]: keyword_terms(r["keyword"], vocabulary) for r in rows}
+    with_term: dict[str, list[dict]] = {}
+    for r in rows:                                   # in table order (most visits first)
+        for term in terms_of[r["keyword"]]:
+            with_term.setdefault(term, []).append(r)
+
+    def distinctive(members: list[dict]) -> bool:
+        # a flagged keyword and one more keyword with the term, and all of them, pooled, clearly below the store
+        return (len(members) >= 2 and any(r["flagged"] for r in members)
+                and is_unmet(sum(r["sessions"] for r in members), sum(r["converted_sessions"] for r in members),
+                             store_conversion, min_sessions, z))
+
+    def rank(term: str) -> tuple[int, int, float, str]:
+        # most flagged visits first; on a tie the term that is the head noun (last term) of more flagged visits
+        # (유모차, not 강아지, of 강아지 유모차), then the lower pooled conversion
+        members = with_term[term]
+        flagged = [r for r in members if r["flagged"]]
+        head = sum(r["sessions"] for r in flagged if terms_of[r["keyword"]][-1] == term)
+        pooled = sum(r["converted_sessions"] for r in members) / max(1, sum(r["sessions"] for r in members))
+        return -sum(r["sessions"] for r in flagged), -head, pooled, term
+
     groups: list[KeywordGroup] = []
     taken: set[str] = set()
-    for _, term in sorted(candidates, key=lambda c: (-c[0], c[1])):
-        members = [r["keyword"] for r in flagged if term in terms_of[r["keyword"]] and r["keyword"] not in taken]
-        if len(members) < 2:
+    for term in sorted((term for term, members in with_term.items() if distinctive(members)), key=rank):
+        members = [r for r in with_term[term] if r["keyword"] not in taken]
+        if not distinctive(members):                 # an earlier group took some of them
             continue
-        members += [r["keyword"] for r in small if term in terms_of[r["keyword"]] and r["keyword"] not in taken]
-        taken.update(members)
-        groups.append(KeywordGroup(term, tuple(members)))
-    for r in flagged:
-        if r["keyword"] not in taken:
+        names = [r["keyword"] for r in members if r["flagged"]] + [r["keyword"] for r in members if not r["flagged"]]
+        taken.update(names)
+        groups.append(KeywordGroup(term, tuple(names)))
+    for r in rows:
+        if r["flagged"] and r["keyword"] not in taken:
             groups.append(KeywordGroup(r["keyword"], (r["keyword"],)))
     return groups
 
 
 def _carried(keyword_or_term: str, product_names: list[str]) -> bool:
-    """Whether some product name contains the keyword's last word (its head noun), case-insensitively."""
-    head = keyword_or_term.split(" ")[-1]
+    """Whether some product name contains the keyword's last term (its head noun: 유모차 of 강아지 유모차 and, once
+    split, of 강아지유모차), case-insensitively."""
     names = [normalise_keyword(n) or "" for n in product_names]
+    terms = keyword_terms(keyword_or_term, term_vocabulary([keyword_or_term, *names]))
+    head = terms[-1] if terms else keyword_or_term
     words = {head, *SYNONYMS.get(head, ())}
     return any(w in n for w in words for n in names)
 
@@ -293,13 +375,11 @@ def unmet_keyword_groups(keywords: pl.DataFrame, landing: pl.DataFrame, product_
               "advice_en": pl.String}
     rows = []
     by_keyword = {r["keyword"]: r for r in keywords.to_dicts()}
-    for group in group_flagged_keywords(keywords, min_sessions):
+    for group in group_flagged_keywords(keywords, store_conversion, min_sessions, product_names, z):
         members = [by_keyword[k] for k in group.keywords]
         sessions = sum(m["sessions"] for m in members)
         converted = sum(m["converted_sessions"] for m in members)
         orders = sum(m["order_count"] for m in members)
-        if not is_unmet(sessions, converted, store_conversion, min_sessions, z):
-            continue
         top = (landing.filter(pl.col("keyword").is_in(list(group.keywords)))
                .group_by("product_name").agg(pl.col("sessions").sum())
                .sort(["sessions", "product_name"], descending=[True, False])

@@ -30,9 +30,12 @@ STRINGS: dict[str, dict[str, str]] = {
                                "(at least {min_sessions} visits per keyword, 99% interval)."},
     "traffic.unmet.rule": {
         "ko": "규칙: 방문 {min_sessions}회 이상이고 전환율 99% 윌슨 구간의 상한이 스토어 전환율({store})보다 낮은 키워드를 "
-              "찾고, 같은 단어(동의어 포함: {synonyms})를 공유하는 키워드를 묶었습니다.",
+              "찾고, 같은 단어(동의어 포함: {synonyms})를 공유하는 키워드를 묶었습니다. 띄어쓰기 없는 검색어(사료소포장)는 "
+              "스토어의 다른 검색어·상품명에 쓰인 단어로 나눠 봅니다.",
         "en": "Rule: keywords with at least {min_sessions} visits whose 99% Wilson interval for conversion lies "
-              "entirely below the store conversion ({store}), grouped by shared terms (synonyms: {synonyms})."},
+              "entirely below the store conversion ({store}), grouped by shared terms (synonyms: {synonyms}); a "
+              "search typed without spaces (사료소포장) is split into words the store's other searches and product "
+              "names use."},
     "traffic.unmet.keywords": {"ko": "묶인 키워드: {keywords}", "en": "Keywords in this group: {keywords}"},
     "traffic.advice.variant": {
         "ko": "{start} ~ {end}에 {sessions:,}명이 '{label}'을(를) 검색해 들어왔지만 구매는 {orders:,}건이었습니다"
@@ -185,10 +188,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("keyword_unmet_sessions", "count",
            {"ko": "놓친 수요 방문", "en": "Unmet-demand visits"},
            {"ko": "방문 100회 이상이고 전환율 99% 구간 상한이 스토어 전환율보다 낮은 키워드 묶음의 방문 수. "
-                  "같은 단어(동의어 포함, 예: small pack = 소포장)를 공유하는 키워드를 묶습니다.",
+                  "같은 단어(동의어 포함, 예: small pack = 소포장)를 공유하는 키워드를 묶습니다. 띄어쓰기 없이 입력한 "
+                  "검색어(사료소포장)는 스토어의 다른 검색어·상품명에 쓰인 두 글자 이상의 단어로 나눠 봅니다.",
             "en": "Visits of keyword groups with at least 100 visits whose 99% interval upper bound is below the "
                   "store conversion; keywords sharing a term (synonyms included, e.g. small pack = 소포장) are "
-                  "grouped."},
+                  "grouped. A search typed without spaces (사료소포장) is split into words of two syllables or more "
+                  "that the store's other searches and product names use."},
            {"ko": "선택한 기간, 방문 시작 시각 기준. 스토어 전환율도 같은 기간의 전체 방문 기준.",
             "en": "The selected period by session start; the store conversion is over all sessions of the same "
                   "period."},

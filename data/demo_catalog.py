@@ -228,10 +228,10 @@ PETSHOP = SellerSpec(
         Keyword("강아지 급수기", "생활", 0.8),
         Keyword("멍냥마켓", None, 4),
         Keyword("소포장", None, 3.2, served=False), Keyword("간식 소포장", None, 2.6, served=False),
-        Keyword("사료 소포장", None, 2.4, served=False), Keyword("small pack", None, 0.6, served=False),
+        Keyword("사료소포장", None, 2.4, served=False), Keyword("small pack", None, 0.6, served=False),
         Keyword("강아지 유모차", None, 2.8, served=False),
     ),
-    unmet_landing={"소포장": "간식", "간식 소포장": "간식", "사료 소포장": "사료", "small pack": "간식",
+    unmet_landing={"소포장": "간식", "간식 소포장": "간식", "사료소포장": "사료", "small pack": "간식",
                    "강아지 유모차": "산책/외출"},
     promotions=(
         Promotion("11.11 빅세일", 2.3, 0.20, month_day=(11, 11)),

@@ -25,6 +25,8 @@ from analytics.keywords import (
     keywords_landing_products,
     keywords_period_counts,
     normalise_keyword,
+    split_compound,
+    term_vocabulary,
     unmet_keyword_groups,
     wilson_interval,
 )
@@ -33,7 +35,7 @@ from analytics.queries import run_sql
 from data.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
-UNMET_FAMILY = {"소포장", "간식 소포장", "사료 소포장", "small pack", "강아지 유모차"}
+UNMET_FAMILY = {"소포장", "간식 소포장", "사료소포장", "small pack", "강아지 유모차"}
 
 KEYWORDS = {
     "S1": "  강아지  간식 ",                                        # extra spaces
@@ -183,10 +185,46 @@ def test_keyword_terms_map_synonyms():
 
 def test_groups_by_distinctive_shared_terms():
     table = keyword_performance(CURRENT, PREVIOUS, STORE)
-    groups = {g.term: g.keywords for g in group_flagged_keywords(table)}
+    groups = {g.term: g.keywords for g in group_flagged_keywords(table, STORE)}
     # 소포장 is shared by two flagged keywords and by no healthy one; the small 'small pack' joins via the synonym.
     # 강아지 is in flagged 강아지 유모차 but also in healthy keywords: no group, the keyword stands alone.
     assert groups == {"소포장": ("소포장", "간식 소포장", "small pack"), "강아지 유모차": ("강아지 유모차",)}
+
+
+def test_a_long_tail_too_small_to_flag_alone_does_not_keep_a_term_from_forming_its_group():
+    table = keyword_performance(_frame([
+        ("소포장", 412, 2, 2, 0.0), ("간식 소포장", 300, 0, 0, 0.0),            # flagged
+        ("사료 소포장", 150, 0, 0, 0.0), ("소포장 간식", 120, 0, 0, 0.0),       # 0 orders, but 99 % upper bound
+        ("져키 소포장", 110, 0, 0, 0.0), ("소포장 트릿", 30, 0, 0, 0.0),        # > 3 %: not flagged alone
+        ("강아지 유모차", 250, 0, 0, 0.0), ("강아지 방석", 260, 0, 0, 0.0),      # flagged, sharing 강아지
+        ("강아지 간식", 2000, 70, 70, 0.0), ("강아지 사료", 1500, 45, 45, 0.0),
+    ]), PREVIOUS, STORE)
+    assert set(table.filter(pl.col("flagged"))["keyword"]) == {"소포장", "간식 소포장", "강아지 유모차", "강아지 방석"}
+    groups = {g.term: g.keywords for g in group_flagged_keywords(table, STORE)}
+    # every keyword with 소포장, pooled (1,122 visits, 2 orders), is clearly below the store: one group. (The rule
+    # before counted the three unflagged 100+ visit keywords against the two flagged ones and made no group.)
+    # 강아지 pooled over the keywords that sell converts like the store: no group, two keywords on their own.
+    assert groups == {"소포장": ("소포장", "간식 소포장", "사료 소포장", "소포장 간식", "져키 소포장", "소포장 트릿"),
+                      "강아지 방석": ("강아지 방석",), "강아지 유모차": ("강아지 유모차",)}
+    # without a store conversion there is nothing to pool against: flagged keywords stand alone
+    assert all(len(g.keywords) == 1 for g in group_flagged_keywords(table, None))
+
+
+def test_one_flagged_keyword_forms_a_group_with_its_small_tail_under_its_head_noun():
+    table = keyword_performance(_frame([
+        ("강아지 유모차", 300, 0, 0, 0.0), ("강아지 방석", 40, 0, 0, 0.0), ("유모차 커버", 30, 0, 0, 0.0),
+        ("강아지 간식", 80, 3, 3, 0.0), ("고양이 사료", 3000, 95, 95, 0.0),
+    ]), PREVIOUS, STORE)
+    assert table.filter(pl.col("flagged"))["keyword"].to_list() == ["강아지 유모차"]
+    # 강아지 (유모차, 방석, 간식: 420 visits, 3 orders) and 유모차 (330 visits, 0 orders) both test below the store
+    # with the same flagged visits; 유모차 is the flagged keyword's head noun and wins, 강아지 is left with none
+    groups = {g.term: g.keywords for g in group_flagged_keywords(table, STORE)}
+    assert groups == {"유모차": ("강아지 유모차", "유모차 커버")}
+    # without 유모차 커버 only 강아지 has a second keyword: this cat shop's dog searches, pooled, convert below the
+    # store (0.7 %, 99 % upper bound 2.8 % < 3 %), and the group says so
+    no_tail = table.filter(pl.col("keyword") != "유모차 커버")
+    assert {g.term: g.keywords for g in group_flagged_keywords(no_tail, STORE)} == {
+        "강아지": ("강아지 유모차", "강아지 간식", "강아지 방석")}
 
 
 def test_unmet_groups_turn_into_advice_in_both_languages():
@@ -211,6 +249,59 @@ def test_unmet_groups_turn_into_advice_in_both_languages():
     assert list(groups) == ["소포장", "강아지 유모차"]                # most visits first
 
 
+def test_compounds_typed_without_spaces_split_into_the_stores_own_words():
+    known = term_vocabulary(["강아지 간식", "간식 소포장", "고양이 모래", "사료", "국내산 닭가슴살 져키 300g", "강아지간식"])
+    assert {"강아지", "간식", "소포장", "모래", "닭가슴살", "져키", "강아지간식", "소용량"} <= known
+    assert "300g" not in known and "g" not in known                  # Hangul words only
+    assert keyword_terms("강아지간식소포장", known) == ("강아지", "간식", "소포장")   # the finest cover wins
+    assert keyword_terms("사료소용량", known) == ("사료", "소포장")    # a one-word synonym inside a compound
+    assert keyword_terms("고양이모래대용량", known) == ("고양이", "모래", "대용량")
+    assert keyword_terms("사료2kg", known) == ("사료", "2kg")          # where Hangul meets digits or Latin
+    assert keyword_terms("닭가슴살져키 small pack", known) == ("닭가슴살", "져키", "소포장")
+    assert keyword_terms("두부모래", known) == ("두부모래",)           # 두부 unknown: no cover, kept whole
+    assert keyword_terms("두부모래", known | {"두부"}) == ("두부", "모래")
+    assert keyword_terms("강아지간식", known) == ("강아지", "간식")    # a known compound is itself split
+    assert keyword_terms("강아지간식소포장") == ("강아지간식소포장",)  # no vocabulary: as before, one term
+    # guards: no one-syllable piece, synonyms never split, a run is not its own cover
+    assert split_compound("소포장", frozenset({"소", "포장", "소포"})) == ("소포장",)
+    assert split_compound("대용량", frozenset({"대용", "용량"})) == ("대용량",)
+    assert split_compound("배변패드", frozenset({"배변패드"})) == ("배변패드",)
+    assert split_compound("강아지껌", frozenset({"강아지", "껌"})) == ("강아지껌",)
+    # equal piece counts: the longer first piece wins (deterministic)
+    assert split_compound("가나다라마", frozenset({"가나", "다라마", "가나다", "라마"})) == ("가나다", "라마")
+
+
+UNSPACED = _frame([
+    ("소포장", 412, 2, 2, 20000.0), ("사료소포장", 300, 0, 0, 0.0), ("강아지간식소용량", 250, 0, 0, 0.0),
+    ("소포장사료", 40, 0, 0, 0.0),
+    ("강아지 간식", 2000, 70, 70, 700000.0), ("강아지 사료", 1500, 45, 45, 900000.0), ("강아지간식", 900, 30, 30, 1.0),
+    ("고양이모래", 400, 1, 1, 9000.0), ("고양이 간식", 800, 26, 26, 260000.0),
+])
+
+
+def test_searches_typed_without_spaces_join_their_group_and_find_the_carried_product():
+    period = ReportPeriod("shop_kr", "Asia/Seoul", "KRW", date(2026, 10, 22), date(2026, 11, 20), AS_OF)
+    table = keyword_performance(UNSPACED, PREVIOUS, STORE)
+    flagged = set(table.filter(pl.col("flagged"))["keyword"].to_list())
+    assert flagged == {"소포장", "사료소포장", "강아지간식소용량", "고양이모래"}
+    groups = {g.term: g.keywords for g in group_flagged_keywords(table, STORE)}
+    # spaces or not, one 소포장 group (the small 소포장사료 joins it); 강아지 and 간식 are in healthy searches: no group
+    assert groups == {"소포장": ("소포장", "사료소포장", "강아지간식소용량", "소포장사료"), "고양이모래": ("고양이모래",)}
+    landing = pl.DataFrame({"keyword": ["고양이모래"], "landing_sku": ["L"], "product_name": ["고양이 두부 모래 7L"],
+                            "sessions": [300], "converted_sessions": [1]})
+    rows = _rows(unmet_keyword_groups(table, landing, ["고양이 두부 모래 7L", "국내산 닭가슴살 져키"], STORE, period,
+                                      "KRW"), "term")
+    assert rows["소포장"]["sessions"] == 1002 and rows["소포장"]["advice_kind"] == "variant"
+    # 고양이모래's head noun is 모래, which a product name carries (with spaces): sold but not to these visitors
+    assert rows["고양이모래"]["advice_kind"] == "carried"
+    rows = _rows(unmet_keyword_groups(table, landing, ["국내산 닭가슴살 져키"], STORE, period, "KRW"), "term")
+    assert rows["고양이모래"]["advice_kind"] == "missing"
+    # a product name typed without spaces carries a spaced search's head noun (as before)
+    spaced = table.with_columns(pl.col("keyword").replace("고양이모래", "고양이 모래"))
+    rows = _rows(unmet_keyword_groups(spaced, landing, ["두부모래7L"], STORE, period, "KRW"), "term")
+    assert rows["고양이 모래"]["advice_kind"] == "carried"
+
+
 # ---------------------------------------------------------------- the demo store
 
 
@@ -225,7 +316,7 @@ def test_demo_unmet_demand_per_seller(demo_db):
     pet = found["petshop_kr"]
     groups = _rows(pet.groups, "term")
     assert "소포장" in groups
-    assert {"소포장", "간식 소포장", "사료 소포장"} <= set(groups["소포장"]["keywords"])
+    assert {"소포장", "간식 소포장", "사료소포장"} <= set(groups["소포장"]["keywords"])   # typed without a space too
     assert "소포장" in groups["소포장"]["advice_ko"] and "소포장" in groups["소포장"]["advice_en"]
     assert groups["소포장"]["advice_kind"] == "variant" and groups["소포장"]["top_products"]
     assert any("강아지 유모차" in g["keywords"] for g in groups.values())

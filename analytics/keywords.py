@@ -408,6 +408,19 @@ def unmet_keyword_groups(keywords: pl.DataFrame, landing: pl.DataFrame, product_
     return frame.sort(["sessions", "term"], descending=[True, False])
 
 
+SHOWN_GROUP_KEYWORDS = 12     # keywords of a group named on the page; the --json report keeps them all
+
+
+def group_keywords_text(group_keywords: list[str], keyword_sessions: dict[str, int], lang: str) -> str:
+    """The caption under a group's advice: its keywords, most visits first, the first SHOWN_GROUP_KEYWORDS of them
+    and how many more (a long tail can put thousands of searches in one group)."""
+    ordered = sorted(group_keywords, key=lambda k: (-keyword_sessions.get(k, 0), k))
+    if len(ordered) <= SHOWN_GROUP_KEYWORDS:
+        return t("traffic.unmet.keywords", lang, keywords=", ".join(ordered))
+    return t("traffic.unmet.keywords_more", lang, count=len(ordered),
+             keywords=", ".join(ordered[:SHOWN_GROUP_KEYWORDS]), more=len(ordered) - SHOWN_GROUP_KEYWORDS)
+
+
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.2f}%"
 

@@ -37,6 +37,9 @@ STRINGS: dict[str, dict[str, str]] = {
               "search typed without spaces (사료소포장) is split into words the store's other searches and product "
               "names use."},
     "traffic.unmet.keywords": {"ko": "묶인 키워드: {keywords}", "en": "Keywords in this group: {keywords}"},
+    "traffic.unmet.keywords_more": {"ko": "묶인 키워드 {count:,}개: {keywords} 외 {more:,}개 (방문 많은 순)",
+                                    "en": "{count:,} keywords in this group: {keywords} and {more:,} more "
+                                          "(most visits first)"},
     "traffic.advice.variant": {
         "ko": "{start} ~ {end}에 {sessions:,}명이 '{label}'을(를) 검색해 들어왔지만 구매는 {orders:,}건이었습니다"
               "(전환율 {conversion}, 스토어 {store}). 이 방문자들이 본 인기 상품({products})의 {option} 옵션을 "

@@ -111,9 +111,10 @@ def render_unmet(analysis: keywords.KeywordAnalysis, lang: str) -> None:
     if analysis.groups.height == 0:
         st.success(t("traffic.no_unmet", lang, min_sessions=totals["min_sessions"]))
         return
+    sessions = dict(zip(analysis.keywords["keyword"], analysis.keywords["sessions"], strict=True))
     for group in analysis.groups.iter_rows(named=True):
         st.info(group[f"advice_{lang}"])
-        st.caption(t("traffic.unmet.keywords", lang, keywords=", ".join(group["keywords"])))
+        st.caption(keywords.group_keywords_text(group["keywords"], sessions, lang))
 
 
 filters = _ui.start_page("traffic")        # title; stops with a note when there is no store

@@ -168,12 +168,18 @@ def test_switching_the_language_to_english_shows_english_labels(server, browser_
     page.goto(server.base_url + "/", wait_until="domcontentloaded")
     wait_until_rendered(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
-    english_option = sidebar.get_by_text("English", exact=True)
-    if english_option.count() and english_option.first.is_visible():  # a radio: its option labels are visible
-        english_option.first.click()
-    else:  # a selectbox showing 한국어: open it, then pick English from the list
-        sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="한국어").first.click()
-        page.get_by_role("option", name="English").click()
+    # the switch is a radio (pages/_ui.render_language_switch); wait for its option rather than look once: a CI
+    # run once found it not yet visible right after the render and fell through to a selectbox that is not there
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    english_option = sidebar.get_by_text("English", exact=True).first
+    try:
+        english_option.wait_for(state="visible", timeout=30_000)
+    except PlaywrightTimeout:
+        shot = screenshot(page, "FAILED_language_switch")
+        raise AssertionError(f"no visible 'English' option in the sidebar; screenshot: {shot}\n"
+                             f"sidebar text: {sidebar.inner_text()[:1000]}") from None
+    english_option.click()
     wait_until_rendered(page, heading="Home")  # the page title is translated ...
     assert "Home" in [label for label, _ in nav_links(page)]  # ... and so is the navigation
     page.wait_for_selector('[data-testid="stMetricLabel"]', state="visible")

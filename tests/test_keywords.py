@@ -17,6 +17,7 @@ from test_traffic import AS_OF, END, START, insert_shop
 from analytics.keywords import (
     MIN_SESSIONS,
     group_flagged_keywords,
+    group_keywords_text,
     is_unmet,
     keyword_analysis,
     keyword_performance,
@@ -227,6 +228,17 @@ def test_one_flagged_keyword_forms_a_group_with_its_small_tail_under_its_head_no
         "강아지": ("강아지 유모차", "강아지 간식", "강아지 방석")}
 
 
+def test_a_long_group_names_its_busiest_keywords_and_counts_the_rest():
+    tail = [f"소포장 {i:02d}" for i in range(14)]
+    sessions = {k: 100 + i for i, k in enumerate(tail)}          # 소포장 13 has the most visits
+    ko = group_keywords_text(tail, sessions, "ko")
+    assert ko.startswith("묶인 키워드 14개: 소포장 13, 소포장 12,") and ko.count("소포장") == 12
+    assert "소포장 02" in ko and "소포장 01" not in ko and "외 2개" in ko
+    en = group_keywords_text(tail, sessions, "en")
+    assert en.startswith("14 keywords in this group: 소포장 13") and "and 2 more" in en
+    assert group_keywords_text(["b", "a"], {"a": 5, "b": 5}, "en") == "Keywords in this group: a, b"
+
+
 def test_unmet_groups_turn_into_advice_in_both_languages():
     period = ReportPeriod("shop_kr", "Asia/Seoul", "KRW", date(2026, 10, 22), date(2026, 11, 20), AS_OF)
     table = keyword_performance(CURRENT, PREVIOUS, STORE)
@@ -368,6 +380,10 @@ def test_page_keywords_and_advice_equal_the_json_report(demo_db):
     assert table["sessions"].tolist() == [r["sessions"] for r in result["rows"]]
     assert table["conversion"].tolist() == pytest.approx([r["conversion"] for r in result["rows"]])
     assert [i.value for i in at.info] == [g["advice_ko"] for g in result["unmet_groups"]]
+    small_pack = next(g for g in result["unmet_groups"] if g["term"] == "소포장")
+    listed = [c.value for c in at.caption if c.value.startswith("묶인 키워드")]
+    assert any(set(small_pack["keywords"]) == set(c.removeprefix("묶인 키워드: ").split(", ")) for c in listed)
+    assert "사료소포장" in small_pack["keywords"]                       # typed without a space, in the group
     scatter = json.loads(at.get("plotly_chart")[2].proto.spec)
     flagged_trace = scatter["data"][1]
     assert sorted(flagged_trace["text"]) == sorted(r["keyword"] for r in result["rows"] if r["flagged"])

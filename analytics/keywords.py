@@ -11,6 +11,7 @@ Statistical rule (documented in the metric dictionary, keyword_unmet_sessions):
   word is also split where Hangul meets Latin letters or digits (사료2kg -> 사료, 2kg), and a Hangul run is split
   into words the store's own searches and product names use (term_vocabulary) when such words cover all of it,
   each of two syllables or more, the finest such split winning (split_compound); a synonym is never split.
+  An English plural is read as its singular when the store's words or a synonym use it (small packs, boots).
   A term forms a group when a flagged keyword and at least one more keyword contain it and every keyword
   containing it, pooled, passes the same interval rule: 강아지, in dozens of keywords that sell, does not; 소포장
   does even when most of its long tail has too few visits to be flagged alone. (The rule before needed two flagged
@@ -86,13 +87,33 @@ _SCRIPT_RUN = re.compile(r"[\uac00-\ud7a3]+|[^\uac00-\ud7a3]+")
 MIN_PIECE = 2                 # syllables: a split never leaves a one-syllable piece (소+포장 is not 소포장)
 
 
+_LATIN_WORD = re.compile(r"[a-z]{3,}")
+_PHRASE_WORDS = frozenset(w for phrases in SYNONYMS.values() for phrase in phrases for w in phrase.split(" "))
+_NOT_PLURAL = frozenset({"news", "series", "species"})
+
+
 def term_vocabulary(texts: Iterable[str | None]) -> frozenset[str]:
     """The Hangul words (two syllables or more) of `texts` (the store's searches, its product names) and of the
-    synonyms: what split_compound may split a compound into."""
-    words = {w for w in _ATOMIC if _HANGUL_RUN.fullmatch(w)}
+    synonyms: what split_compound may split a compound into; and their Latin words, the singulars a plural may be
+    read as (singular)."""
+    words = {w for w in _ATOMIC if _HANGUL_RUN.fullmatch(w)} | _PHRASE_WORDS
     for text in texts:
-        words.update(w for w in _HANGUL_RUN.findall(normalise_keyword(text) or "") if len(w) >= MIN_PIECE)
+        norm = normalise_keyword(text) or ""
+        words.update(w for w in _HANGUL_RUN.findall(norm) if len(w) >= MIN_PIECE)
+        words.update(_LATIN_WORD.findall(norm))
     return frozenset(words)
+
+
+def singular(word: str, vocabulary: frozenset[str]) -> str:
+    """An English plural read as its singular when the store's own words or a synonym phrase use the singular
+    (small packs -> small pack, strollers -> stroller, boxes -> box); otherwise the word as it is (glasses stays
+    glasses unless the store sells a glass)."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")) or word in _NOT_PLURAL:
+        return word
+    for stem in (word[:-1], word[:-2] if word.endswith("es") else None):
+        if stem and (stem in vocabulary or stem in _PHRASE_WORDS):
+            return stem
+    return word
 
 
 def split_compound(run: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
@@ -125,10 +146,10 @@ def keyword_terms(keyword: str, vocabulary: frozenset[str] = frozenset()) -> tup
     each word split where Hangul meets other letters or digits and each Hangul run by split_compound over
     `vocabulary` (term_vocabulary); one-word synonyms inside a compound are mapped too.
 
-    "small pack" -> ("소포장",); "간식 소포장" -> ("간식", "소포장"); with 사료 known, "사료소용량" -> ("사료", "소포장");
-    order kept, duplicates removed.
+    "small pack" and "small packs" -> ("소포장",); "간식 소포장" -> ("간식", "소포장"); with 사료 known, "사료소용량" ->
+    ("사료", "소포장"); with boot known, "hiking boots" -> ("hiking", "boot"); order kept, duplicates removed.
     """
-    words = keyword.split(" ")
+    words = [singular(w, vocabulary) for w in keyword.split(" ")]
     out: list[str] = []
     i = 0
     while i < len(words):

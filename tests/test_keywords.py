@@ -264,7 +264,7 @@ def test_unmet_groups_turn_into_advice_in_both_languages():
 def test_compounds_typed_without_spaces_split_into_the_stores_own_words():
     known = term_vocabulary(["강아지 간식", "간식 소포장", "고양이 모래", "사료", "국내산 닭가슴살 져키 300g", "강아지간식"])
     assert {"강아지", "간식", "소포장", "모래", "닭가슴살", "져키", "강아지간식", "소용량"} <= known
-    assert "300g" not in known and "g" not in known                  # Hangul words only
+    assert "300g" not in known and "g" not in known                  # no digits, no one-letter unit
     assert keyword_terms("강아지간식소포장", known) == ("강아지", "간식", "소포장")   # the finest cover wins
     assert keyword_terms("사료소용량", known) == ("사료", "소포장")    # a one-word synonym inside a compound
     assert keyword_terms("고양이모래대용량", known) == ("고양이", "모래", "대용량")
@@ -281,6 +281,23 @@ def test_compounds_typed_without_spaces_split_into_the_stores_own_words():
     assert split_compound("강아지껌", frozenset({"강아지", "껌"})) == ("강아지껌",)
     # equal piece counts: the longer first piece wins (deterministic)
     assert split_compound("가나다라마", frozenset({"가나", "다라마", "가나다", "라마"})) == ("가나다", "라마")
+
+
+def test_english_plurals_read_as_the_singular_the_store_or_a_synonym_uses():
+    known = term_vocabulary(["hiking boot", "trail running shoes", "trail running shoe", "glasses", "gift box"])
+    assert keyword_terms("small packs", known) == ("소포장",)          # the synonym phrase's singular
+    assert keyword_terms("dog strollers", known) == ("dog", "유모차")
+    assert keyword_terms("refills", known) == ("리필",)
+    assert keyword_terms("hiking boots", known) == ("hiking", "boot")
+    assert keyword_terms("trail running shoes", known) == keyword_terms("trail running shoe", known)
+    assert keyword_terms("gift boxes", known) == ("gift", "box")
+    assert keyword_terms("glasses", known) == ("glasses",)            # no "glass" or "glasse" in the store's words
+    assert keyword_terms("bags", known) == ("bags",)                  # no "bag": kept as typed
+    assert keyword_terms("news", known | {"new"}) == ("news",) and keyword_terms("moss", known) == ("moss",)
+    table = keyword_performance(_frame([("small pack", 250, 0, 0, 0.0), ("small packs", 240, 0, 0, 0.0),
+                                        ("dog treats", 3000, 95, 95, 0.0)]), PREVIOUS, STORE)
+    assert {g.term: g.keywords for g in group_flagged_keywords(table, STORE)} == {
+        "소포장": ("small pack", "small packs")}
 
 
 UNSPACED = _frame([

@@ -22,7 +22,7 @@ Statistical rule (documented in the metric dictionary, keyword_unmet_sessions):
   keyword with its term not in an earlier group, and its pooled figures are those tested. A flagged keyword
   sharing no such term is a group of its own.
 - advice: a variant term (VARIANT_TERMS: pack sizes and the like) -> offer that variant of the products the
-  visitors landed on; otherwise, when no product name contains the keyword's last word (its head noun) -> the
+  visitors landed on; otherwise, when no product name contains the keyword's last term (its head noun) -> the
   store does not seem to carry it; else -> it is carried but does not sell to these visitors.
 """
 

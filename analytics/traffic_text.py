@@ -30,12 +30,12 @@ STRINGS: dict[str, dict[str, str]] = {
                                "(at least {min_sessions} visits per keyword, 99% interval)."},
     "traffic.unmet.rule": {
         "ko": "규칙: 방문 {min_sessions}회 이상이고 전환율 99% 윌슨 구간의 상한이 스토어 전환율({store})보다 낮은 키워드를 "
-              "찾고, 같은 단어(동의어 포함: {synonyms})를 공유하는 키워드를 묶었습니다. 띄어쓰기 없는 검색어(사료소포장)는 "
-              "스토어의 다른 검색어·상품명에 쓰인 단어로 나눠 봅니다.",
+              "찾고, 같은 단어(동의어 포함: {synonyms})를 쓴 키워드 전체의 방문을 합쳐도 기준에 걸리면 하나로 묶었습니다. "
+              "띄어쓰기 없는 검색어(사료소포장)는 스토어의 다른 검색어·상품명에 쓰인 단어로 나눠 봅니다.",
         "en": "Rule: keywords with at least {min_sessions} visits whose 99% Wilson interval for conversion lies "
-              "entirely below the store conversion ({store}), grouped by shared terms (synonyms: {synonyms}); a "
-              "search typed without spaces (사료소포장) is split into words the store's other searches and product "
-              "names use."},
+              "entirely below the store conversion ({store}); the keywords sharing a term (synonyms: {synonyms}) form "
+              "one group when all of them, pooled, pass the same rule. A search typed without spaces (사료소포장) is "
+              "split into words the store's other searches and product names use."},
     "traffic.unmet.keywords": {"ko": "묶인 키워드: {keywords}", "en": "Keywords in this group: {keywords}"},
     "traffic.unmet.keywords_more": {"ko": "묶인 키워드 {count:,}개: {keywords} 외 {more:,}개 (방문 많은 순)",
                                     "en": "{count:,} keywords in this group: {keywords} and {more:,} more "
@@ -191,12 +191,15 @@ METRICS: tuple[Metric, ...] = (
     Metric("keyword_unmet_sessions", "count",
            {"ko": "놓친 수요 방문", "en": "Unmet-demand visits"},
            {"ko": "방문 100회 이상이고 전환율 99% 구간 상한이 스토어 전환율보다 낮은 키워드 묶음의 방문 수. "
-                  "같은 단어(동의어 포함, 예: small pack = 소포장)를 공유하는 키워드를 묶습니다. 띄어쓰기 없이 입력한 "
-                  "검색어(사료소포장)는 스토어의 다른 검색어·상품명에 쓰인 두 글자 이상의 단어로 나눠 봅니다.",
+                  "같은 단어(동의어 포함, 예: small pack = 소포장)를 쓴 키워드 중 하나가 이 기준에 걸리고, 그 단어를 쓴 키워드 "
+                  "전체의 방문을 합쳐도 기준에 걸리면 하나로 묶습니다(방문이 적어 혼자서는 판단할 수 없는 키워드도 포함). "
+                  "띄어쓰기 없이 입력한 검색어(사료소포장)는 스토어의 다른 검색어·상품명에 쓰인 두 글자 이상의 단어로 나눠 "
+                  "봅니다.",
             "en": "Visits of keyword groups with at least 100 visits whose 99% interval upper bound is below the "
-                  "store conversion; keywords sharing a term (synonyms included, e.g. small pack = 소포장) are "
-                  "grouped. A search typed without spaces (사료소포장) is split into words of two syllables or more "
-                  "that the store's other searches and product names use."},
+                  "store conversion. The keywords sharing a term (synonyms included, e.g. small pack = 소포장) form "
+                  "one group when one of them is flagged and all of them, pooled, pass the same rule (keywords too "
+                  "small to judge alone included). A search typed without spaces (사료소포장) is split into words of "
+                  "two syllables or more that the store's other searches and product names use."},
            {"ko": "선택한 기간, 방문 시작 시각 기준. 스토어 전환율도 같은 기간의 전체 방문 기준.",
             "en": "The selected period by session start; the store conversion is over all sessions of the same "
                   "period."},

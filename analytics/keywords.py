@@ -10,7 +10,8 @@ Statistical rule (documented in the metric dictionary, keyword_unmet_sessions):
   "small pack" -> 소포장). Korean shoppers often type a search without spaces (사료소포장, 강아지간식소용량), so a
   word is also split where Hangul meets Latin letters or digits (사료2kg -> 사료, 2kg), and a Hangul run is split
   into words the store's own searches and product names use (term_vocabulary) when such words cover all of it,
-  each of two syllables or more, the finest such split winning (split_compound); a synonym is never split.
+  each of two syllables or more, the finest such split winning (split_compound); a synonym is never split, and
+  one inside a run nothing covers is split out of it (미니소포장 -> 미니, 소포장).
   An English plural is read as its singular when the store's words or a synonym use it (small packs, boots).
   A term forms a group when a flagged keyword and at least one more keyword contain it and every keyword
   containing it, pooled, passes the same interval rule: 강아지, in dozens of keywords that sell, does not; 소포장
@@ -74,14 +75,17 @@ def normalise_keyword(text: str | None) -> str | None:
     return cleaned or None
 
 
-# (phrase as words, term), longest phrase first
-_PHRASES = sorted(((tuple(phrase.split(" ")), term) for term, phrases in SYNONYMS.items() for phrase in phrases),
-                  key=lambda p: -len(" ".join(p[0])))
+# first word -> [(phrase as words, term)], longest phrase first
+_PHRASES: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _words, _term in sorted(((tuple(phrase.split(" ")), term) for term, phrases in SYNONYMS.items()
+                             for phrase in phrases), key=lambda p: -len(" ".join(p[0]))):
+    _PHRASES.setdefault(_words[0], []).append((_words, _term))
 
 
 # one-word synonyms (소용량 -> 소포장) and the canonical terms themselves: mapped inside a compound too, never split
 _WORD_SYNONYMS = {phrase: term for term, phrases in SYNONYMS.items() for phrase in phrases if " " not in phrase}
 _ATOMIC = frozenset(SYNONYMS) | frozenset(_WORD_SYNONYMS)
+_ATOMIC_HANGUL = sorted((w for w in _ATOMIC if re.fullmatch(r"[\uac00-\ud7a3]{2,}", w)), key=lambda w: (-len(w), w))
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 _SCRIPT_RUN = re.compile(r"[\uac00-\ud7a3]+|[^\uac00-\ud7a3]+")
 MIN_PIECE = 2                 # syllables: a split never leaves a one-syllable piece (소+포장 is not 소포장)
@@ -119,13 +123,31 @@ def singular(word: str, vocabulary: frozenset[str]) -> str:
 def split_compound(run: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
     """A Hangul run typed without spaces split into words of `vocabulary` (other than itself), when such words of
     MIN_PIECE syllables or more cover all of it; the split with the most pieces wins, then the one whose first
-    differing piece is longer. A synonym or canonical term, or a run no split covers, stays whole.
+    differing piece is longer. A synonym or canonical term stays whole; in a run no split covers, a Korean synonym
+    or canonical term (longest first) is split out and the rest split on its own (미니소포장 -> 미니, 소포장); any
+    other run stays whole.
 
     With 강아지, 간식 and 소포장 known: 강아지간식소포장 -> (강아지, 간식, 소포장); 두부모래 stays whole unless 두부
     and 모래 are both known."""
     n = len(run)
-    if run in _ATOMIC or n < 2 * MIN_PIECE:
+    if run in _ATOMIC:
         return (run,)
+    covered = _covering_split(run, vocabulary) if n >= 2 * MIN_PIECE else None
+    if covered is not None:
+        return covered
+    # no cover, but a synonym inside (미니소포장, 초대용량): every keyword containing 소포장 has the term 소포장
+    for word in _ATOMIC_HANGUL:
+        k = run.find(word)
+        if k >= 0:
+            left, right = run[:k], run[k + len(word):]
+            return (*(split_compound(left, vocabulary) if left else ()), word,
+                    *(split_compound(right, vocabulary) if right else ()))
+    return (run,)
+
+
+def _covering_split(run: str, vocabulary: frozenset[str]) -> tuple[str, ...] | None:
+    """split_compound's cover of `run` by two or more vocabulary words, or None."""
+    n = len(run)
     # best[i]: (pieces, split) covering run[i:], or None
     best: list[tuple[int, tuple[str, ...]] | None] = [None] * (n + 1)
     best[n] = (0, ())
@@ -138,38 +160,43 @@ def split_compound(run: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
             if best[i] is None or rest[0] + 1 > best[i][0]:
                 best[i] = (rest[0] + 1, (piece, *rest[1]))
     found = best[0]
-    return found[1] if found is not None and found[0] >= 2 else (run,)
+    return found[1] if found is not None and found[0] >= 2 else None
 
 
-def keyword_terms(keyword: str, vocabulary: frozenset[str] = frozenset()) -> tuple[str, ...]:
+def keyword_terms(keyword: str, vocabulary: frozenset[str] = frozenset(),
+                  splits: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
     """The terms of a normalised keyword: synonym phrases replaced by their canonical term, split on spaces, then
     each word split where Hangul meets other letters or digits and each Hangul run by split_compound over
     `vocabulary` (term_vocabulary); one-word synonyms inside a compound are mapped too.
 
     "small pack" and "small packs" -> ("소포장",); "간식 소포장" -> ("간식", "소포장"); with 사료 known, "사료소용량" ->
     ("사료", "소포장"); with boot known, "hiking boots" -> ("hiking", "boot"); order kept, duplicates removed.
-    """
+    `splits`: split_compound's results by run for this vocabulary, kept by a caller that splits many keywords
+    (the same words recur in thousands of them)."""
     words = [singular(w, vocabulary) for w in keyword.split(" ")]
     out: list[str] = []
     i = 0
     while i < len(words):
-        for phrase, term in _PHRASES:
+        for phrase, term in _PHRASES.get(words[i], ()):
             if tuple(words[i:i + len(phrase)]) == phrase:
                 out.append(term)
                 i += len(phrase)
                 break
         else:
-            out.extend(_word_terms(words[i], vocabulary))
+            out.extend(_word_terms(words[i], vocabulary, {} if splits is None else splits))
             i += 1
     return tuple(dict.fromkeys(out))
 
 
-def _word_terms(word: str, vocabulary: frozenset[str]) -> list[str]:
+def _word_terms(word: str, vocabulary: frozenset[str], splits: dict[str, tuple[str, ...]]) -> list[str]:
     """One space-free word's terms: its script runs (사료2kg -> 사료, 2kg), Hangul runs split by split_compound,
     one-word synonyms mapped to their term."""
     out = []
     for run in _SCRIPT_RUN.findall(word):
-        pieces = split_compound(run, vocabulary) if _HANGUL_RUN.fullmatch(run) else (run,)
+        if not _HANGUL_RUN.fullmatch(run):
+            pieces: tuple[str, ...] = (run,)
+        elif (pieces := splits.get(run)) is None:
+            pieces = splits[run] = split_compound(run, vocabulary)
         out.extend(_WORD_SYNONYMS.get(p, p) for p in pieces)
     return out
 
@@ -328,7 +355,8 @@ def group_flagged_keywords(keywords: pl.DataFrame, store_conversion: float | Non
     `keywords`: keyword_performance's table (keyword, sessions, converted_sessions, flagged)."""
     rows = keywords.select("keyword", "sessions", "converted_sessions", "flagged").to_dicts()
     vocabulary = term_vocabulary([*(r["keyword"] for r in rows), *product_names])
-    terms_of = {r["keyword"]: keyword_terms(r["keyword"], vocabulary) for r in rows}
+    splits: dict[str, tuple[str, ...]] = {}
+    terms_of = {r["keyword"]: keyword_terms(r["keyword"], vocabulary, splits) for r in rows}
     with_term: dict[str, list[dict]] = {}
     for r in rows:                                   # in table order (most visits first)
         for term in terms_of[r["keyword"]]:

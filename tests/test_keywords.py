@@ -273,12 +273,18 @@ def test_compounds_typed_without_spaces_split_into_the_stores_own_words():
     assert keyword_terms("두부모래", known) == ("두부모래",)           # 두부 unknown: no cover, kept whole
     assert keyword_terms("두부모래", known | {"두부"}) == ("두부", "모래")
     assert keyword_terms("강아지간식", known) == ("강아지", "간식")    # a known compound is itself split
-    assert keyword_terms("강아지간식소포장") == ("강아지간식소포장",)  # no vocabulary: as before, one term
+    assert keyword_terms("강아지간식소포장") == ("강아지간식", "소포장")  # no vocabulary: the synonym only
+    assert keyword_terms("강아지간식") == ("강아지간식",)
     # guards: no one-syllable piece, synonyms never split, a run is not its own cover
     assert split_compound("소포장", frozenset({"소", "포장", "소포"})) == ("소포장",)
     assert split_compound("대용량", frozenset({"대용", "용량"})) == ("대용량",)
     assert split_compound("배변패드", frozenset({"배변패드"})) == ("배변패드",)
     assert split_compound("강아지껌", frozenset({"강아지", "껌"})) == ("강아지껌",)
+    # a synonym inside a run nothing covers is split out: every keyword containing 소포장 has the term
+    assert keyword_terms("미니소포장", known) == ("미니", "소포장")          # 미니 unknown
+    assert keyword_terms("초대용량사료", known) == ("초", "대용량", "사료")
+    assert keyword_terms("왕소용량", known) == ("왕", "소포장")               # a synonym inside, mapped
+    assert keyword_terms("국산개껌소포장", known) == ("국산개껌", "소포장")    # the rest kept whole
     # equal piece counts: the longer first piece wins (deterministic)
     assert split_compound("가나다라마", frozenset({"가나", "다라마", "가나다", "라마"})) == ("가나다", "라마")
 

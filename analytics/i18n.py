@@ -364,13 +364,12 @@ def names(prefix: str, lang: str) -> dict[str, str]:
 
 def won_ticks(low: float, high: float, count: int = 5) -> tuple[list[float], list[str]]:
     """Round tick values from `low` to `high` (about `count` steps of 1, 2, 2.5 or 5 × 10^k) and their Korean
-    labels: 0, 5,000, 2만, 1,200만, 1.5억."""
-    span = max(high - low, 1.0)
-    magnitude = 10 ** max(0, math.floor(math.log10(span / count)))      # whole won
-    steps = (1, 2, 2.5, 5, 10) if magnitude >= 10 else (1, 2, 5, 10)
-    step = next(m * magnitude for m in steps if m * magnitude >= span / count)
-    first = math.floor(low / step)
-    values = [(first + i) * step for i in range(math.ceil(high / step) - first + 1)]
+    labels: 0, 5,000, 2만, 1,200만, 1.5억. Plotly hides ticks outside the data's range, so when fewer than 4 would
+    fall inside [low, high] (bars up to 5.3만: 0 / 2만 / 4만, the 6만 above them hidden) the steps are finer."""
+    for wanted in (count, count + 2, count + 4):
+        values = _round_ticks(low, high, wanted)
+        if sum(low <= v <= high for v in values) >= 4:
+            break
 
     def label(v: float) -> str:
         size = abs(v)
@@ -380,6 +379,15 @@ def won_ticks(low: float, high: float, count: int = 5) -> tuple[list[float], lis
             return f"{v / 1e4:,.4g}만"
         return f"{v:,.0f}"
     return values, [label(v) for v in values]
+
+
+def _round_ticks(low: float, high: float, count: int) -> list[float]:
+    span = max(high - low, 1.0)
+    magnitude = 10 ** max(0, math.floor(math.log10(span / count)))      # whole won
+    steps = (1, 2, 2.5, 5, 10) if magnitude >= 10 else (1, 2, 5, 10)
+    step = next(m * magnitude for m in steps if m * magnitude >= span / count)
+    first = math.floor(low / step)
+    return [(first + i) * step for i in range(math.ceil(high / step) - first + 1)]
 
 
 def korean_money_axes(fig: Any, lang: str, currency: str, axes: tuple[str, ...] = ("y",)) -> Any:

@@ -111,7 +111,8 @@ def test_won_axes_read_in_man_and_eok_in_korean_only():
     assert won_ticks(0, 11_622_723) == ([0, 2_500_000, 5_000_000, 7_500_000, 10_000_000, 12_500_000],
                                         ["0", "250만", "500만", "750만", "1,000만", "1,250만"])
     assert won_ticks(0, 150_000_000)[1] == ["0", "5,000만", "1억", "1.5억"]
-    assert won_ticks(-120_000, 530_000)[1] == ["-20만", "0", "20만", "40만", "60만"]
+    # 20만 steps would leave only 0 / 20만 / 40만 inside the data (Plotly hides -20만 and 60만): finer steps
+    assert won_ticks(-120_000, 530_000)[1] == ["-20만", "-10만", "0", "10만", "20만", "30만", "40만", "50만", "60만"]
     assert won_ticks(0, 8_000)[1] == ["0", "2,000", "4,000", "6,000", "8,000"]
     assert won_ticks(0, 1) == ([0, 1], ["0", "1"])                      # whole won, never 0.2
 
@@ -136,12 +137,15 @@ def test_count_axes_read_in_man_in_korean_whatever_the_currency():
 
     def figure():
         return go.Figure(go.Bar(x=["검색", "광고"], y=[53_000, 15_000]))
-    assert korean_count_axes(figure(), "ko").to_dict()["layout"]["yaxis"]["ticktext"] == ["0", "2만", "4만", "6만"]
+    # bars up to 5.3만: 1만 steps, so 5만 shows (with 2만 steps the top one shown was 4만; 6만 lies above the bars)
+    ticks = korean_count_axes(figure(), "ko").to_dict()["layout"]["yaxis"]
+    assert ticks["ticktext"] == ["0", "1만", "2만", "3만", "4만", "5만", "6만"]
+    assert sum(v <= 53_000 for v in ticks["tickvals"]) == 6
     assert "tickvals" not in korean_count_axes(figure(), "en").to_dict()["layout"].get("yaxis", {})
     channels = pl.DataFrame({"channel": ["search", "ads"], "sessions": [53_000, 15_000],
                              "previous_sessions": [48_000, 16_000], "conversion": [0.02, 0.03],
                              "revenue": [1_000.0, 500.0]})
     for currency in ("KRW", "USD"):
         axis = plot_channel_bars(channels, "ko", currency).to_dict()["layout"]["yaxis"]
-        assert axis["ticktext"] == ["0", "2만", "4만", "6만"], currency
+        assert axis["ticktext"] == ["0", "1만", "2만", "3만", "4만", "5만", "6만"], currency
     assert "tickvals" not in plot_channel_bars(channels, "en", "USD").to_dict()["layout"]["yaxis"]

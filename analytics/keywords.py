@@ -332,6 +332,16 @@ def keyword_performance(current: pl.DataFrame, previous: pl.DataFrame, store_con
     return frame.select(columns).sort(["sessions", "keyword"], descending=[True, False])
 
 
+def filter_keywords(frame: pl.DataFrame, text: str | None) -> pl.DataFrame:
+    """The keyword table's rows whose keyword contains `text`, normalised as keywords are and compared without
+    spaces, so 소포장 finds 사료소포장 and 간식 소포장, and "small pack" finds "small packs"; every row for an empty
+    text."""
+    needle = (normalise_keyword(text) or "").replace(" ", "")
+    if not needle:
+        return frame
+    return frame.filter(pl.col("keyword").str.replace_all(" ", "", literal=True).str.contains(needle, literal=True))
+
+
 def sort_keywords(frame: pl.DataFrame, by: str) -> pl.DataFrame:
     """The keyword table sorted by `by` (largest first, nulls last), then by keyword."""
     return frame.sort([by, "keyword"], descending=[True, False], nulls_last=True)

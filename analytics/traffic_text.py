@@ -15,6 +15,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "traffic.breakdown.source_medium": {"ko": "소스/매체", "en": "Source / medium"},
     "traffic.breakdown.device": {"ko": "기기", "en": "Device"},
     "traffic.keyword_sort": {"ko": "정렬 기준", "en": "Sort by"},
+    "traffic.keyword_filter": {"ko": "키워드 찾기 (띄어쓰기 무시)", "en": "Find keywords (spaces ignored)"},
+    "traffic.keyword_filter_help": {"ko": "입력한 글자를 포함한 키워드만 보여 줍니다. '소포장'은 '사료소포장'과 '간식 소포장'을 "
+                                          "모두 찾습니다.",
+                                    "en": "Shows only the keywords containing the text; '소포장' finds both '사료소포장' "
+                                          "and '간식 소포장'."},
+    "traffic.keyword_filter_count": {"ko": "키워드 {shown:,}개 / 전체 {total:,}개",
+                                     "en": "{shown:,} of {total:,} keywords"},
     "traffic.funnel.header": {"ko": "방문에서 결제까지", "en": "From visit to paid order"},
     "traffic.funnel.sessions": {"ko": "방문", "en": "Sessions"},
     "traffic.funnel.engaged_sessions": {"ko": "2페이지 이상 본 방문", "en": "Engaged sessions (2+ pages)"},

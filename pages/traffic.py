@@ -97,7 +97,12 @@ def render_keywords(analysis: keywords.KeywordAnalysis, lang: str, currency: str
                         format_func=lambda c: t(f"traffic.col.{c}", lang))
     st.plotly_chart(keywords.plot_keyword_scatter(analysis.keywords, analysis.totals["store_conversion"], lang,
                                                   currency), key="traffic_keyword_scatter")
-    _ui.table(keywords.sort_keywords(analysis.keywords, sort), column_order=KEYWORD_COLUMNS,
+    text = st.text_input(t("traffic.keyword_filter", lang), key="traffic_keyword_filter",
+                         help=t("traffic.keyword_filter_help", lang))
+    shown = keywords.filter_keywords(analysis.keywords, text)
+    if text.strip():
+        st.caption(t("traffic.keyword_filter_count", lang, shown=shown.height, total=analysis.keywords.height))
+    _ui.table(keywords.sort_keywords(shown, sort), column_order=KEYWORD_COLUMNS,
               column_config=column_config(KEYWORD_COLUMNS, lang, currency), hide_index=True,
               key="traffic_keyword_table")
 

@@ -16,6 +16,7 @@ from test_traffic import AS_OF, END, START, insert_shop
 
 from analytics.keywords import (
     MIN_SESSIONS,
+    filter_keywords,
     group_flagged_keywords,
     group_keywords_text,
     is_unmet,
@@ -228,6 +229,17 @@ def test_one_flagged_keyword_forms_a_group_with_its_small_tail_under_its_head_no
         "강아지": ("강아지 유모차", "강아지 간식", "강아지 방석")}
 
 
+def test_the_keyword_filter_ignores_spaces_and_case():
+    table = keyword_performance(UNSPACED, PREVIOUS, STORE)
+    assert set(filter_keywords(table, "소포장")["keyword"]) == {"소포장", "사료소포장", "소포장사료"}
+    assert set(filter_keywords(table, "강아지 간식")["keyword"]) == {"강아지 간식", "강아지간식", "강아지간식소용량"}
+    assert set(filter_keywords(table, "  고양이\u3000모래 ")["keyword"]) == {"고양이모래"}
+    assert filter_keywords(table, "").height == filter_keywords(table, None).height == table.height
+    assert filter_keywords(table, "없는말").height == 0
+    english = _frame([("small packs", 10, 0, 0, 0.0), ("dog treats", 10, 1, 1, 0.0)])   # stored normalised
+    assert filter_keywords(english, "SMALL pack")["keyword"].to_list() == ["small packs"]
+
+
 def test_a_long_group_names_its_busiest_keywords_and_counts_the_rest():
     tail = [f"소포장 {i:02d}" for i in range(14)]
     sessions = {k: 100 + i for i, k in enumerate(tail)}          # 소포장 13 has the most visits
@@ -415,6 +427,15 @@ def test_page_keywords_and_advice_equal_the_json_report(demo_db):
     assert not at.exception
     conversions = at.dataframe[2].value["conversion"].tolist()
     assert conversions[0] == pytest.approx(max(r["conversion"] for r in result["rows"]))
+
+    at.text_input(key="traffic_keyword_filter").set_value(" 소 포장").run()     # spaces ignored
+    assert not at.exception
+    found = at.dataframe[2].value["keyword"].tolist()
+    assert sorted(found) == sorted(r["keyword"] for r in result["rows"] if "소포장" in r["keyword"].replace(" ", ""))
+    assert {"소포장", "간식 소포장", "사료소포장"} <= set(found) and "small pack" not in found
+    assert any(c.value == f"키워드 {len(found)}개 / 전체 {len(result['rows'])}개" for c in at.caption)
+    at.text_input(key="traffic_keyword_filter").set_value("").run()
+    assert len(at.dataframe[2].value) == len(result["rows"])
 
     at.radio(key="lang").set_value("en").run()
     assert not at.exception

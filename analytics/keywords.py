@@ -85,8 +85,8 @@ for _words, _term in sorted(((tuple(phrase.split(" ")), term) for term, phrases 
 # one-word synonyms (소용량 -> 소포장) and the canonical terms themselves: mapped inside a compound too, never split
 _WORD_SYNONYMS = {phrase: term for term, phrases in SYNONYMS.items() for phrase in phrases if " " not in phrase}
 _ATOMIC = frozenset(SYNONYMS) | frozenset(_WORD_SYNONYMS)
-_ATOMIC_HANGUL = sorted((w for w in _ATOMIC if re.fullmatch(r"[\uac00-\ud7a3]{2,}", w)), key=lambda w: (-len(w), w))
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+_ATOMIC_HANGUL = sorted((w for w in _ATOMIC if _HANGUL_RUN.fullmatch(w)), key=lambda w: (-len(w), w))  # longest first
 _SCRIPT_RUN = re.compile(r"[\uac00-\ud7a3]+|[^\uac00-\ud7a3]+")
 MIN_PIECE = 2                 # syllables: a split never leaves a one-syllable piece (소+포장 is not 소포장)
 
@@ -100,7 +100,7 @@ def term_vocabulary(texts: Iterable[str | None]) -> frozenset[str]:
     """The Hangul words (two syllables or more) of `texts` (the store's searches, its product names) and of the
     synonyms: what split_compound may split a compound into; and their Latin words, the singulars a plural may be
     read as (singular)."""
-    words = {w for w in _ATOMIC if _HANGUL_RUN.fullmatch(w)} | _PHRASE_WORDS
+    words = set(_ATOMIC_HANGUL) | _PHRASE_WORDS
     for text in texts:
         norm = normalise_keyword(text) or ""
         words.update(w for w in _HANGUL_RUN.findall(norm) if len(w) >= MIN_PIECE)
@@ -173,6 +173,7 @@ def keyword_terms(keyword: str, vocabulary: frozenset[str] = frozenset(),
     ("사료", "소포장"); with boot known, "hiking boots" -> ("hiking", "boot"); order kept, duplicates removed.
     `splits`: split_compound's results by run for this vocabulary, kept by a caller that splits many keywords
     (the same words recur in thousands of them)."""
+    splits = {} if splits is None else splits
     words = [singular(w, vocabulary) for w in keyword.split(" ")]
     out: list[str] = []
     i = 0
@@ -183,7 +184,7 @@ def keyword_terms(keyword: str, vocabulary: frozenset[str] = frozenset(),
                 i += len(phrase)
                 break
         else:
-            out.extend(_word_terms(words[i], vocabulary, {} if splits is None else splits))
+            out.extend(_word_terms(words[i], vocabulary, splits))
             i += 1
     return tuple(dict.fromkeys(out))
 
@@ -354,6 +355,7 @@ def sort_keywords(frame: pl.DataFrame, by: str) -> pl.DataFrame:
 class KeywordGroup:
     term: str                     # the shared term, or the keyword itself for a single-keyword group
     keywords: tuple[str, ...]
+    head: str                     # the head noun the carried check looks for: the term, or the keyword's last term
 
 
 def group_flagged_keywords(keywords: pl.DataFrame, store_conversion: float | None,
@@ -395,19 +397,17 @@ def group_flagged_keywords(keywords: pl.DataFrame, store_conversion: float | Non
             continue
         names = [r["keyword"] for r in members if r["flagged"]] + [r["keyword"] for r in members if not r["flagged"]]
         taken.update(names)
-        groups.append(KeywordGroup(term, tuple(names)))
+        groups.append(KeywordGroup(term, tuple(names), term))
     for r in rows:
         if r["flagged"] and r["keyword"] not in taken:
-            groups.append(KeywordGroup(r["keyword"], (r["keyword"],)))
+            groups.append(KeywordGroup(r["keyword"], (r["keyword"],), terms_of[r["keyword"]][-1]))
     return groups
 
 
-def _carried(keyword_or_term: str, product_names: list[str]) -> bool:
-    """Whether some product name contains the keyword's last term (its head noun: 유모차 of 강아지 유모차 and, once
-    split, of 강아지유모차), case-insensitively."""
+def _carried(head: str, product_names: list[str]) -> bool:
+    """Whether some product name contains the head noun (KeywordGroup.head: 유모차 of 강아지 유모차 and, split with
+    the grouping's own vocabulary, of 강아지유모차) or one of its synonyms, case-insensitively."""
     names = [normalise_keyword(n) or "" for n in product_names]
-    terms = keyword_terms(keyword_or_term, term_vocabulary([keyword_or_term, *names]))
-    head = terms[-1] if terms else keyword_or_term
     words = {head, *SYNONYMS.get(head, ())}
     return any(w in n for w in words for n in names)
 
@@ -445,7 +445,7 @@ def unmet_keyword_groups(keywords: pl.DataFrame, landing: pl.DataFrame, product_
                .head(TOP_PRODUCTS)["product_name"].to_list())
         if group.term in VARIANT_TERMS:
             kind = "variant"
-        elif _carried(group.term, product_names):
+        elif _carried(group.head, product_names):
             kind = "carried"
         else:
             kind = "missing"

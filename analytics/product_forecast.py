@@ -28,13 +28,35 @@ ETS_MIN_DAYS = 42             # in-stock days needed for the seasonal model (6 w
 ETS_MAX_PRODUCTS = 60         # seasonal models per store (~30 ms each): products with stock data, then best sellers
 STOCKOUT_MIN_DEMAND = 0.2     # units/day: below this an empty shelf is not flagged as a stock-out
 MAX_RETURN_RATE = 0.5
+CALIBRATION_MIN_SCORES = 30   # past forecasts the store's own safety factor needs (else the normal z)
+MEAN_MIN_DAYS = 7             # in-stock days a recent mean replayed from a past day needs
+REPLAY_PRODUCTS = 10          # the seasonal model is replayed on the store's best sellers using it (~64 ms a fit)
+REPLAY_ORIGINS = 4            # ... from the latest past day its cover period allows and the 3 weeks before it
+REPLAY_MAX_COVER_DAYS = 42    # products covering longer (lead time + review) are not replayed
+REPLAY_EXTRA_DAYS = REPLAY_MAX_COVER_DAYS + 7 * (REPLAY_ORIGINS - 1)   # history read before the window for it
 
 def reorder_rule_text(lang: str = "en") -> str:
     """How demand, cover and the reorder quantity are computed, in `lang`, with this module's constants."""
     return t("products.rules.reorder", lang, history=HISTORY_DAYS, ets_mean=f"{ETS_MIN_MEAN:g}", ets_days=ETS_MIN_DAYS,
              ets_max=ETS_MAX_PRODUCTS,
              interval=f"{INTERVAL:.0%}", review=REVIEW_DAYS, max_return=f"{MAX_RETURN_RATE:.0%}",
-             service=f"{SERVICE_LEVEL:.0%}", lead=DEFAULT_LEAD_TIME_DAYS, min_demand=f"{STOCKOUT_MIN_DEMAND:g}")
+             service=f"{SERVICE_LEVEL:.0%}", lead=DEFAULT_LEAD_TIME_DAYS, min_demand=f"{STOCKOUT_MIN_DEMAND:g}",
+             min_scores=CALIBRATION_MIN_SCORES, replay_products=REPLAY_PRODUCTS, replay_origins=REPLAY_ORIGINS)
+
+
+def safety_factor_text(reorder: pl.DataFrame, lang: str = "en") -> str | None:
+    """Which safety factor the reorder table used and why (the store's own past errors or the normal quantile);
+    None for an empty table."""
+    if reorder.height == 0:
+        return None
+    from scipy.stats import norm
+
+    factor, n = float(reorder["safety_factor"][0]), int(reorder["past_forecasts"][0])
+    basis = reorder["safety_basis"][0]
+    normal = float(norm.ppf(SERVICE_LEVEL))
+    key = "products.reorder.safety_normal" if factor <= normal else f"products.reorder.safety_{basis}"
+    return t(key, lang, z=f"{factor:.2f}", n=f"{n:,}", history=HISTORY_DAYS, service=f"{SERVICE_LEVEL:.0%}",
+             normal=f"{normal:.2f}", min=CALIBRATION_MIN_SCORES, products=REPLAY_PRODUCTS, weeks=REPLAY_ORIGINS)
 
 
 # ---------------------------------------------------------------- SQL wrappers (one per file)
@@ -112,6 +134,7 @@ _ETS_CACHE: OrderedDict[tuple[float, ...], _EtsResult] = OrderedDict()
 _ETS_CACHE_SIZE = 4096        # fitted series kept in-process (about 3 kB each)
 _ETS_STEPS = 120              # days ahead predicted per fit, so one fit serves every gap + horizon up to this
 _ETS_LOCK = threading.Lock()
+_REPLAY_CACHE: OrderedDict[tuple, list[float]] = OrderedDict()   # _store_safety_factor's replays, by history
 
 
 def _ets_forecast(values: tuple[float, ...], gap: int, horizon_days: int) -> _EtsResult:
@@ -152,6 +175,77 @@ def _ets_forecast(values: tuple[float, ...], gap: int, horizon_days: int) -> _Et
         while len(_ETS_CACHE) > _ETS_CACHE_SIZE:
             _ETS_CACHE.popitem(last=False)
     return full[0][gap:steps], full[1][gap:steps], full[2][gap:steps], sigma
+
+
+# ---------------------------------------------------------------- the store's own past errors (safety factor)
+
+def mean_past_scores(units: np.ndarray, in_stock: np.ndarray, horizon_days: int) -> np.ndarray:
+    """The recent-mean forecast's errors from each past day of the history, in its own deviations: units sold over
+    the `horizon_days` days after the day minus the mean of the last 28 in-stock days up to it × horizon_days,
+    divided by that mean's cumulative_demand_sd; only days with MEAN_MIN_DAYS in-stock days before, a demand
+    above 0, and every day after them in stock (an empty shelf hides demand)."""
+    y = np.asarray(units, dtype=float)
+    seen = np.asarray(in_stock, dtype=bool)
+    n, h = len(y), int(horizon_days)
+    origins = np.arange(0, n - h)
+    if h <= 0 or origins.size == 0:
+        return np.zeros(0)
+    stocked = np.flatnonzero(seen)
+    s1 = np.concatenate([[0.0], np.cumsum(y[stocked])])
+    s2 = np.concatenate([[0.0], np.cumsum(y[stocked] ** 2)])
+    upto = np.searchsorted(stocked, origins, side="right")        # in-stock days up to each origin
+    first = np.maximum(0, upto - 28)
+    count = upto - first
+    empty = np.concatenate([[0], np.cumsum(~seen)])
+    ok = (count >= MEAN_MIN_DAYS) & (empty[origins + h + 1] - empty[origins + 1] == 0)
+    origins, first, upto, count = origins[ok], first[ok], upto[ok], count[ok]
+    mean = (s1[upto] - s1[first]) / count
+    variance = np.where(count > 1, (s2[upto] - s2[first] - count * mean * mean) / np.maximum(count - 1, 1), mean)
+    sd = np.sqrt(np.maximum(np.maximum(variance, mean), 0.0)) * np.sqrt(h + h * h / count)
+    sold = np.concatenate([[0.0], np.cumsum(y)])
+    actual = sold[origins + h + 1] - sold[origins + 1]
+    keep = (mean > 0) & (sd > 0)
+    return (actual[keep] - mean[keep] * h) / sd[keep]
+
+
+def ets_replay_scores(units: pl.DataFrame, stock: pl.DataFrame, sku: str, today: date,
+                      cover_days: int) -> list[float]:
+    """The seasonal model's errors on the product's own recent past, in its deviations: for each of the
+    REPLAY_ORIGINS latest days whose `cover_days` days after them are complete (the day cover_days + 1 before
+    today, then one week earlier each), the forecast forecast_demand makes from the HISTORY_DAYS days up to that
+    day (refitted: nothing after the day is seen), and (units sold over the cover_days days after it − that
+    forecast's sum) ÷ its horizon_sd. A day is left out when the model would not be used on it (censored or too
+    slow history) or an empty shelf hid demand in the days after it. `units` / `stock` hold the product's rows
+    (products_units_by_day / products_stock_by_day) from HISTORY_DAYS + cover_days + 7 × (REPLAY_ORIGINS − 1)
+    days before today."""
+    scores = []
+    for k in range(REPLAY_ORIGINS):
+        last = today - timedelta(days=1 + cover_days + 7 * k)
+        grid = demand_history(units, stock, [sku], last - timedelta(days=HISTORY_DAYS - 1),
+                              last + timedelta(days=cover_days))
+        past, after = grid.filter(pl.col("order_date") <= last), grid.filter(pl.col("order_date") > last)
+        if not after["in_stock"].all():
+            continue
+        forecast, fit = forecast_demand(past.drop("sku"), last + timedelta(days=1), cover_days)
+        if fit["method"] != "ets" or not fit["horizon_sd"] > 0:
+            continue
+        scores.append((float(after["units"].sum()) - float(forecast["forecast"].sum())) / float(fit["horizon_sd"]))
+    return scores
+
+
+def safety_factor(scores: np.ndarray, service: float = SERVICE_LEVEL) -> float:
+    """The z of the safety stock (z × the cumulative demand deviation): the normal quantile of `service`, or, with
+    at least CALIBRATION_MIN_SCORES past forecasts, the store's own: the ⌈(n + 1) × service⌉-th smallest of the n
+    past errors in deviations (a conformal quantile), when that is larger. Demand that trends, or promotion days,
+    put more than 5% of past periods above forecast + 1.64 deviations; the store's own errors say how far."""
+    from scipy.stats import norm
+
+    z = float(norm.ppf(service))
+    values = np.sort(np.asarray(scores, dtype=float))
+    if values.size < CALIBRATION_MIN_SCORES:
+        return z
+    k = min(values.size, math.ceil((values.size + 1) * service))
+    return max(z, float(values[k - 1]))
 
 
 def cumulative_demand_sd(sigma: float, horizon_days: int, mean_days: int | None = None) -> float:
@@ -240,12 +334,18 @@ def history_window(tz: str, as_of_utc: datetime) -> tuple[date, date, date]:
     return today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1), today
 
 
-def _load_inputs(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime) -> dict[str, object]:
+def _load_inputs(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime,
+                 extra_days: int = 0) -> dict[str, object]:
+    """The history window's units and stock snapshots; with `extra_days`, also `all_units` and `all_stock` read
+    from that many days earlier (the replayed forecasts' histories)."""
     first_day, last_day, today = history_window(tz, as_of_utc)
-    units = products_units_by_day(wh, seller_id, tz, local_midnight_utc(tz, first_day),
-                                  local_midnight_utc(tz, today))
-    stock = products_stock_by_day(wh, seller_id, first_day, today)
-    return {"first_day": first_day, "last_day": last_day, "today": today, "units": units, "stock": stock}
+    start = first_day - timedelta(days=extra_days)
+    all_units = products_units_by_day(wh, seller_id, tz, local_midnight_utc(tz, start), local_midnight_utc(tz, today))
+    all_stock = products_stock_by_day(wh, seller_id, start, today)
+    return {"first_day": first_day, "last_day": last_day, "today": today,
+            "units": all_units.filter(pl.col("order_date") >= first_day),
+            "stock": all_stock.filter(pl.col("snapshot_date") >= first_day),
+            "all_units": all_units, "all_stock": all_stock}
 
 
 def product_demand_forecast(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime, sku: str,
@@ -275,11 +375,9 @@ def _reorder_advice(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime)
     INTERVAL bounds, averaged), forecast_method, days_of_cover (null without demand), demand_over_cover_period,
     return_rate, safety_stock, reorder_qty, out_of_stock_since (local date), lost_sales_per_day; problems first.
     """
-    from scipy.stats import norm
-
     from analytics.products import products_claims_by_sku
 
-    inputs = _load_inputs(wh, seller_id, tz, as_of_utc)
+    inputs = _load_inputs(wh, seller_id, tz, as_of_utc, extra_days=REPLAY_EXTRA_DAYS)
     first_day, last_day, today = inputs["first_day"], inputs["last_day"], inputs["today"]
     units, stock = inputs["units"], inputs["stock"]
     catalog = products_catalog(wh, seller_id)
@@ -294,11 +392,10 @@ def _reorder_advice(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime)
     return_rate = dict(returns.select("sku", "return_rate").iter_rows())
     latest_by_sku = {r["sku"]: r for r in latest.iter_rows(named=True)}
     names = dict(catalog.select("sku", "product_name").iter_rows())
-    z = float(norm.ppf(SERVICE_LEVEL))
     groups = history.partition_by("sku", as_dict=True, include_key=True)
     seasonal = seasonal_model_products(units, stock)
     simple = recent_mean_forecasts(history)                 # every product not given the seasonal model
-    rows = []
+    forecasts = []
     for sku in skus:
         h = groups[(sku,)].sort("order_date")
         snap = latest_by_sku.get(sku)
@@ -313,6 +410,10 @@ def _reorder_advice(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime)
         else:
             daily, low, high = float(fc["forecast"].mean()), float(fc["lower"].mean()), float(fc["upper"].mean())
             demand = float(fc["forecast"].sum())
+        forecasts.append((sku, h, snap, lead, fit, daily, low, high, demand))
+    z, basis, past = _store_safety_factor(inputs, forecasts)
+    rows = []
+    for sku, h, snap, lead, fit, daily, low, high, demand in forecasts:
         on_hand = int(snap["on_hand"]) if snap else None
         inbound = int(snap["inbound"]) if snap else 0
         r = float(return_rate.get(sku) or 0.0)
@@ -340,17 +441,54 @@ def _reorder_advice(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime)
                      "forecast_method": fit["method"],
                      "days_of_cover": (on_hand / daily) if on_hand is not None and daily > 0 else None,
                      "demand_over_cover_period": demand, "return_rate": r, "safety_stock": safety,
+                     "safety_factor": z, "safety_basis": basis, "past_forecasts": past,
                      "reorder_qty": reorder_qty, "out_of_stock_since": out_since, "lost_sales_per_day": lost})
     schema = {"sku": pl.String, "product_name": pl.String, "status": pl.String, "on_hand": pl.Int64,
               "inbound": pl.Int64, "snapshot_date": pl.Date, "lead_time_days": pl.Int64,
               "forecast_daily_demand": pl.Float64, "forecast_lower": pl.Float64, "forecast_upper": pl.Float64,
               "forecast_method": pl.String, "days_of_cover": pl.Float64, "demand_over_cover_period": pl.Float64,
-              "return_rate": pl.Float64, "safety_stock": pl.Float64, "reorder_qty": pl.Int64,
+              "return_rate": pl.Float64, "safety_stock": pl.Float64, "safety_factor": pl.Float64,
+              "safety_basis": pl.String, "past_forecasts": pl.Int64, "reorder_qty": pl.Int64,
               "out_of_stock_since": pl.Date, "lost_sales_per_day": pl.Float64}
     order = {"out_of_stock": 0, "reorder": 1, "ok": 2, "no_demand": 3}
     frame = pl.DataFrame(rows, schema=schema)
     return (frame.with_columns(pl.col("status").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
             .sort(["_o", "days_of_cover", "sku"], nulls_last=True).drop("_o"))
+
+
+def _store_safety_factor(inputs: dict[str, object], forecasts: list[tuple]) -> tuple[float, str, int]:
+    """(z, basis, past forecasts it rests on) for every product of the store: from the seasonal model replayed on
+    its REPLAY_PRODUCTS best sellers using it (basis 'ets_replay'), else from the recent mean replayed on every
+    product with demand ('mean_replay'), else the normal quantile ('normal'), whichever first has
+    CALIBRATION_MIN_SCORES past forecasts; never below the normal quantile (safety_factor)."""
+    from scipy.stats import norm
+
+    ets = sorted(((daily, sku, lead) for sku, _, _, lead, fit, daily, *_ in forecasts
+                  if fit["method"] == "ets" and lead + REVIEW_DAYS <= REPLAY_MAX_COVER_DAYS), reverse=True)
+    chosen = tuple((sku, lead + REVIEW_DAYS) for _, sku, lead in ets[:REPLAY_PRODUCTS])
+    units, stock = inputs["all_units"], inputs["all_stock"]
+    # the replays read complete past days only: the same history gives the same scores all day, whatever
+    # orders arrive today (each would otherwise redo ~40 demand grids and forecasts)
+    key = (inputs["today"], chosen, units.height, int(units.hash_rows().sum()), stock.height,
+           int(stock.hash_rows().sum()) if stock.height else 0)
+    with _ETS_LOCK:
+        replayed = _REPLAY_CACHE.get(key)
+    if replayed is None:
+        replayed = [score for sku, cover in chosen
+                    for score in ets_replay_scores(units.filter(pl.col("sku") == sku),
+                                                   stock.filter(pl.col("sku") == sku), sku, inputs["today"], cover)]
+        with _ETS_LOCK:
+            _REPLAY_CACHE[key] = replayed
+            while len(_REPLAY_CACHE) > 64:
+                _REPLAY_CACHE.popitem(last=False)
+    if len(replayed) >= CALIBRATION_MIN_SCORES:
+        return safety_factor(np.array(replayed)), "ets_replay", len(replayed)
+    pooled = np.concatenate([np.zeros(0)] + [
+        mean_past_scores(h["units"].to_numpy(), h["in_stock"].to_numpy(), lead + REVIEW_DAYS)
+        for _, h, _, lead, _, daily, *_ in forecasts if daily > 0])
+    if pooled.size >= CALIBRATION_MIN_SCORES:
+        return safety_factor(pooled), "mean_replay", int(pooled.size)
+    return float(norm.ppf(SERVICE_LEVEL)), "normal", int(max(len(replayed), pooled.size))
 
 
 def with_status_labels(reorder: pl.DataFrame, lang: str) -> pl.DataFrame:

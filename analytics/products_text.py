@@ -54,6 +54,25 @@ STRINGS: dict[str, dict[str, str]] = {
     "products.reorder.pick": {"ko": "수요 예측을 볼 상품", "en": "Product to forecast"},
     "products.reorder.fit": {"ko": "방법 {method} · 재고 있는 날 {days}일 · 하루 수요 {mean}개",
                              "en": "Method {method} · {days} in-stock days · {mean} units a day"},
+    "products.reorder.safety_ets_replay": {
+        "ko": "안전계수 z = {z}: 계절 모델이 쓰이는 판매 상위 상품(최대 {products}개)을 최근 {weeks}개 시점(일주일 간격)으로 "
+              "되돌려, 그날까지의 {history}일로 다시 맞춘 예측 {n}건 중 {service}가 실제 판매 ≤ 예측 + {z} × 편차였습니다. "
+              "정규분포라면 {normal}.",
+        "en": "Safety factor z = {z}: the seasonal model, refitted on the {history} days up to each of {weeks} past "
+              "days a week apart for the store's best sellers using it (up to {products}), made {n} forecasts, and "
+              "for {service} of them the units really sold were at most forecast + {z} deviations. A normal "
+              "distribution would need {normal}."},
+    "products.reorder.safety_mean_replay": {
+        "ko": "안전계수 z = {z}: 이 스토어의 지난 예측 {n}건(최근 {history}일 안의 각 날에서 최근 평균으로 되짚은 "
+              "리드타임 + 검토 기간 수요) 중 {service}가 예측 + {z} × 편차 안에 들었습니다. 정규분포라면 {normal}.",
+        "en": "Safety factor z = {z}: of this store's {n} past forecasts (the demand over lead time + review, "
+              "replayed with the recent mean from each day of the last {history} days), {service} fell within "
+              "forecast + {z} deviations. A normal distribution would need {normal}."},
+    "products.reorder.safety_normal": {
+        "ko": "안전계수 z = {z}: 목표 서비스 수준 {service}의 정규 분위수. 이 스토어의 지난 예측 {n}건으로는 "
+              "더 크게 잡을 근거가 없습니다({min}건 이상에서 보정).",
+        "en": "Safety factor z = {z}: the normal quantile of the {service} service level. This store's {n} past "
+              "forecasts give no reason for more (calibrated from {min} on)."},
     "products.reorder.none": {"ko": "재고·판매 이력이 없어 발주 추천을 만들 수 없습니다.",
                               "en": "No stock or sales history to advise on."},
     "products.status.out_of_stock": {"ko": "품절", "en": "Out of stock"},
@@ -112,7 +131,11 @@ STRINGS: dict[str, dict[str, str]] = {
               "그다음 판매 수량 순). 그 밖: 최근 재고 있는 28일 평균과 포아송/음이항 {interval} "
               "구간. 재고 소진까지 = 현재 재고 ÷ 예측 일수요. 추천 발주량 = (리드타임 + {review}일 검토 주기) 예측 수요 × "
               "(1 − 반품률: 이력 기간 반품 수량 ÷ 판매 수량, 최대 {max_return}) + 안전재고 z × σ × √(리드타임 + {review}일)"
-              "(다음다음 입고까지의 수요 편차, 최근 평균이면 평균 자체의 오차 포함; 목표 서비스 수준 {service}) − 현재 재고 − 입고 예정, 올림, 최소 0. 리드타임이 없으면 {lead}일. 품절: 현재 재고 0이고 일수요 "
+              "(다음다음 입고까지의 수요 편차, 최근 평균이면 평균 자체의 오차 포함; 목표 서비스 수준 {service}; z는 "
+              "스토어 자신의 지난 예측 오차(실제 − 예측, 편차 단위)의 {service} 분위, 정규 분위수보다 작으면 정규 분위수: 계절 "
+              "모델을 쓰는 판매 상위 {replay_products}개 상품을 최근 {replay_origins}개 시점(일주일 간격)으로 되돌려 그날까지의 "
+              "데이터로 다시 맞춘 예측, 그것이 {min_scores}건 미만이면 이력의 각 날에서 최근 재고 있는 28일 평균으로 되짚은 예측, "
+              "그것도 {min_scores}건 미만이면 정규 분위수) − 현재 재고 − 입고 예정, 올림, 최소 0. 리드타임이 없으면 {lead}일. 품절: 현재 재고 0이고 일수요 "
               "{min_demand}개 이상, 일 손실 판매 = 예측 일수요.",
         "en": "Daily demand is learnt from the last {history} full local days; days with no stock (snapshot on_hand "
               "0 and no sales) are left out as censored. Products selling at least {ets_mean} unit a day with "
@@ -123,7 +146,11 @@ STRINGS: dict[str, dict[str, str]] = {
               "÷ forecast daily demand. Reorder = forecast demand over (lead time + {review}-day review) × (1 − "
               "return rate of the history window, returned units ÷ units sold, capped at {max_return}) + safety "
               "stock z × σ × √(lead time + {review} days) (the deviation of demand until the delivery after next; for a "
-              "recent mean, with that mean's own error; target service level {service}) − on_hand − inbound, rounded up, never below 0; "
+              "recent mean, with that mean's own error; target service level {service}; z is the {service} quantile of the store's own past "
+              "errors (units really sold − forecast, in deviations), or the normal quantile when that is larger: "
+              "the seasonal model refitted on what was known at {replay_origins} past days a week apart, for the "
+              "{replay_products} best sellers using it; with fewer than {min_scores} such forecasts, the recent mean "
+              "replayed from each day of the history; with fewer still, the normal quantile) − on_hand − inbound, rounded up, never below 0; "
               "lead time {lead} days when unknown. Out of stock: latest on_hand 0 while demand is at least "
               "{min_demand} unit a day; lost sales per day = the forecast demand."},
     # charts
@@ -290,10 +317,11 @@ METRICS: tuple[Metric, ...] = (
            {"ko": "현재 재고 ÷ 예측 일수요.", "en": "On hand ÷ forecast daily demand."}, _HISTORY, _INVENTORY),
     Metric("product_reorder_qty", "count", {"ko": "추천 발주량", "en": "Suggested order"},
            {"ko": "(리드타임 + 7일) 예측 수요 × (1 − 반품률) + 안전재고(z × σ × √(리드타임 + 7일), 목표 서비스 수준 "
-                  "95%) − 현재 재고 − 입고 예정, 올림, 최소 0.",
+                  "95%; z는 스토어 자신의 지난 예측 오차의 95% 분위, 최소 정규 분위수 1.64) − 현재 재고 − 입고 예정, 올림, "
+                  "최소 0.",
             "en": "Forecast demand over (lead time + 7-day review) × (1 − return rate) + safety stock "
-                  "(z × σ × √(lead time + 7 days), target service level 95%) − on hand − inbound, rounded up, "
-                  "at least 0."},
+                  "(z × σ × √(lead time + 7 days), target service level 95%; z is the 95% quantile of the store's "
+                  "own past forecast errors, at least the normal 1.64) − on hand − inbound, rounded up, at least 0."},
            _HISTORY, _INVENTORY),
     Metric("product_lost_sales", "count", {"ko": "일 손실 판매", "en": "Lost sales per day"},
            {"ko": "품절(현재 재고 0) 상품의 예측 일수요.", "en": "Forecast daily demand of a product with on hand 0."},

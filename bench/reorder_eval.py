@@ -9,8 +9,9 @@ incident, runs analytics.product_forecast's reorder advice as of that day's loca
 with demand and no empty shelf in the days it covers, compares the level it orders up to without the return
 discount (forecast demand + safety stock: returns come back at an unknown time) with the units sold over the same
 days. Prints the share of product-days covered (the service level reached; the advice promises 95%), per
-forecast method, the median safety stock in days of demand, and the median of units sold ÷ forecast demand over
-those days (above 1: the forecast ran low).
+forecast method, the median safety stock in days of demand, the median of units sold ÷ forecast demand over
+those days (above 1: the forecast ran low), and the median safety factor z the advice used (the store's own, see
+product_forecast.safety_factor; nan for code before it, whose z was the normal 1.645).
 """
 
 from __future__ import annotations
@@ -48,9 +49,12 @@ def evaluate(wh: Warehouse, days: int, step: int) -> list[dict[str, object]]:
         by_method: dict[str, list[bool]] = {}
         ratios: dict[str, list[float]] = {}
         safety_days: dict[str, list[float]] = {}
+        factors: list[float] = []
         for back in range(days, 0, -step):
             today = end - timedelta(days=back)
             advice = product_forecast._reorder_advice(wh, seller, tz, local_midnight_utc(tz, today))
+            if "safety_factor" in advice.columns and advice.height:     # older code: z was the normal 1.645
+                factors.append(float(advice["safety_factor"][0]))
             for r in advice.filter(pl.col("forecast_daily_demand") > 0).iter_rows(named=True):
                 cover = int(r["lead_time_days"]) + product_forecast.REVIEW_DAYS
                 covered_days = [today + timedelta(days=k) for k in range(cover)]
@@ -66,7 +70,8 @@ def evaluate(wh: Warehouse, days: int, step: int) -> list[dict[str, object]]:
             out.append({"seller": seller, "method": method, "cases": len(hits),
                         "service": sum(hits) / len(hits) if hits else None,
                         "actual_vs_forecast": statistics.median(ratios[method]) if ratios.get(method) else None,
-                        "safety_days": statistics.median(safety_days[method])})
+                        "safety_days": statistics.median(safety_days[method]),
+                        "z": statistics.median(factors) if factors else float("nan")})
     return out
 
 
@@ -77,14 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", type=int, default=3)
     args = parser.parse_args(argv)
     print(f"{'store':<18}{'seller':<12}{'method':<8}{'cases':>7}{'service':>9}{'safety (days)':>15}"
-          f"{'actual ÷ forecast':>19}")
+          f"{'actual ÷ forecast':>19}{'median z':>10}")
     totals: dict[str, list[tuple[int, float]]] = {}
     for path in args.db:
         wh = Warehouse(path, read_only=True)
         for r in evaluate(wh, args.days, args.step):
             totals.setdefault(r["method"], []).append((r["cases"], r["service"]))
             print(f"{path.name:<18}{r['seller']:<12}{r['method']:<8}{r['cases']:>7}{r['service']:>9.1%}"
-                  f"{r['safety_days']:>15.2f}{r['actual_vs_forecast'] or float('nan'):>19.3f}")
+                  f"{r['safety_days']:>15.2f}{r['actual_vs_forecast'] or float('nan'):>19.3f}{r['z']:>10.2f}")
         wh.close()
     for method, parts in sorted(totals.items()):
         cases = sum(n for n, _ in parts)

@@ -202,6 +202,7 @@ with tabs[5]:
         st.info(t("products.reorder.none", lang))
     else:
         show_table(product_forecast.with_status_labels(reorder, lang), "reorder", "products_reorder_table")
+        st.caption(product_forecast.safety_factor_text(reorder, lang))
         names = dict(zip(reorder["sku"].to_list(), reorder["product_name"].to_list(), strict=True))
         sku = st.selectbox(t("products.reorder.pick", lang), list(names), format_func=lambda s: f"{names[s]} ({s})",
                            key="products_forecast_sku")

@@ -321,6 +321,9 @@ def test_reorder_advice_known_answer(shop):
     assert a["return_rate"] == 0.5                            # 1 of 2 returned
     assert a["safety_stock"] == pytest.approx(safety, rel=1e-5)
     assert a["reorder_qty"] == math.ceil(demand * 0.5 + safety - 0 - 0)
+    # too few past forecasts (a sale or two in 56 days) to calibrate: the normal quantile of 95%
+    assert a["past_forecasts"] < pf.CALIBRATION_MIN_SCORES and a["safety_factor"] == pytest.approx(1.6448536)
+    assert "1.64" in pf.safety_factor_text(pf.reorder_advice(shop, "shop", "Asia/Seoul", NOW), "en")
     assert a["status"] == "reorder" and a["days_of_cover"] == 0
     b = advice["B"]
     assert (b["on_hand"], b["inbound"], b["lead_time_days"]) == (7, 2, pf.DEFAULT_LEAD_TIME_DAYS)
@@ -339,6 +342,158 @@ def test_safety_stock_covers_the_demand_until_the_delivery_after_next():
                          "on_hand": [None] * 56, "in_stock": [True] * 56})
     _, fit = pf.forecast_demand(busy, date(2026, 10, 27), 17)
     assert fit["method"] == "ets" and fit["horizon_sd"] == pytest.approx(fit["daily_sigma"] * math.sqrt(17))
+
+
+def _explicit_mean_scores(units: list[float], in_stock: list[bool], h: int) -> list[float]:
+    """mean_past_scores written out day by day."""
+    out = []
+    for o in range(len(units) - h):
+        recent = [u for u, s in zip(units[:o + 1], in_stock[:o + 1], strict=True) if s][-28:]
+        if len(recent) < pf.MEAN_MIN_DAYS or not all(in_stock[o + 1:o + 1 + h]):
+            continue
+        n = len(recent)
+        mean = sum(recent) / n
+        var = sum((u - mean) ** 2 for u in recent) / (n - 1) if n > 1 else mean
+        sd = math.sqrt(max(var, mean)) * math.sqrt(h + h * h / n)
+        if mean > 0 and sd > 0:
+            out.append((sum(units[o + 1:o + 1 + h]) - mean * h) / sd)
+    return out
+
+
+def test_mean_past_scores_equal_a_day_by_day_replay():
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    units = rng.poisson(2.0, 56).astype(float).tolist()
+    in_stock = [not (20 <= i < 24) for i in range(56)]          # four days with an empty shelf
+    for i in range(20, 24):
+        units[i] = 0.0
+    for h in (1, 14, 17, 40):
+        got = pf.mean_past_scores(np.array(units), np.array(in_stock), h)
+        assert got.tolist() == pytest.approx(_explicit_mean_scores(units, in_stock, h), rel=1e-9, abs=1e-12), h
+    assert pf.mean_past_scores(np.array(units), np.array(in_stock), 56).size == 0
+    # a day whose covered days include the empty shelf is left out
+    assert len(pf.mean_past_scores(np.array(units), np.array(in_stock), 14)) < 56 - 14 - pf.MEAN_MIN_DAYS + 1
+
+
+def test_safety_factor_is_the_stores_own_conformal_quantile_never_below_the_normal_one():
+    import numpy as np
+
+    normal = 1.6448536269514722
+    assert pf.safety_factor(np.arange(1.0, 30.0)) == pytest.approx(normal)        # 29 < 30 past forecasts
+    assert pf.safety_factor(np.arange(1.0, 100.0)) == 95.0      # n = 99: the ceil(100 × 0.95) = 95th smallest
+    assert pf.safety_factor(np.zeros(200)) == pytest.approx(normal)                # errors small: normal z
+    assert pf.safety_factor(np.concatenate([np.zeros(95), np.full(5, 3.0)])) == pytest.approx(3.0)  # k = 96
+
+
+def test_rising_demand_raises_the_safety_factor_from_the_stores_own_errors(warehouse):
+    """Demand that keeps rising puts the recent mean's past forecasts below what sold, far more than 5% of the
+    time beyond 1.64 deviations: the store's own 95% quantile sets z, for every product alike."""
+    with warehouse.transaction() as cur:
+        cur.execute("INSERT INTO sellers (seller_id, name, currency, timezone, language) VALUES "
+                    "('up', 'Up', 'KRW', 'Asia/Seoul', 'ko')")
+        for k, sku in enumerate(("P", "Q", "R")):
+            for day in range(56):
+                at = datetime(2026, 9, 25, 3, 0) + timedelta(days=day)       # local days 09-25 .. 11-19
+                qty = 1 + (day * (k + 1)) // 8 + (day % 3)                  # rising, a little noise
+                cur.execute("INSERT INTO orders (seller_id, order_id, ordered_at, status) VALUES ('up', ?, ?, 'paid')",
+                            [f"{sku}{day}", at])
+                cur.execute("INSERT INTO order_items (seller_id, order_id, line_no, ordered_at, sku, quantity, "
+                            "unit_price) VALUES ('up', ?, 1, ?, ?, ?, 1000)", [f"{sku}{day}", at, sku, qty])
+    advice = pf.reorder_advice(warehouse, "up", "Asia/Seoul", NOW)
+    factor = advice["safety_factor"][0]
+    assert advice["safety_factor"].n_unique() == 1 and advice["past_forecasts"][0] >= pf.CALIBRATION_MIN_SCORES
+    assert factor > 2.0
+    history = pf.demand_history(
+        pf.products_units_by_day(warehouse, "up", "Asia/Seoul", datetime(2026, 9, 24, 15), datetime(2026, 11, 19, 15)),
+        pl.DataFrame(schema={"sku": pl.String, "snapshot_date": pl.Date, "on_hand": pl.Int64}),
+        ["P", "Q", "R"], date(2026, 9, 25), date(2026, 11, 19))
+    import numpy as np
+
+    scores = np.concatenate([pf.mean_past_scores(g["units"].to_numpy(), g["in_stock"].to_numpy(),
+                                                 pf.DEFAULT_LEAD_TIME_DAYS + pf.REVIEW_DAYS)
+                             for _, g in sorted(history.partition_by("sku", as_dict=True).items())])
+    assert factor == pytest.approx(pf.safety_factor(scores)) and advice["past_forecasts"][0] == scores.size
+    groups = history.partition_by("sku", as_dict=True)
+    for r in advice.iter_rows(named=True):          # the same deviation as before, times the store's factor
+        _, fit = pf.forecast_demand(groups[(r["sku"],)].sort("order_date"), date(2026, 11, 20),
+                                    pf.DEFAULT_LEAD_TIME_DAYS + pf.REVIEW_DAYS)
+        assert r["forecast_method"] == fit["method"] == "ets"
+        assert r["safety_stock"] == pytest.approx(factor * fit["horizon_sd"]) and fit["horizon_sd"] > 0
+    assert f"z = {factor:.2f}" in pf.safety_factor_text(advice, "ko")
+    assert "1.64" in pf.safety_factor_text(advice, "en")         # and what a normal distribution would need
+
+
+def _units_frame(sku: str, first: date, values: list[int]) -> pl.DataFrame:
+    return pl.DataFrame({"sku": [sku] * len(values),
+                         "order_date": [first + timedelta(days=i) for i in range(len(values))], "units": values},
+                        schema={"sku": pl.String, "order_date": pl.Date, "units": pl.Int64})
+
+
+NO_STOCK = pl.DataFrame(schema={"sku": pl.String, "snapshot_date": pl.Date, "on_hand": pl.Int64})
+
+
+def test_ets_replay_refits_on_what_was_known_each_day():
+    """Each replayed forecast is the model refitted on the 56 days up to its day (an explicit statsmodels fit
+    here); what sold after the day changes its error, never its forecast."""
+    today, cover = date(2026, 11, 20), 14
+    first = today - timedelta(days=pf.HISTORY_DAYS + pf.REPLAY_EXTRA_DAYS)
+    n = (today - first).days
+    values = [3 + i // 9 + [0, 1, 0, 2, 1, 5, 4][i % 7] for i in range(n)]        # rising, busy weekends
+    scores = pf.ets_replay_scores(_units_frame("P", first, values), NO_STOCK, "P", today, cover)
+    assert len(scores) == pf.REPLAY_ORIGINS
+    for k, score in enumerate(scores):
+        last = n - 1 - cover - 7 * k                      # index of the replayed forecast's last history day
+        past = tuple(float(v) for v in values[last - pf.HISTORY_DAYS + 1:last + 1])
+        means, _, _, sigma = pf._ets_forecast(past, 0, cover)
+        expected = (sum(values[last + 1:last + 1 + cover]) - sum(means)) / (sigma * math.sqrt(cover))
+        assert score == pytest.approx(expected, rel=1e-9), k
+    later = values[:]
+    later[n - 1] += 50                                    # yesterday sold 50 more: only the latest replay sees it
+    again = pf.ets_replay_scores(_units_frame("P", first, later), NO_STOCK, "P", today, cover)
+    _, _, _, sigma = pf._ets_forecast(tuple(float(v) for v in values[n - 1 - cover - pf.HISTORY_DAYS + 1:n - cover]),
+                                      0, cover)
+    assert again[0] - scores[0] == pytest.approx(50 / (sigma * math.sqrt(cover)))
+    assert again[1:] == scores[1:]
+    # an empty shelf on a day after the latest replayed day hides demand: that replay is left out
+    empty = pl.DataFrame({"sku": ["P"], "snapshot_date": [today - timedelta(days=3)], "on_hand": [0]},
+                         schema={"sku": pl.String, "snapshot_date": pl.Date, "on_hand": pl.Int64})
+    hidden = later[:]
+    hidden[n - 3] = 0
+    assert pf.ets_replay_scores(_units_frame("P", first, hidden), empty, "P", today, cover) == scores[1:]
+
+
+def test_the_seasonal_models_replay_sets_the_factor_when_ten_best_sellers_use_it(warehouse):
+    """Twelve rising products on the seasonal model: the ten best sellers are replayed four times each (40 past
+    forecasts) and their 95% quantile is the store's z; the recent-mean replay is not used."""
+    today = date(2026, 11, 20)
+    first = today - timedelta(days=pf.HISTORY_DAYS + pf.REPLAY_EXTRA_DAYS)
+    n = (today - first).days
+    with warehouse.transaction() as cur:
+        cur.execute("INSERT INTO sellers (seller_id, name, currency, timezone, language) VALUES "
+                    "('up', 'Up', 'KRW', 'Asia/Seoul', 'ko')")
+        cur.execute(f"""
+            INSERT INTO orders (seller_id, order_id, ordered_at, status)
+            SELECT 'up', 'P' || p || '-' || d, TIMESTAMP '{first}' + INTERVAL 3 HOUR + d * INTERVAL 1 DAY, 'paid'
+            FROM range(12) AS a(p), range({n}) AS b(d)""")
+        cur.execute(f"""
+            INSERT INTO order_items (seller_id, order_id, line_no, ordered_at, sku, quantity, unit_price)
+            SELECT 'up', 'P' || p || '-' || d, 1, TIMESTAMP '{first}' + INTERVAL 3 HOUR + d * INTERVAL 1 DAY,
+                   'P' || p, 1 + p + d * (1 + p % 3) // 12 + (d * 7 + p) % 5, 1000
+            FROM range(12) AS a(p), range({n}) AS b(d)""")
+    advice = pf.reorder_advice(warehouse, "up", "Asia/Seoul", NOW)
+    assert set(advice["forecast_method"]) == {"ets"} and advice.height == 12
+    assert advice["safety_basis"].unique().to_list() == ["ets_replay"]
+    units = pf.products_units_by_day(warehouse, "up", "Asia/Seoul", datetime(2026, 1, 1), NOW)
+    best = advice.sort("forecast_daily_demand", "sku", descending=True)["sku"].head(pf.REPLAY_PRODUCTS).to_list()
+    scores = [s for sku in best for s in pf.ets_replay_scores(units.filter(pl.col("sku") == sku), NO_STOCK, sku,
+                                                              today, pf.DEFAULT_LEAD_TIME_DAYS + pf.REVIEW_DAYS)]
+    assert advice["past_forecasts"][0] == len(scores) == pf.REPLAY_PRODUCTS * pf.REPLAY_ORIGINS
+    import numpy as np
+
+    assert advice["safety_factor"][0] == pytest.approx(pf.safety_factor(np.array(scores)))
+    assert advice["safety_factor"][0] > 1.645        # rising demand: past forecasts ran low
+    assert "40" in pf.safety_factor_text(advice, "en")
 
 
 def test_out_of_stock_flag_and_since_date(shop):

@@ -313,23 +313,25 @@ def t(key: str, lang: str, **values: object) -> str:
 # symbol both forms stay, since the reading is unknown.
 _PARTICLES = {"을(를)": ("을", "를"), "이(가)": ("이", "가"), "은(는)": ("은", "는"), "과(와)": ("과", "와"),
               "와(과)": ("과", "와"), "(으)로": ("으로", "로")}
-_PARTICLE = re.compile(r"([가-힣0-9%])([’”'\")\]]*)(을\(를\)|이\(가\)|은\(는\)|과\(와\)|와\(과\)|\(으\)로)")
+# a gloss in brackets after the word ("소포장 (small pack)") is skipped: the particle follows the word before it
+_PARTICLE = re.compile(r"([가-힣0-9%])(\s*\([^()]*\))?([’”'\")\]]*)(을\(를\)|이\(가\)|은\(는\)|과\(와\)|와\(과\)|\(으\)로)")
 _DIGIT_FINAL = {"0": 21, "1": 8, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": 8, "8": 8, "9": 0,  # final jamo
                 "%": 0}                                                                       # 퍼센트
 _RIEUL = 8
 
 
 def korean_particles(text: str) -> str:
-    """`text` with each two-form particle ("을(를)", "(으)로", ...) after a Hangul syllable or a digit resolved."""
+    """`text` with each two-form particle ("을(를)", "(으)로", ...) after a Hangul syllable or a digit resolved,
+    also when a gloss in brackets stands between them ('소포장 (small pack)'을, as in 소포장(small pack)을)."""
     def pick(match: re.Match) -> str:
-        char, closing, both = match.groups()
+        char, gloss, closing, both = match.groups()
         final = _DIGIT_FINAL[char] if char in _DIGIT_FINAL else (ord(char) - 0xAC00) % 28
         with_final, without = _PARTICLES[both]
         if both == "(으)로":
             chosen = with_final if final not in (0, _RIEUL) else without
         else:
             chosen = with_final if final else without
-        return char + closing + chosen
+        return char + (gloss or "") + closing + chosen
     return _PARTICLE.sub(pick, text)
 
 

@@ -49,6 +49,9 @@ def test_t_formats_and_falls_back():
     ("1(으)로", "1로"), ("3(으)로", "3으로"), ("2을(를)", "2를"),           # digits read 일, 삼, 이
     ("10%(으)로", "10%로"),                                                  # 퍼센트
     ("'small pack'을(를)", "'small pack'을(를)"),                         # reading unknown: both kept
+    ("'소포장 (small pack)'을(를)", "'소포장 (small pack)'을"),           # a gloss: the word before it counts
+    ("'사료 (pet food)'을(를)", "'사료 (pet food)'를"), ("사료(2kg)(으)로", "사료(2kg)로"),
+    ("'small pack (소포장)'을(를)", "'small pack (소포장)'을"),           # Hangul inside the brackets: read
 ])
 def test_korean_particles_follow_the_word_before_them(text, expected):
     assert korean_particles(text) == expected

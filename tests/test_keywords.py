@@ -267,6 +267,7 @@ def test_unmet_groups_turn_into_advice_in_both_languages():
     assert "752" in small["advice_en"] and "소포장 (small pack)" in small["advice_en"]
     assert "small pack option" in small["advice_en"] and "닭가슴살 져키" in small["advice_en"]
     assert "소포장" in small["advice_ko"] and "752명" in small["advice_ko"]
+    assert "'소포장 (small pack)'을 검색해" in small["advice_ko"]     # the particle follows 소포장, not the gloss
     stroller = groups["강아지 유모차"]
     assert stroller["advice_kind"] == "missing"                       # no product name contains 유모차
     assert "consider adding 강아지 유모차" in stroller["advice_en"] and "강아지 하네스 S" in stroller["advice_en"]

@@ -629,6 +629,8 @@ def test_page_tabs_widgets_and_numbers_equal_the_report(demo_db):
     reorder = at.dataframe[-1].value
     assert list(reorder["sku"]) == [r["sku"] for r in result["reorder"]]
     assert list(reorder["reorder_qty"]) == [r["reorder_qty"] for r in result["reorder"]]
+    z = result["reorder"][0]["safety_factor"]          # the store's safety factor and its basis, under the table
+    assert any(c.value.startswith(f"안전계수 z = {z:.2f}") for c in at.caption)
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert charts[1]["layout"]["title"]["text"].startswith("파레토")
     pareto_cum = charts[1]["data"][1]["y"]

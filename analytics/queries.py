@@ -35,7 +35,8 @@ def run_sql(wh: Warehouse, name: str, **params: Any) -> pl.DataFrame:
     # the version of writes around the loader is read before that snapshot begins (see rollups.in_step)
     base = getattr(wh, "warehouse", wh)              # the Warehouse behind a ScopedWarehouse
     checked = rollups.Checked(base.rollups_checked, base.data_version_of(params["seller_id"], ()),
-                              marks=base.schema_at_open >= rollups.PENDING_SCHEMA)
+                              marks=base.schema_at_open >= rollups.PENDING_SCHEMA,
+                              carriers=base.schema_at_open >= rollups.CARRIER_SCHEMA)
     cur = wh.cursor()
     cur.execute("BEGIN TRANSACTION")
     try:

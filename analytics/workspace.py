@@ -449,6 +449,13 @@ _HAND_WRITTEN: dict[str, dict[str, tuple[str, str | None]]] = {
         "order_id": ("이 방문에서 한 주문 번호", "Order placed in this visit."),
         **_VISIT_SOURCE,
         **_VISIT_KEYWORD,
+        "shared": ("같은 주문 번호를 가진 다른 방문이 있으면 true (주문은 마지막 방문에 귀속)",
+                   "True when another visit carries the same order id (the order goes to the last one)."),
+        "order_ordered_at": ("그 주문의 주문 시각 (UTC; 주문이 아직 없으면 비어 있음)",
+                             "When that order was placed (UTC); empty when the order is not loaded."),
+        "order_status": ("그 주문의 상태", "That order's status."),
+        "order_net": ("그 주문의 매출 (상품 줄 금액 합계 - 주문 할인)",
+                      "That order's revenue (product lines net of line discounts, minus the order discount)."),
     },
     "rollup_pending": {
         "seller_id": _SELLER_ID,

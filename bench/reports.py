@@ -7,7 +7,8 @@ Prints, per report: median and p95 of `run_report` after one warm-up run, cold (
 before each run: the first request after a data change), warm (cache kept: page reruns on unchanged data) and
 next minute (cache kept, the clock one minute later each run, no new data: a page's first run in a new minute,
 whose windows end at that minute, without the scheduler's warm-up),
-the median of a bare SQL query that reads the same rows (same tables, seller and window), and the ratios
+the median of a bare SQL query that reads the same rows (same tables, seller and window; each cold run is followed
+by a bare run, so both see the machine in the same state), and the ratios
 (target <= 1.5x, p95 < 1 s); then the median time to write the warm report as `--json` does (to /dev/null).
 """
 
@@ -109,19 +110,21 @@ def main() -> int:
             result_cache.clear()
             run_report(wh, n, period)
 
-        cold_times = timed(cold, args.repeat)
+        def bare(n: str = name, cur=wh.cursor()) -> None:  # noqa: B008 - one cursor for every timed run
+            for q in BARE[n]:
+                cur.execute(q, {k: v for k, v in window.items() if f"${k}" in q}).fetchall()
+
+        bare()
+        cold_times, floor = [], []
+        for _ in range(args.repeat):      # alternated, so a machine slowing down moves both sides of the ratio
+            cold_times += timed(cold, 1)
+            floor += timed(bare, 1)
         run_report(wh, name, period)
         ours = timed(lambda n=name: run_report(wh, n, period), args.repeat)
         later = []
         for k in range(1, args.repeat + 1):
             moved = report_period(wh, args.seller, as_of=period.as_of_utc + timedelta(minutes=k))
             later += timed(lambda n=name, p=moved: run_report(wh, n, p), 1)
-        def bare(n: str = name, cur=wh.cursor()) -> None:  # noqa: B008 - one cursor for every timed run
-            for q in BARE[n]:
-                cur.execute(q, {k: v for k, v in window.items() if f"${k}" in q}).fetchall()
-
-        bare()
-        floor = timed(bare, args.repeat)
         result = run_report(wh, name, period)
         with open(os.devnull, "wb") as sink:
             writing = timed(lambda r=result, out=sink: write_json(r, out), args.repeat)

@@ -198,10 +198,18 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
     medium         VARCHAR,
     device         VARCHAR,
     search_keyword VARCHAR,
-    landing_sku    VARCHAR
+    landing_sku    VARCHAR,
+    -- the carried order as attribution needs it (fill_carrier_orders, schema 9; NULL in rows read from the raw
+    -- sessions, which readers send through the join with the orders instead):
+    shared           BOOLEAN,         -- another visit of the seller carries the same order id
+    order_ordered_at TIMESTAMP,       -- the order's rollup_order_totals row (NULL: no such order loaded)
+    order_status     VARCHAR,
+    order_net        DECIMAL(38, 2)   -- product_revenue - discount
 """, """
     SELECT r.seller_id, date_trunc('hour', r.started_at) AS hour, r.session_id, r.started_at, r.order_id,
-           r.channel, r.source, r.medium, r.device, r.search_keyword, r.landing_sku
+           r.channel, r.source, r.medium, r.device, r.search_keyword, r.landing_sku,
+           NULL::BOOLEAN AS shared, NULL::TIMESTAMP AS order_ordered_at, NULL::VARCHAR AS order_status,
+           NULL::DECIMAL(38, 2) AS order_net
     FROM sessions AS r
     WHERE {where} AND r.order_id IS NOT NULL
     ORDER BY r.started_at"""),
@@ -209,8 +217,10 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
 
 MIGRATION_5 = ("rollup_traffic_hourly", "rollup_keywords_hourly", "rollup_sales_hourly", "rollup_order_totals")
 MIGRATION_6 = ("rollup_session_orders",)
+CARRIER_SCHEMA = 9      # the schema version that added the carried orders' columns to rollup_session_orders
 
 ROLLUP_TABLES: tuple[str, ...] = tuple(ROLLUPS)
+CARRIERS_PLACEHOLDER = "{{carrier_values_in_step}}"   # true | false: see carrier_values_in_step
 _PLACEHOLDER = re.compile(r"\{\{(rollup_\w+?)(?::(\w*))?\}\}")
 
 
@@ -226,7 +236,66 @@ def rebuild(cur: duckdb.DuckDBPyConnection, seller_id: str | None = None) -> Non
     for r in ROLLUPS.values():
         cur.execute(f"DELETE FROM {r.name}{where}", p)
         cur.execute(f"INSERT INTO {r.name} {r.build(seller)}", p)
+    cur.execute(fill_carrier_orders_sql(seller), p)
     cur.execute(f"DELETE FROM rollup_pending{where}", p)
+
+
+# ---------------------------------------------------------------- the carried orders in rollup_session_orders
+
+# Attribution joins each visit carrying an order id with that order (630,000 of each in a 60-day traffic report of
+# the 10M-line bench store): the join, and finding the orders carried by more than one visit, were most of the
+# traffic and keyword reports' time. So each rollup_session_orders row also holds its order's status, time and net
+# revenue (from rollup_order_totals) and whether another visit of the seller carries the same order id; a reader
+# joins only the shared ones (rare) and the rows of partial hours. The values depend on both load kinds, so both
+# refreshes keep them: a sessions refresh fills its hours' rows (and the `shared` flag of every visit carrying one of
+# their order ids, wherever it lies), an orders refresh the rows carrying the orders of its hours. A reader trusts
+# them only when neither kind has a load pending for the seller and both are found in step (`carrier_values_in_step`).
+
+def fill_carrier_orders_sql(seller: str | None, start: str | None = None, end: str | None = None) -> str:
+    """UPDATE the carried-order columns of the rollup_session_orders rows of seller `seller` (a SQL expression;
+    None: every seller) in the hours [start, end) (None: all): their orders' values and, for every visit of the
+    seller carrying one of their order ids, `shared`."""
+    seller_is = "true" if seller is None else f"seller_id = {seller}"
+    hours = "" if start is None else f" AND hour >= {start} AND hour < {end}"
+    return f"""
+    UPDATE rollup_session_orders AS t
+    SET shared = n.carriers > 1,
+        order_ordered_at = o.ordered_at, order_status = o.status, order_net = o.product_revenue - o.discount
+    FROM (SELECT seller_id, order_id, count(*) AS carriers
+          FROM rollup_session_orders
+          WHERE {seller_is} AND (seller_id, order_id) IN (
+              SELECT seller_id, order_id FROM rollup_session_orders WHERE {seller_is}{hours})
+          GROUP BY ALL) AS n
+    LEFT JOIN (SELECT seller_id, order_id, ordered_at, status, product_revenue, discount
+               FROM rollup_order_totals WHERE {seller_is}) AS o
+        ON o.seller_id = n.seller_id AND o.order_id = n.order_id
+    WHERE t.seller_id = n.seller_id AND t.order_id = n.order_id"""
+
+
+# An orders refresh: the hour's orders are fetched first and the UPDATE joins that registered frame. Joined in one
+# statement with rollup_order_totals, whose hours the same transaction has just rewritten, the planner built its hash
+# table on the 3.5M visits instead of the 242 orders (0.20 s vs 0.02 s for one hour of the bench store's largest
+# seller: bench/rollup_refresh.py).
+REFRESHED_ORDERS_SQL = """
+    SELECT order_id, ordered_at, status, product_revenue - discount AS net
+    FROM rollup_order_totals WHERE seller_id = $s AND hour >= $a AND hour < $b"""
+ORDER_VALUES_SQL = """
+    UPDATE rollup_session_orders AS t
+    SET order_ordered_at = o.ordered_at, order_status = o.status, order_net = o.net
+    FROM refreshed_orders AS o
+    WHERE t.seller_id = $s AND t.order_id = o.order_id"""
+
+
+def refresh_order_values(cur: duckdb.DuckDBPyConnection, seller_id: str, start: datetime, end: datetime) -> None:
+    """The carried-order columns of the visits carrying the orders of the hours [start, end), from their
+    rollup_order_totals rows (just refreshed in the transaction of `cur`)."""
+    orders = cur.execute(REFRESHED_ORDERS_SQL, {"s": seller_id, "a": start, "b": end}).to_arrow_table()
+    if orders.num_rows:
+        cur.register("refreshed_orders", orders)
+        try:
+            cur.execute(ORDER_VALUES_SQL, {"s": seller_id})
+        finally:
+            cur.unregister("refreshed_orders")
 
 
 # where a load of each kind finds the hours it wrote into
@@ -310,6 +379,12 @@ def refresh_hours(cur: duckdb.DuckDBPyConnection, seller_id: str, kind: str, sta
         if r.kind == kind:
             cur.execute(f"DELETE FROM {r.name} WHERE seller_id = $s AND hour >= $a AND hour < $b", p)
             cur.execute(f"INSERT INTO {r.name} {r.build('$s', '$a', '$b')}", p)
+    # the carried orders (see fill_carrier_orders_sql): the visits of these hours, or the visits carrying the
+    # orders of these hours (an order is never deleted, and a restated status keeps its order id)
+    if kind == "sessions":
+        cur.execute(fill_carrier_orders_sql("$s", "$a", "$b"), p)
+    else:
+        refresh_order_values(cur, seller_id, start, end)
 
 
 def floor_hour(t: datetime) -> datetime:
@@ -330,6 +405,7 @@ class Checked:
     memory: dict[tuple[str, str], tuple[Any, ...]]
     version: tuple[Any, ...]
     marks: bool = True     # the warehouse has rollup_pending (schema 8; a read-only open of an older file has not)
+    carriers: bool = True  # rollup_session_orders has the carried orders' columns (schema 9, CARRIER_SCHEMA)
 
 
 def pending_hours(cur: duckdb.DuckDBPyConnection, kind: str, seller_id: str,
@@ -406,6 +482,17 @@ def covered_body(cur: duckdb.DuckDBPyConnection, rollup: str, seller_id: str, st
     return (body_start, body_end) if raw == rolled and any(raw) else (start, start)
 
 
+def carrier_values_in_step(cur: duckdb.DuckDBPyConnection, seller_id: str, checked: Checked | None = None,
+                           known: dict[tuple[Any, ...], Any] | None = None) -> bool:
+    """Whether the carried-order columns of the seller's rollup_session_orders rows can be trusted in this cursor's
+    snapshot: both load kinds in step over the whole history (`in_step`) and no load of either kind pending (each
+    refresh keeps the columns of rows outside its own hours too, so any pending load may leave them behind)."""
+    if checked is None or not checked.marks or not checked.carriers:
+        return False
+    return all(not pending_hours(cur, kind, seller_id, known, checked) and in_step(cur, kind, seller_id, checked, known)
+               for kind in ("sessions", "orders"))
+
+
 def _count_sql(count: Count, start: str | None = None, end: str | None = None) -> str:
     """One count of a check over the seller $s, in [start, end) when given."""
     table, time, expr = count
@@ -419,9 +506,13 @@ def expand_sql(cur: duckdb.DuckDBPyConnection, text: str, params: dict[str, Any]
     [$<prefix>start_utc, $<prefix>end_utc) of $seller_id; returns the query and its extra parameters
     ($<prefix><rollup>_body_start_utc, ..._body_end_utc: the whole hours read from that rollup). Each rollup is
     checked on its own: two rollups over one window can be in step or not independently (a sessions load whose
-    refresh is queued leaves the orders' rollups right). `checked`: see `in_step`."""
+    refresh is queued leaves the orders' rollups right). `checked`: see `in_step`. `{{carrier_values_in_step}}`
+    becomes `true` or `false` (see carrier_values_in_step)."""
     extra: dict[str, Any] = {}
     known: dict[tuple[Any, ...], Any] = {}
+    if CARRIERS_PLACEHOLDER in text:
+        trusted = carrier_values_in_step(cur, params["seller_id"], checked, known)
+        text = text.replace(CARRIERS_PLACEHOLDER, "true" if trusted else "false")
 
     def replace(match: re.Match[str]) -> str:
         name, prefix = match.group(1), match.group(2) or ""

@@ -320,6 +320,14 @@ CREATE TABLE rollup_pending (
     end_hour   TIMESTAMP NOT NULL    -- UTC: the hour after the last one
 );
 """),
+    Migration(9, "the carried orders of the visits carrying an order id (data/rollups.py: rollup_session_orders), "
+                 "filled from the rollups already built", """
+-- a warehouse whose migration 6 ran before these columns existed gets them here (a newer one has them already)
+ALTER TABLE rollup_session_orders ADD COLUMN IF NOT EXISTS shared BOOLEAN;
+ALTER TABLE rollup_session_orders ADD COLUMN IF NOT EXISTS order_ordered_at TIMESTAMP;
+ALTER TABLE rollup_session_orders ADD COLUMN IF NOT EXISTS order_status VARCHAR;
+ALTER TABLE rollup_session_orders ADD COLUMN IF NOT EXISTS order_net DECIMAL(38, 2);
+""" + rollups.fill_carrier_orders_sql(None) + ";"),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -32,10 +32,27 @@ def rollup_rows(wh: Warehouse, name: str, seller_id: str | None = None) -> pl.Da
     return frame.sort(frame.columns, nulls_last=True)
 
 
+# What rollup_session_orders' carried-order columns must hold, from the raw tables alone (not rollup_order_totals):
+# whether another visit of the seller carries the same order id, and the order's time, status and net revenue
+# (product lines net of line discounts, minus the order discount), NULL when the order is not loaded.
+CARRIED_ORDERS = """
+    SELECT s.* EXCLUDE (shared, order_ordered_at, order_status, order_net),
+           (SELECT count(*) FROM sessions AS v WHERE v.seller_id = s.seller_id AND v.order_id = s.order_id) > 1
+               AS shared,
+           o.ordered_at AS order_ordered_at, o.status AS order_status,
+           CASE WHEN o.order_id IS NOT NULL THEN coalesce(
+               (SELECT sum(i.quantity * i.unit_price - i.discount) FROM order_items AS i
+                WHERE i.seller_id = o.seller_id AND i.order_id = o.order_id AND i.line_type = 'product'), 0)
+               - o.discount END AS order_net
+    FROM ({definition}) AS s
+    LEFT JOIN orders AS o ON o.seller_id = s.seller_id AND o.order_id = s.order_id"""
+
+
 def definition_rows(wh: Warehouse, name: str, seller_id: str | None = None) -> pl.DataFrame:
     """What the rollup must hold: its SELECT over every raw row, computed now."""
     r = rollups.ROLLUPS[name]
-    frame = wh.sql(r.build(None if seller_id is None else f"'{seller_id}'"))
+    sql = r.build(None if seller_id is None else f"'{seller_id}'")
+    frame = wh.sql(CARRIED_ORDERS.format(definition=sql) if name == "rollup_session_orders" else sql)
     frame = frame.cast(wh.sql(f"SELECT * FROM {name} LIMIT 0").schema)
     return frame.sort(frame.columns, nulls_last=True)
 
@@ -446,3 +463,130 @@ def test_a_read_only_report_on_a_warehouse_from_before_schema_8_reads_without_pe
         assert ("s1", "orders") in old.rollups_checked              # found in step by the whole-history counts
     finally:
         old.close()
+
+
+def _carried_in_step(wh: Warehouse, seller_id: str) -> bool:
+    checked = rollups.Checked(wh.rollups_checked, wh.data_version_of(seller_id, ()))
+    return rollups.carrier_values_in_step(wh.cursor(), seller_id, checked)
+
+
+def _attribution(wh: Warehouse, seller_id: str, start: datetime, end: datetime) -> dict[str, pl.DataFrame]:
+    previous = start - (end - start)
+    traffic = traffic_period_session_counts(wh, seller_id, start, end, previous, start, end)
+    keywords = keywords_period_counts(wh, seller_id, start, end, previous, start, end)
+    return {"traffic": traffic[0], "traffic_previous": traffic[1], "keywords": keywords.current,
+            "keywords_previous": keywords.previous, "landing": keywords.landing,
+            "ad_landing": products_ad_landing_revenue(wh, seller_id, start, end, end)}
+
+
+def test_the_visits_carry_their_orders_whichever_is_loaded_first_and_a_shared_order_goes_to_its_last_visit(warehouse):
+    """rollup_session_orders holds each carried order's status, time and net revenue and whether another visit
+    carries it (data/rollups.py, fill_carrier_orders_sql): kept by both kinds of load, in any order, and the
+    attribution read through them equals the one joined from the raw rows."""
+    wh = warehouse
+    # visits first: O1 and O9 are not loaded yet, O2 is carried by two visits a day apart
+    ingest_records(wh, [session("S1", "2026-11-01 10:05", order_id="O1"),
+                        session("S2", "2026-11-01 10:30", order_id="O2", search_keyword="사료"),
+                        session("S3", "2026-11-02 09:10", order_id="O2", channel="social"),
+                        session("S4", "2026-11-01 14:00", order_id="O9"),
+                        session("S6", "2026-11-01 13:00", order_id="O3"),
+                        session("S7", "2026-11-01 13:30", order_id="O4"),
+                        session("S8", "2026-11-01 12:30", order_id="O5", channel="ads"),
+                        session("S9", "2026-11-01 12:50", order_id="O5", channel="ads")], seller_id="s1",
+                   kind="sessions")
+    wh.wait_for_background()
+    carried = wh.sql("SELECT session_id, shared, order_status FROM rollup_session_orders ORDER BY session_id")
+    assert carried.rows() == [("S1", False, None), ("S2", True, None), ("S3", True, None), ("S4", False, None),
+                              ("S6", False, None), ("S7", False, None), ("S8", True, None), ("S9", True, None)]
+    ingest_records(wh, [order("O1", "2026-11-01 10:20", "A", 2, 1000.0, order_discount=300.0),
+                        order("O2", "2026-11-01 10:40", "B", 1, 500.0),
+                        order("O3", "2026-11-01 13:10", "A", 1, 1000.0, status="cancelled"),
+                        order("O4", "2026-11-01 13:40", "B", 3, 500.0, status="pending"),
+                        order("O5", "2026-11-01 12:40", "C", 1, 700.0)],
+                   seller_id="s1", kind="orders")
+    assert_rollups_exact(wh)                       # the orders' refresh filled the visits of other hours
+    assert wh.sql("SELECT order_status, order_net FROM rollup_session_orders WHERE session_id = 'S1'").row(0) == (
+        "paid", 1700)
+    # a later visit carrying O1 again, in an hour of its own, from ads: S1 (loaded earlier) is now shared too;
+    # while its refresh waits, the carried-order columns are not trusted and the numbers are already right
+    release = threading.Event()
+    wh.in_background(release.wait)
+    try:
+        ingest_records(wh, [session("S5", "2026-11-01 11:30", order_id="O1", channel="ads")], seller_id="s1",
+                       kind="sessions")
+        assert not _carried_in_step(wh, "s1")
+        day = datetime(2026, 10, 31, 15), datetime(2026, 11, 1, 15)           # 2026-11-01 KST
+        pending = _attribution(wh, "s1", *day)
+    finally:
+        release.set()
+    assert_rollups_exact(wh)
+    assert wh.sql("SELECT session_id FROM rollup_session_orders WHERE shared ORDER BY 1")["session_id"].to_list() == [
+        "S1", "S2", "S3", "S5", "S8", "S9"]
+    assert _carried_in_step(wh, "s1")
+    trusted = _attribution(wh, "s1", *day)
+    for key, frame in trusted.items():
+        assert_frame_equal(frame, pending[key])
+    # by hand: O1 goes to S5 (ads, its last visit), O2 to S2 (S3 is the next day), O9 is not loaded, O3 is
+    # cancelled, O4 is pending (an order, not paid), O5 goes to S9; S1 and S8 still count as converted visits
+    traffic = trusted["traffic"].sort("channel")
+    assert traffic.select("channel", "sessions", "converted_sessions", "order_count", "paid_order_count",
+                          "revenue").rows() == [("ads", 3, 3, 2, 2, 2400.0), ("search", 5, 5, 2, 1, 2000.0)]
+    keywords = trusted["keywords"].sort("keyword")
+    assert keywords.select("keyword", "order_count", "revenue").rows() == [("사료", 1, 500.0),
+                                                                           ("소포장 사료", 3, 3900.0)]
+    # the ads visits' orders by landing product, each order once however many of its visits landed there
+    assert trusted["ad_landing"].rows() == [("A", 2400.0, 2)]
+    # a window ending inside S5's hour (11:45 KST): S5 is read from the raw sessions, S1 from the rollup
+    edge = datetime(2026, 10, 31, 15), datetime(2026, 11, 1, 2, 45)
+    assert rollups.covered_body(wh.cursor(), "rollup_session_orders", "s1", *edge)[1] == datetime(2026, 11, 1, 2)
+    with_edges = _attribution(wh, "s1", *edge)
+    assert with_edges["traffic"].filter(pl.col("channel") == "ads")["order_count"].to_list() == [1]   # O1 only
+    assert with_edges["traffic"].filter(pl.col("channel") == "search")["order_count"].to_list() == [1]   # O2
+    # the same numbers from the raw rows: every rollup emptied, so every window falls back to them
+    two_days = datetime(2026, 10, 31, 15), datetime(2026, 11, 2, 15)
+    windows = {"day": day, "edge": edge, "two_days": two_days}
+    from_rollups = {name: _attribution(wh, "s1", *w) for name, w in windows.items()}
+    with wh.transaction() as cur:
+        for name in rollups.ROLLUP_TABLES:
+            cur.execute(f"DELETE FROM {name}")
+    assert not _carried_in_step(wh, "s1")
+    for name, w in windows.items():
+        for key, frame in _attribution(wh, "s1", *w).items():
+            assert_frame_equal(from_rollups[name][key], frame)
+
+
+def test_migration_9_gives_an_older_warehouse_the_carried_orders_and_a_read_only_open_still_reads_it(tmp_path):
+    db = tmp_path / "v8.duckdb"
+    wh = Warehouse(db)
+    ingest_records(wh, [order("O1", "2026-11-01 10:10", "A", 2, 1000.0)], seller_id="s1", kind="orders")
+    ingest_records(wh, [session("S1", "2026-11-01 10:05", order_id="O1"), session("S2", "2026-11-01 10:08")],
+                   seller_id="s1", kind="sessions")
+    wh.wait_for_background()
+    start, end = datetime(2026, 10, 31, 15), datetime(2026, 11, 1, 15)
+    expected = _attribution(wh, "s1", start, end)
+    wh.close()
+    con = duckdb.connect(str(db))                 # what schema 8 had: no carried-order columns
+    for column in ("shared", "order_ordered_at", "order_status", "order_net"):
+        con.execute(f"ALTER TABLE rollup_session_orders DROP COLUMN {column}")
+    con.execute(f"DELETE FROM schema_version WHERE version >= {rollups.CARRIER_SCHEMA}")
+    con.close()
+    old = Warehouse(db, read_only=True)           # migrates nothing: reads with the join, as before
+    try:
+        assert old.schema_at_open == rollups.CARRIER_SCHEMA - 1
+        assert not rollups.carrier_values_in_step(old.cursor(), "s1", rollups.Checked(
+            old.rollups_checked, old.data_version_of("s1", ()), carriers=False))
+        for key, frame in _attribution(old, "s1", start, end).items():
+            assert_frame_equal(frame, expected[key])
+    finally:
+        old.close()
+    migrated = Warehouse(db)
+    try:
+        assert migrated.version == rollups.CARRIER_SCHEMA
+        assert_rollups_exact(migrated)
+        assert migrated.sql("SELECT shared, order_net FROM rollup_session_orders").row(0) == (False, 2000)
+        assert _carried_in_step(migrated, "s1")
+        for key, frame in _attribution(migrated, "s1", start, end).items():
+            assert_frame_equal(frame, expected[key])
+        assert expected["traffic"]["order_count"].sum() == 1 and expected["traffic"]["revenue"].sum() == 2000
+    finally:
+        migrated.close()

@@ -13,8 +13,9 @@
 -- Speed: session counts come from the hourly rollup and the visits carrying an order id from rollup_session_orders
 -- (data/rollups.py); plain range predicates on started_at / ordered_at so zone maps prune;
 -- orders and items are read from $scan_start_utc, the earlier period's start (an order is placed after its session
--- starts; order_items.ordered_at copies orders.ordered_at); only sessions carrying an order id are ranked; text is
--- cleaned on grouped rows only.
+-- starts; order_items.ordered_at copies orders.ordered_at); only sessions carrying an order id are ranked, and only
+-- those sharing it or read from the raw sessions are joined with the orders (the others carry their order's
+-- columns: data/rollups.py, fill_carrier_orders_sql); text is cleaned on grouped rows only.
 WITH session_counts AS (
     -- each period's hourly rows (data/rollups.py: whole hours from rollup_traffic_hourly, the partial hours at the
     -- window's edges from the raw sessions), grouped on the raw text values: few groups, cleaned at the end
@@ -32,36 +33,54 @@ WITH session_counts AS (
 ),
 carrier_sessions AS (
     -- the sessions carrying an order id, each period its own range: rollup_session_orders holds exactly those
-    -- (a few % of the sessions; the partial hours at the window's edges from the raw sessions)
-    SELECT 'current' AS period, order_id, started_at, session_id, channel, source, medium, device
+    -- (a few % of the sessions; the partial hours at the window's edges from the raw sessions). `joined`: the
+    -- visit must be ranked and joined with its order (a shared order id, a row of a partial hour, or carried-order
+    -- columns not trusted in this snapshot: data/rollups.py, carrier_values_in_step); the others carry their
+    -- order's status, time and net revenue and are each the only visit with their order id
+    SELECT 'current' AS period, order_id, started_at, session_id, channel, source, medium, device,
+           NOT {{carrier_values_in_step}} OR shared IS NOT false AS joined, order_ordered_at, order_status, order_net
     FROM {{rollup_session_orders}}
     UNION ALL
-    SELECT 'previous' AS period, order_id, started_at, session_id, channel, source, medium, device
+    SELECT 'previous' AS period, order_id, started_at, session_id, channel, source, medium, device,
+           NOT {{carrier_values_in_step}} OR shared IS NOT false AS joined, order_ordered_at, order_status, order_net
     FROM {{rollup_session_orders:previous_}}
 ),
+joined_sessions AS (
+    SELECT period, order_id, started_at, session_id, channel, source, medium, device
+    FROM carrier_sessions
+    WHERE joined
+),
 shared_orders AS (
-    -- orders carried by more than one session of a period (rare): only their sessions are ranked
-    SELECT period, order_id FROM carrier_sessions GROUP BY period, order_id HAVING count(*) > 1
+    -- orders carried by more than one of these sessions of a period (rare): only their sessions are ranked
+    SELECT period, order_id FROM joined_sessions GROUP BY period, order_id HAVING count(*) > 1
 ),
 carriers AS (
     -- the session that gets each order: the latest one carrying its order id in its period
     SELECT period, order_id, channel, source, medium, device
-    FROM carrier_sessions ANTI JOIN shared_orders USING (period, order_id)
+    FROM joined_sessions ANTI JOIN shared_orders USING (period, order_id)
     UNION ALL
     (SELECT period, order_id, channel, source, medium, device
-     FROM carrier_sessions SEMI JOIN shared_orders USING (period, order_id)
+     FROM joined_sessions SEMI JOIN shared_orders USING (period, order_id)
      QUALIFY row_number() OVER (PARTITION BY period, order_id ORDER BY started_at DESC, session_id DESC) = 1)
 ),
 order_counts AS (
     -- the carried orders not cancelled, placed in [$scan_start_utc, $scan_end_utc = $as_of_utc), with the revenue
     -- rule of kpi_totals.sql: product lines net of line discounts (already summed per order in
-    -- rollup_order_totals, data/rollups.py) minus the order discount; one join (a semi join of the orders on the
-    -- carried ids before it was a second pass over the same 630k ids on the bench store)
+    -- rollup_order_totals, data/rollups.py) minus the order discount. The sole carriers read their order's columns;
+    -- the others are joined with the orders
+    SELECT
+        period, channel, source, medium, device,
+        count(*) AS order_count,                                      -- attributed orders, not cancelled
+        count(*) FILTER (WHERE order_status <> 'pending') AS paid_order_count,  -- payment completed
+        sum(order_net) AS revenue
+    FROM carrier_sessions
+    WHERE NOT joined AND order_ordered_at >= $scan_start_utc AND order_ordered_at < $scan_end_utc
+      AND order_status <> 'cancelled'
+    GROUP BY ALL
+    UNION ALL
     SELECT
         c.period, c.channel, c.source, c.medium, c.device,
-        count(*) AS order_count,                                      -- attributed orders, not cancelled
-        count(*) FILTER (WHERE r.status <> 'pending') AS paid_order_count,  -- payment completed
-        sum(r.product_revenue - r.discount) AS revenue
+        count(*), count(*) FILTER (WHERE r.status <> 'pending'), sum(r.product_revenue - r.discount)
     FROM carriers AS c
     JOIN {{rollup_order_totals:scan_}} AS r ON r.order_id = c.order_id
     WHERE r.status <> 'cancelled'

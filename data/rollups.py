@@ -507,9 +507,11 @@ def expand_sql(cur: duckdb.DuckDBPyConnection, text: str, params: dict[str, Any]
     ($<prefix><rollup>_body_start_utc, ..._body_end_utc: the whole hours read from that rollup). Each rollup is
     checked on its own: two rollups over one window can be in step or not independently (a sessions load whose
     refresh is queued leaves the orders' rollups right). `checked`: see `in_step`. `{{carrier_values_in_step}}`
-    becomes `true` or `false` (see carrier_values_in_step)."""
+    becomes `true` or `false` (see carrier_values_in_step); when `true`, rollup_session_orders is read over the
+    whole window, its partial hours included."""
     extra: dict[str, Any] = {}
     known: dict[tuple[Any, ...], Any] = {}
+    trusted = False
     if CARRIERS_PLACEHOLDER in text:
         trusted = carrier_values_in_step(cur, params["seller_id"], checked, known)
         text = text.replace(CARRIERS_PLACEHOLDER, "true" if trusted else "false")
@@ -518,6 +520,13 @@ def expand_sql(cur: duckdb.DuckDBPyConnection, text: str, params: dict[str, Any]
         name, prefix = match.group(1), match.group(2) or ""
         r = ROLLUPS[name]
         start, end = params[f"{prefix}start_utc"], params[f"{prefix}end_utc"]
+        if trusted and name == "rollup_session_orders":
+            # its rows are the visits themselves, and every hour of it is in step: the partial hours at the
+            # window's edges are read from it by start time too, with their carried orders (a window ending now
+            # would otherwise send its last hour's visits through the join with the orders)
+            return (f"(SELECT * FROM {name} WHERE seller_id = $seller_id "
+                    f"AND hour >= date_trunc('hour', ${prefix}start_utc) AND hour < ${prefix}end_utc "
+                    f"AND started_at >= ${prefix}start_utc AND started_at < ${prefix}end_utc)")
         body = f"{prefix}{name}_body_start_utc", f"{prefix}{name}_body_end_utc"
         if body[0] not in extra:
             extra[body[0]], extra[body[1]] = covered_body(cur, name, params["seller_id"], start, end, known,

@@ -5,8 +5,11 @@ Real warehouses throughout: loads through our ingest, the demo store, rows writt
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -136,8 +139,6 @@ def test_a_load_is_in_the_numbers_before_its_rollup_refresh_has_run(warehouse):
 def test_a_restated_order_status_is_in_the_numbers_before_its_rollup_refresh_has_run(tmp_path, warehouse):
     """A later Smart Store export cancels an order: no row count changes, so only the load's pending mark in
     `rollup_pending` (written in the load's transaction) tells a reader that the rollups still say 'paid'."""
-    from pathlib import Path
-
     from data.ingest import ingest_file
 
     wh = warehouse
@@ -354,22 +355,23 @@ def test_reports_read_the_same_numbers_from_rollups_as_from_the_raw_rows(demo_db
         wh.close()
 
 
-def test_the_rollups_command_finds_rows_written_around_the_loader_and_rebuilds(tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
+def _rollups_command(db, *args: str) -> subprocess.CompletedProcess:
+    """`python -m data rollups --db DB ARGS` in a process of its own."""
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run([sys.executable, "-m", "data", "rollups", "--db", str(db), *args], cwd=root,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
 
+
+def test_the_rollups_command_finds_rows_written_around_the_loader_and_rebuilds(tmp_path):
     db = tmp_path / "w.duckdb"
     wh = Warehouse(db)
     ingest_records(wh, [session("S1", "2026-11-01 10:10")], seller_id="s1", kind="sessions")
     with wh.transaction() as tx:
         tx.execute("INSERT INTO sessions (seller_id, session_id, started_at) VALUES ('s1', 'X', TIMESTAMP '2026-11-01 03:30')")
     wh.close()
-    root = Path(__file__).resolve().parent.parent
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "data", "rollups", "--db", str(db), *args], cwd=root,
-                              capture_output=True, text=True, encoding="utf-8", timeout=120)
+        return _rollups_command(db, *args)
 
     check = run("--check")
     assert check.returncode == 1, check.stderr
@@ -378,6 +380,36 @@ def test_the_rollups_command_finds_rows_written_around_the_loader_and_rebuilds(t
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert "OUT OF STEP" not in rebuilt.stdout and "raw            2  rollup            2" in rebuilt.stdout
     assert run("--check").returncode == 0
+
+
+def test_the_rollups_command_finds_carried_orders_out_of_step_and_rebuilds(tmp_path):
+    """An order's status changed around the loader changes no row count: only the check of the carried-order
+    columns against rollup_order_totals (after a rebuild of those) finds the visits still saying 'paid'."""
+    db = tmp_path / "w.duckdb"
+    wh = Warehouse(db)
+    ingest_records(wh, [order("O1", "2026-11-01 10:10", "A", 2, 1000.0)], seller_id="s1", kind="orders")
+    ingest_records(wh, [session("S1", "2026-11-01 10:05", order_id="O1")], seller_id="s1", kind="sessions")
+    wh.wait_for_background()
+    assert rollups.carried_out_of_step(wh.cursor(), "s1") == (1, 0)
+    with wh.transaction() as tx:                  # around the loader, and the orders' rollup mended by hand
+        tx.execute("UPDATE orders SET status = 'cancelled'")
+        tx.execute("UPDATE rollup_order_totals SET status = 'cancelled'")
+    assert rollups.carried_out_of_step(wh.cursor(), "s1") == (1, 1)
+    wh.close()
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return _rollups_command(db, *args)
+
+    check = run("--check")
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "differing         1  OUT OF STEP: attribution may be wrong" in check.stdout
+    rebuilt = run("--seller", "s1")
+    assert rebuilt.returncode == 0 and "differing         0  ok" in rebuilt.stdout, rebuilt.stdout + rebuilt.stderr
+    reopened = Warehouse(db)
+    try:
+        assert reopened.sql("SELECT order_status FROM rollup_session_orders").item() == "cancelled"
+    finally:
+        reopened.close()
 
 
 def test_a_failing_rollup_query_leaves_the_cursor_usable(warehouse):

@@ -199,7 +199,7 @@ ROLLUPS: dict[str, Rollup] = {r.name: r for r in (
     device         VARCHAR,
     search_keyword VARCHAR,
     landing_sku    VARCHAR,
-    -- the carried order as attribution needs it (fill_carrier_orders, schema 9; NULL in rows read from the raw
+    -- the carried order as attribution needs it (fill_carrier_orders_sql, schema 9; NULL in rows read from the raw
     -- sessions, which readers send through the join with the orders instead):
     shared           BOOLEAN,         -- another visit of the seller carries the same order id
     order_ordered_at TIMESTAMP,       -- the order's rollup_order_totals row (NULL: no such order loaded)

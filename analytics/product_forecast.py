@@ -7,6 +7,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from datetime import date, datetime, timedelta
+from functools import cache
 
 import numpy as np
 import plotly.graph_objects as go
@@ -49,11 +50,9 @@ def safety_factor_text(reorder: pl.DataFrame, lang: str = "en") -> str | None:
     None for an empty table."""
     if reorder.height == 0:
         return None
-    from scipy.stats import norm
-
     factor, n = float(reorder["safety_factor"][0]), int(reorder["past_forecasts"][0])
     basis = reorder["safety_basis"][0]
-    normal = float(norm.ppf(SERVICE_LEVEL))
+    normal = normal_z()
     key = "products.reorder.safety_normal" if factor <= normal else f"products.reorder.safety_{basis}"
     return t(key, lang, z=f"{factor:.2f}", n=f"{n:,}", history=HISTORY_DAYS, service=f"{SERVICE_LEVEL:.0%}",
              normal=f"{normal:.2f}", min=CALIBRATION_MIN_SCORES, products=REPLAY_PRODUCTS, weeks=REPLAY_ORIGINS)
@@ -233,14 +232,20 @@ def ets_replay_scores(units: pl.DataFrame, stock: pl.DataFrame, sku: str, today:
     return scores
 
 
+@cache
+def normal_z(service: float = SERVICE_LEVEL) -> float:
+    """The normal quantile of a service level (1.645 for 95%): the safety factor's floor."""
+    from scipy.stats import norm
+
+    return float(norm.ppf(service))
+
+
 def safety_factor(scores: np.ndarray, service: float = SERVICE_LEVEL) -> float:
     """The z of the safety stock (z × the cumulative demand deviation): the normal quantile of `service`, or, with
     at least CALIBRATION_MIN_SCORES past forecasts, the store's own: the ⌈(n + 1) × service⌉-th smallest of the n
     past errors in deviations (a conformal quantile), when that is larger. Demand that trends, or promotion days,
     put more than 5% of past periods above forecast + 1.64 deviations; the store's own errors say how far."""
-    from scipy.stats import norm
-
-    z = float(norm.ppf(service))
+    z = normal_z(service)
     values = np.sort(np.asarray(scores, dtype=float))
     if values.size < CALIBRATION_MIN_SCORES:
         return z
@@ -461,8 +466,6 @@ def _store_safety_factor(inputs: dict[str, object], forecasts: list[tuple]) -> t
     its REPLAY_PRODUCTS best sellers using it (basis 'ets_replay'), else from the recent mean replayed on every
     product with demand ('mean_replay'), else the normal quantile ('normal'), whichever first has
     CALIBRATION_MIN_SCORES past forecasts; never below the normal quantile (safety_factor)."""
-    from scipy.stats import norm
-
     ets = sorted(((daily, sku, lead) for sku, _, _, lead, fit, daily, *_ in forecasts
                   if fit["method"] == "ets" and lead + REVIEW_DAYS <= REPLAY_MAX_COVER_DAYS), reverse=True)
     chosen = tuple((sku, lead + REVIEW_DAYS) for _, sku, lead in ets[:REPLAY_PRODUCTS])
@@ -488,7 +491,7 @@ def _store_safety_factor(inputs: dict[str, object], forecasts: list[tuple]) -> t
         for _, h, _, lead, _, daily, *_ in forecasts if daily > 0])
     if pooled.size >= CALIBRATION_MIN_SCORES:
         return safety_factor(pooled), "mean_replay", int(pooled.size)
-    return float(norm.ppf(SERVICE_LEVEL)), "normal", int(max(len(replayed), pooled.size))
+    return normal_z(), "normal", int(max(len(replayed), pooled.size))
 
 
 def with_status_labels(reorder: pl.DataFrame, lang: str) -> pl.DataFrame:

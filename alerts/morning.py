@@ -21,6 +21,7 @@ SENT_STATUSES = ("pending", "retrying", "sent", "outbox", "failed")
 def digest_candidate(wh: Warehouse, seller_id: str, now_utc: datetime) -> store.AlertCandidate | None:
     """Today's morning digest for the seller, or None when there is nothing to tell."""
     from analytics import digest
+    from analytics.i18n import t
 
     period = report_period(wh, seller_id, as_of=now_utc)
     tz = period.timezone
@@ -34,6 +35,9 @@ def digest_candidate(wh: Warehouse, seller_id: str, now_utc: datetime) -> store.
         return None
     lines_ko = [f"{i}. {x.text_ko}" for i, x in enumerate(found.items, start=1)]
     lines_en = [f"{i}. {x.text_en}" for i, x in enumerate(found.items, start=1)]
+    if found.items and found.more:
+        lines_ko.append(t("digest.more_email", "ko", count=len(found.more)))
+        lines_en.append(t("digest.more_email", "en", count=len(found.more)))
     lines_ko += [f"알림: {h}" for h in recent["headline_ko"].to_list()]
     lines_en += [f"Alert: {h}" for h in recent["headline_en"].to_list()]
     count = len(found.items) + recent.height

@@ -123,12 +123,14 @@ class DigestContext:
 
 @dataclass
 class Digest:
-    """The ranked items (top MAX_ITEMS), every candidate, and the areas skipped with the reason."""
+    """The ranked items (top MAX_ITEMS), the further material findings (folded per kind, not shown among the
+    items: the home page lists them below), every candidate, and the areas skipped with the reason."""
     context: DigestContext
     items: list[Insight]
     candidates: list[Insight]
     skipped: list[dict[str, str]]
     timings: dict[str, float]
+    more: list[Insight] = field(default_factory=list)
 
 
 def _texts(key: str, **values: Any) -> tuple[str, str]:
@@ -481,10 +483,22 @@ def fold_by_kind(candidates: list[Insight], ctx: DigestContext) -> list[Insight]
 def rank_insights(candidates: list[Insight], ctx: DigestContext, max_items: int = MAX_ITEMS) -> list[Insight]:
     """What the digest shows: material findings folded to one per kind; problems (money being lost now, PROBLEM_KINDS)
     take the slots before opportunities (customers to win); at most `max_items`, most money at stake first."""
-    folded = fold_by_kind(candidates, ctx)
-    by_money = sorted(folded, key=lambda c: (-c.money_at_stake, c.kind))
+    return split_insights(candidates, ctx, max_items)[0]
+
+
+def split_insights(candidates: list[Insight], ctx: DigestContext, max_items: int = MAX_ITEMS
+                   ) -> tuple[list[Insight], list[Insight]]:
+    """(the shown items as rank_insights picks them, the other folded material findings): together one finding per
+    kind with material money at stake, each list most money at stake first. A kind left out of the items (five
+    larger problems took the slots, or it is an opportunity behind them) is still a finding: the home page lists
+    it below the items, so nothing the areas found is hidden."""
+    by_money = _by_money(fold_by_kind(candidates, ctx))
     chosen = ([c for c in by_money if c.kind in PROBLEM_KINDS] + [c for c in by_money if c.kind not in PROBLEM_KINDS])
-    return sorted(chosen[:max_items], key=lambda c: (-c.money_at_stake, c.kind))
+    return _by_money(chosen[:max_items]), _by_money(chosen[max_items:])
+
+
+def _by_money(found: list[Insight]) -> list[Insight]:
+    return sorted(found, key=lambda c: (-c.money_at_stake, c.kind))
 
 
 def build_digest(wh: Warehouse, period: ReportPeriod,
@@ -505,7 +519,8 @@ def build_digest(wh: Warehouse, period: ReportPeriod,
         if reason is not None:
             skipped.append({"area": area, "reason": reason})
         timings[area] = seconds
-    return Digest(ctx, rank_insights(candidates, ctx), candidates, skipped, timings)
+    items, more = split_insights(candidates, ctx)
+    return Digest(ctx, items, candidates, skipped, timings, more)
 
 
 def _collect(wh: Warehouse, ctx: DigestContext, area: str, collect: Collector
@@ -532,13 +547,15 @@ def cached_digest(wh: Warehouse, period: ReportPeriod) -> Digest:
     return result_cache.remember(wh, "digest", key, lambda: build_digest(wh, period), seller_id=period.seller_id)
 
 
-def digest_rows(digest: Digest) -> pl.DataFrame:
-    """The shown items: rank, kind, severity, money_at_stake, text_ko, text_en, page."""
+def digest_rows(digest: Digest, more: bool = False) -> pl.DataFrame:
+    """The shown items (or, with `more`, the further findings, ranked on after them): rank, kind, severity,
+    money_at_stake, text_ko, text_en, page."""
     schema = {"rank": pl.Int64, "kind": pl.String, "severity": pl.String, "money_at_stake": pl.Float64,
               "text_ko": pl.String, "text_en": pl.String, "page": pl.String}
+    found, first = (digest.more, len(digest.items) + 1) if more else (digest.items, 1)
     return pl.DataFrame([{"rank": i, "kind": x.kind, "severity": severity_of(x.money_at_stake, digest.context),
                           "money_at_stake": round(x.money_at_stake, 2), "text_ko": x.text_ko, "text_en": x.text_en,
-                          "page": x.page} for i, x in enumerate(digest.items, start=1)], schema=schema)
+                          "page": x.page} for i, x in enumerate(found, start=first)], schema=schema)
 
 
 def kind_label(kind: str, lang: str) -> str:
@@ -556,7 +573,8 @@ def money_rules(lang: str = "en") -> dict[str, str]:
 
 
 def report(wh: Warehouse, period: ReportPeriod, lang: str = "en", **_options: object) -> dict[str, Any]:
-    """The digest at period.as_of: totals (candidates, money at stake), the shown rows, every candidate, skips."""
+    """The digest at period.as_of: totals (candidates, money at stake), the shown rows, the further findings the
+    home page lists below them ("more"), every candidate, skips."""
     from analytics.reports import definitions, jsonable, rows_of
 
     digest = cached_digest(wh, period)
@@ -569,7 +587,7 @@ def report(wh: Warehouse, period: ReportPeriod, lang: str = "en", **_options: ob
         "rules": {"money_at_stake": money_rules(lang), "max_items": MAX_ITEMS,
                   "min_share_of_usual_day": MIN_SHARE_OF_DAY, "horizon_days": HORIZON_DAYS,
                   "window_days": WINDOW_DAYS},
-        "totals": {"candidates": len(digest.candidates), "shown": len(digest.items),
+        "totals": {"candidates": len(digest.candidates), "shown": len(digest.items), "more": len(digest.more),
                    "money_at_stake": round(sum(c.money_at_stake for c in digest.candidates), 2),
                    "money_at_stake_shown": round(sum(c.money_at_stake for c in digest.items), 2),
                    "revenue": round(ctx.store_revenue, 2), "orders": ctx.store_orders,
@@ -577,6 +595,7 @@ def report(wh: Warehouse, period: ReportPeriod, lang: str = "en", **_options: ob
         "quiet": not digest.items,
         "quiet_text": {"ko": quiet_text("ko"), "en": quiet_text("en")} if not digest.items else None,
         "rows": rows_of(digest_rows(digest)),
+        "more": rows_of(digest_rows(digest, more=True)),
         "candidates": [jsonable({"kind": c.kind, "area": c.area, "subject": c.subject,
                                  "money_at_stake": round(c.money_at_stake, 2), "material": is_material(c, ctx),
                                  "text_ko": c.text_ko, "text_en": c.text_en, "page": c.page, "facts": c.facts})

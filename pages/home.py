@@ -30,14 +30,24 @@ def render_digest(report: dict[str, Any], currency: str, lang: str) -> None:
     for row in report["rows"]:
         with st.container(border=True):
             st.markdown(f"{digest.SEVERITY_MARKS[row['severity']]} **{row['rank']}.** {row['text_' + lang]}")
-            st.caption(f"{t('digest.money_label', lang)}: {format_money(row['money_at_stake'], currency)}",
-                       help=metric_help("digest_money_at_stake", lang))
-            st.page_link(row["page"], label=t("digest.evidence", lang), icon=":material/arrow_forward:")
+            render_money_and_link(row, currency, lang)
+    if report.get("more"):       # the other kinds of findings, so nothing the reports found is hidden
+        with st.expander(t("digest.more_header", lang, count=len(report["more"]))):
+            for row in report["more"]:
+                st.markdown(f"{digest.SEVERITY_MARKS[row['severity']]} {digest.kind_label(row['kind'], lang)}: "
+                            f"{row['text_' + lang]}")
+                render_money_and_link(row, currency, lang)
     if report["skipped"]:
         st.caption(t("digest.skipped", lang, areas=", ".join(s["area"] for s in report["skipped"])))
     with st.expander(t("digest.rules_header", lang)):
         st.markdown("\n".join(f"- **{digest.kind_label(kind, lang)}**: {rule}"
                                for kind, rule in digest.money_rules(lang).items()))
+
+
+def render_money_and_link(row: dict[str, Any], currency: str, lang: str) -> None:
+    st.caption(f"{t('digest.money_label', lang)}: {format_money(row['money_at_stake'], currency)}",
+               help=metric_help("digest_money_at_stake", lang))
+    st.page_link(row["page"], label=t("digest.evidence", lang), icon=":material/arrow_forward:")
 
 
 filters = _ui.start_page("home")        # title; stops with a note when there is no store

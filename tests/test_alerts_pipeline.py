@@ -23,6 +23,8 @@ from aiosmtpd.controller import Controller
 from alerts import checks, detect, jobs, notify, series, store
 from alerts.chart_image import PNG_MAGIC
 from alerts.email import KEY_HEADER, SmtpConfig, message_id_for_key
+from analytics import digest as digest_module
+from analytics.period import report_period
 from analytics.sellers import local_midnight_utc, seller_profile
 from data.warehouse import Warehouse, close_warehouse, open_warehouse
 
@@ -594,6 +596,8 @@ def test_morning_job_run_twice_sends_each_alert_once(owned, demo_db, smtp_server
     for alert in history.filter(pl.col("rule_id") != "morning_digest").iter_rows(named=True):
         assert alert["headline_ko"] in text                            # every new alert is listed ...
     assert "1. " in text                                               # ... after the digest's ranked items
+    found = digest_module.cached_digest(owned, report_period(owned, "petshop_kr", as_of=KR_MORNING))
+    assert found.more and f"그 밖의 발견 {len(found.more)}건은 홈 화면에 있습니다." in text   # the rest: named, not listed
     charted = {r["rule_id"]: notify.has_chart(store.get_alert(owned, r["alert_key"]))
                for r in history.iter_rows(named=True)}
     assert charted.pop("morning_digest") is False and all(charted.values())   # the page draws no empty chart

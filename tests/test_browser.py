@@ -141,6 +141,19 @@ def test_home_page_renders_kpis(server, browser_page):
     tick_texts.first.wait_for(state="attached")          # Plotly draws after the page's script run ended
     ticks = tick_texts.all_text_contents()
     assert ticks and all(re.fullmatch(r"\d{1,2}월 \d{1,2}일|\d{4}년 \d{1,2}월", tick) for tick in ticks), ticks
+    # the findings beyond the digest's five items: folded below them, each opening its evidence page
+    more = page.locator('[data-testid="stExpander"]').filter(has_text=re.compile(r"그 밖의 발견 \d+건"))
+    more.locator("summary").click()
+    first = more.locator('[data-testid="stExpanderDetails"] [data-testid="stMarkdownContainer"]').first
+    first.wait_for(state="visible")
+    evidence = {"이탈 위험 단골": "고객", "단골 후보": "고객", "반품 급증": "상품", "품절": "상품", "광고 낭비": "광고",
+                "손해 보는 캠페인": "광고", "ROAS 하락": "광고", "못 채운 검색 수요": "방문·키워드", "매출 하락": "실시간"}
+    head = first.inner_text().split(":")[0]       # the severity icon's name, then the kind
+    kind = next((k for k in evidence if head.endswith(k)), None)
+    assert kind is not None, first.inner_text()
+    more.get_by_text("근거 보기").first.click()
+    wait_until_rendered(page, heading=evidence[kind])
+    assert crash_boxes(page) == []
 
 
 def test_every_page_in_the_navigation_renders_without_errors(server, browser_page):

@@ -22,6 +22,7 @@ from analytics.digest import (
     rank_insights,
     sales_drop_run,
 )
+from analytics.i18n import t
 from analytics.period import ReportPeriod, report_period
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,17 @@ def test_petshop_digest_shows_every_injected_incident(demo_reports):
                                                                abs=0.05)
     assert report["totals"]["money_at_stake_shown"] == pytest.approx(sum(money), abs=0.05)
     assert report["skipped"] == []
+    # the further findings: every other kind with material money, one row each, ranked on after the items
+    material_kinds = {c["kind"] for c in report["candidates"] if c["material"]}
+    more = report["more"]
+    assert report["totals"]["more"] == len(more) >= 1
+    assert {r["kind"] for r in more} == material_kinds - rows.keys() and len({r["kind"] for r in more}) == len(more)
+    assert [r["rank"] for r in more] == list(range(6, 6 + len(more)))
+    assert [r["money_at_stake"] for r in more] == sorted((r["money_at_stake"] for r in more), reverse=True)
+    for row in more:
+        assert (ROOT / row["page"]).is_file() and HANGUL.search(row["text_ko"]) and row["text_en"]
+        assert row["money_at_stake"] == pytest.approx(sum(c["money_at_stake"] for c in report["candidates"]
+                                                          if c["kind"] == row["kind"] and c["material"]), abs=0.05)
 
 
 def test_the_money_at_stake_follows_the_documented_rules(demo_reports):
@@ -158,8 +170,13 @@ def test_ranking_folds_kinds_puts_problems_first_and_drops_small_items():
     shown = rank_insights(items, ctx)
     # five problem kinds fill the digest before the (larger) opportunity; shown in money order
     assert [c.kind for c in shown] == ["unmet_keyword", "stock_out", "returns_spike", "ad_waste", "roas_fall"]
+    shown_again, more = digest.split_insights(items, ctx)
+    assert shown_again == shown and [c.kind for c in more] == ["regulars_at_risk"]   # not shown, not lost either
     fewer = rank_insights(items[:4], ctx)
     assert [c.kind for c in fewer] == ["regulars_at_risk", "unmet_keyword", "stock_out"]
+    assert digest.split_insights(items[:4], ctx)[1] == []
+    _, two_more = digest.split_insights(items, ctx, max_items=3)
+    assert [c.kind for c in two_more] == ["regulars_at_risk", "ad_waste", "roas_fall"]   # money order, as shown
     assert rank_insights([_ins("ad_losing", "tiny", 99.0)], ctx) == []
     assert digest.severity_of(1000.0, ctx) == "high" and digest.severity_of(250.0, ctx) == "medium"
     assert digest.severity_of(249.0, ctx) == "low"
@@ -273,11 +290,17 @@ def test_home_page_shows_the_digest_equal_to_the_report(demo_db):
         items = [m.value for m in at.markdown if re.match(r"^\S+ \*\*\d\.\*\* ", m.value)]
         assert items == [f"{digest.SEVERITY_MARKS[r['severity']]} **{r['rank']}.** "
                          f"{r['text_' + lang]}" for r in expected["rows"]]
+        shown = expected["rows"] + expected["more"]     # the items, then the further findings in their expander
         links = at.get("page_link")
-        assert [link.proto.page for link in links] == [Path(r["page"]).stem for r in expected["rows"]]
+        assert [link.proto.page for link in links] == [Path(r["page"]).stem for r in shown]
         assert {link.proto.label for link in links} == {"근거 보기" if lang == "ko" else "See the evidence"}
         money = [c.value for c in at.caption if c.value.startswith(("걸린 금액", "At stake"))]
-        assert len(money) == len(expected["rows"]) and money[0].endswith(f"₩{expected['rows'][0]['money_at_stake']:,.0f}")
+        assert len(money) == len(shown) and money[0].endswith(f"₩{expected['rows'][0]['money_at_stake']:,.0f}")
+        assert money[-1].endswith(f"₩{expected['more'][-1]['money_at_stake']:,.0f}")
+        more = next(e for e in at.expander if e.label == t("digest.more_header", lang, count=len(expected["more"])))
+        assert [m.value for m in more.markdown] == [
+            f"{digest.SEVERITY_MARKS[r['severity']]} {digest.kind_label(r['kind'], lang)}: {r['text_' + lang]}"
+            for r in expected["more"]]
     assert len(at.metric) == 15                                  # the KPI tiles are still there
     at.switch_page("pages/ads.py").run()                         # the evidence page opens
     assert not at.exception

@@ -387,29 +387,31 @@ def curves_frame(curves: list[ResponseCurve]) -> pl.DataFrame:
 
 
 def allocate_extra_budget(curves: list[ResponseCurve], total_daily_spend: float, hurdle_roas: float,
-                          margin_rate: float | None) -> pl.DataFrame:
+                          margin_rate: float | None, held: frozenset[tuple[str, str]] = frozenset()) -> pl.DataFrame:
     """Where the next BUDGET_SHARE of the total daily spend earns most: BUDGET_CHUNKS equal steps, each to the
     campaign with the highest marginal ROAS at its spend so far, only while that is above `hurdle_roas`
-    (break-even) and the campaign stays within +MAX_INCREASE of its current spend.
+    (break-even) and the campaign stays within +MAX_INCREASE of its current spend. Campaigns in `held`
+    ((platform, campaign): their ROAS fell significantly, see budget_holds) get nothing: their 12-week curve
+    describes the campaign before the fall.
 
     Columns: platform, campaign, current_daily_spend, extra_daily_spend, marginal_roas (before the extra),
     extra_daily_revenue, extra_daily_contribution (null without a margin rate). Only campaigns that get money.
     """
     extra_total = BUDGET_SHARE * total_daily_spend
     step = extra_total / BUDGET_CHUNKS if extra_total > 0 else 0.0
-    alive = [c for c in curves if c.current_daily_spend > 0]
-    added = {c.campaign: 0.0 for c in alive}
+    alive = [c for c in curves if c.current_daily_spend > 0 and (c.platform, c.campaign) not in held]
+    added = {(c.platform, c.campaign): 0.0 for c in alive}
     for _ in range(BUDGET_CHUNKS if step > 0 else 0):
-        options = [(c.marginal_roas_at(c.current_daily_spend + added[c.campaign] + step / 2), c) for c in alive
-                   if added[c.campaign] + step <= MAX_INCREASE * c.current_daily_spend + 1e-9]
+        options = [(c.marginal_roas_at(c.current_daily_spend + added[c.platform, c.campaign] + step / 2), c)
+                   for c in alive if added[c.platform, c.campaign] + step <= MAX_INCREASE * c.current_daily_spend + 1e-9]
         options = [(m, c) for m, c in options if m > hurdle_roas]
         if not options:
             break
-        _, best = max(options, key=lambda o: (o[0], o[1].campaign))
-        added[best.campaign] += step
+        _, best = max(options, key=lambda o: (o[0], o[1].campaign, o[1].platform))
+        added[best.platform, best.campaign] += step
     rows = []
     for c in alive:
-        extra = added[c.campaign]
+        extra = added[c.platform, c.campaign]
         if extra <= 0:
             continue
         gain = c.revenue_at(c.current_daily_spend + extra) - c.revenue_at(c.current_daily_spend)
@@ -421,6 +423,18 @@ def allocate_extra_budget(curves: list[ResponseCurve], total_daily_spend: float,
               "extra_daily_spend": pl.Float64, "marginal_roas": pl.Float64, "extra_daily_revenue": pl.Float64,
               "extra_daily_contribution": pl.Float64}
     return pl.DataFrame(rows, schema=schema).sort("extra_daily_spend", descending=True)
+
+
+def budget_holds(falls: pl.DataFrame, trends: pl.DataFrame) -> pl.DataFrame:
+    """Campaigns the extra budget skips: a significant ROAS fall in the last 7 days (roas_fall_tests) or a
+    significantly falling 12-week trend (roas_trends). Their response curve pools 12 weeks, most of them from
+    before the fall, so it promises more than the campaign earns now. Columns: platform, campaign, reason
+    ('roas_fall' | 'falling_trend'; a campaign with both is listed once, as roas_fall)."""
+    fell = falls.filter(pl.col("falling")).select("platform", "campaign", pl.lit("roas_fall").alias("reason"))
+    sliding = trends.filter(pl.col("direction") == "falling").select(
+        "platform", "campaign", pl.lit("falling_trend").alias("reason"))
+    return (pl.concat([fell, sliding]).unique(["platform", "campaign"], keep="first", maintain_order=True)
+            .sort("platform", "campaign"))
 
 
 # ---------------------------------------------------------------- the whole analysis
@@ -438,6 +452,7 @@ class AdsAnalysis:
     trends: pl.DataFrame                         # roas_trends
     curves: list[ResponseCurve] = field(default_factory=list)
     budget: pl.DataFrame = field(default_factory=pl.DataFrame)
+    held: pl.DataFrame = field(default_factory=pl.DataFrame)   # budget_holds: campaigns the budget skips
 
 
 def _pct_change(value: float | None, previous: float | None) -> float | None:
@@ -489,7 +504,9 @@ def _analyse_ads(wh: Warehouse, period: ReportPeriod) -> AdsAnalysis:
     be = break_even_roas(margin)
     total_daily = float(days.filter(pl.col("stat_date").is_between(
         last_day - timedelta(days=CURRENT_SPEND_DAYS - 1), last_day))["spend"].sum()) / CURRENT_SPEND_DAYS
-    budget = allocate_extra_budget(curves, total_daily, be if be is not None else 1.0, margin)
+    held = budget_holds(falls, trends)
+    budget = allocate_extra_budget(curves, total_daily, be if be is not None else 1.0, margin,
+                                   frozenset(zip(held["platform"], held["campaign"], strict=True)))
     roas = revenue / spend if spend else None
     prev_roas = prev_revenue / prev_spend if prev_spend else None
     totals: dict[str, float | None] = {
@@ -519,7 +536,7 @@ def _analyse_ads(wh: Warehouse, period: ReportPeriod) -> AdsAnalysis:
         "current_daily_spend": total_daily,
         "extra_daily_budget": BUDGET_SHARE * total_daily,
     }
-    return AdsAnalysis(period, last_day, totals, grains, waste, days, falls, trends, curves, budget)
+    return AdsAnalysis(period, last_day, totals, grains, waste, days, falls, trends, curves, budget, held)
 
 
 # ---------------------------------------------------------------- plain-language texts
@@ -553,12 +570,17 @@ def budget_advice_text(analysis: AdsAnalysis, lang: str) -> str:
     extra = analysis.totals["extra_daily_budget"] or 0.0
     if not analysis.curves:
         return t("ads.budget.no_curves", lang)
+    # the held campaigns whose curve would have promised more than break-even: those the advice leaves out
+    promising = {(c.platform, c.campaign) for c in analysis.curves if c.current_daily_spend > 0
+                 and c.marginal_roas_at(c.current_daily_spend) > (be if be is not None else 1.0)}
+    held = [r["campaign"] for r in analysis.held.iter_rows(named=True) if (r["platform"], r["campaign"]) in promising]
+    held_text = " " + t("ads.budget.held", lang, campaigns=", ".join(held)) if held else ""
     if analysis.budget.height == 0:
         losing = [r["campaign"] for r in analysis.grains["campaign"].iter_rows(named=True)
                   if r["profitable"] is False]
         return t("ads.budget.none", lang, break_even=_pct(be if be is not None else 1.0),
                  extra=format_money(extra, cur),
-                 losing=", ".join(losing[:3]) if losing else t("ads.budget.none_losing", lang))
+                 losing=", ".join(losing[:3]) if losing else t("ads.budget.none_losing", lang)) + held_text
     parts = [t("ads.budget.part", lang, campaign=r["campaign"], extra=format_money(r["extra_daily_spend"], cur),
                marginal=_pct(r["marginal_roas"])) for r in analysis.budget.iter_rows(named=True)]
     placed = float(analysis.budget["extra_daily_spend"].sum())
@@ -567,7 +589,7 @@ def budget_advice_text(analysis: AdsAnalysis, lang: str) -> str:
              break_even=_pct(be if be is not None else 1.0), revenue=format_money(gain, cur))
     if placed < extra - 1e-6:
         text += " " + t("ads.budget.rest", lang, rest=format_money(extra - placed, cur))
-    return text
+    return text + held_text
 
 
 # ---------------------------------------------------------------- charts
@@ -690,5 +712,5 @@ def report(wh: Warehouse, period: ReportPeriod, lang: str = "en", **_options: ob
                         "tests": rows_of(a.falls), "trends": rows_of(a.trends)},
         "response_curves": rows_of(curves_frame(a.curves)),
         "budget_advice": {"extra_daily_budget": a.totals["extra_daily_budget"], "text": budget_advice_text(a, lang),
-                          "rows": rows_of(a.budget)},
+                          "rows": rows_of(a.budget), "held": rows_of(a.held)},
     }

@@ -173,15 +173,22 @@ STRINGS: dict[str, dict[str, str]] = {
               "예산을 늘리지 말고 손해 캠페인을 줄이세요: {losing}.",
         "en": "No campaign earns back an extra {extra} a day: every marginal ROAS is below the break-even "
               "{break_even}. Keep the budget and trim the campaigns losing money: {losing}."},
+    "ads.budget.held": {
+        "ko": "제외: {campaigns}. ROAS가 최근 유의하게 떨어져, 12주로 적합한 곡선이 지금의 효율을 과대평가합니다.",
+        "en": "Left out: {campaigns}. Their ROAS fell significantly, so a curve fitted on 12 weeks overstates what "
+              "they earn now."},
     "ads.budget.none_losing": {"ko": "(손해 캠페인 없음)", "en": "(none is losing money)"},
     "ads.budget.no_curves": {"ko": "반응 곡선을 적합할 만큼 기록된 날이 있는 캠페인이 없어 예산 조언을 드릴 수 없습니다.",
                              "en": "No campaign has enough days to fit a response curve, so there is no budget advice yet."},
     "ads.budget.method": {
         "ko": "방법: 캠페인별 일 광고비→일 전환매출 곡선(a × 광고비^b, 0≤b≤1, 준포아송 최대우도)을 최근 12주로 적합하고, "
-              "추가 예산을 20번에 나눠 그때그때 한계 ROAS가 가장 높은 캠페인에 배분합니다(손익분기 초과, 캠페인당 현재의 +50%까지).",
+              "추가 예산을 20번에 나눠 그때그때 한계 ROAS가 가장 높은 캠페인에 배분합니다(손익분기 초과, 캠페인당 현재의 +50%까지). "
+              "최근 7일 ROAS가 유의하게 떨어졌거나 12주 추세가 유의하게 하락 중인 캠페인은 받지 않습니다.",
         "en": "Method: per campaign, daily spend → daily conversion revenue fitted as a × spend^b (0≤b≤1, "
               "quasi-Poisson maximum likelihood) on the last 12 weeks; the extra budget goes in 20 steps to the "
-              "campaign with the highest marginal ROAS at that point (above break-even, at most +50% per campaign)."},
+              "campaign with the highest marginal ROAS at that point (above break-even, at most +50% per campaign). "
+              "Campaigns whose ROAS fell significantly in the last 7 days, or whose 12-week trend falls "
+              "significantly, get none."},
     "ads.chart.weekly_roas": {"ko": "주별 ROAS", "en": "Weekly ROAS"},
     "ads.chart.daily_roas": {"ko": "일별 ROAS", "en": "Daily ROAS"},
     "ads.chart.trend": {"ko": "추세(적합)", "en": "Trend (fitted)"},

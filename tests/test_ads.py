@@ -3,6 +3,7 @@ the demo store's ad incidents, the --json report and the page (AppTest) showing 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -228,6 +229,30 @@ def test_budget_goes_to_the_highest_marginal_roas_above_break_even():
     assert out["extra_daily_contribution"][0] == pytest.approx(2500 * 0.5 - 500)
 
 
+def test_budget_skips_held_campaigns_and_keeps_platforms_apart():
+    good = ads.ResponseCurve("p", "good", a=5.0, b=1.0, fit_days=84, current_daily_spend=1000.0,
+                             max_daily_spend=2000.0)
+    poor = ads.ResponseCurve("p", "poor", a=1.5, b=1.0, fit_days=84, current_daily_spend=9000.0,
+                             max_daily_spend=9000.0)
+    held = ads.allocate_extra_budget([good, poor], 10000.0, 2.0, 0.5, held=frozenset({("p", "good")}))
+    assert held.height == 0                                             # good is held, poor is below break-even
+    # one campaign name on two platforms: two campaigns, each capped at +50% of its own spend
+    twin = ads.ResponseCurve("q", "good", a=4.0, b=1.0, fit_days=84, current_daily_spend=1000.0,
+                             max_daily_spend=2000.0)
+    both = ads.allocate_extra_budget([good, twin, poor], 10000.0, 2.0, 0.5)
+    assert sorted(zip(both["platform"], both["extra_daily_spend"], strict=True)) == [("p", 500.0), ("q", 500.0)]
+    only_twin = ads.allocate_extra_budget([good, twin, poor], 10000.0, 2.0, 0.5, held=frozenset({("p", "good")}))
+    assert only_twin["platform"].to_list() == ["q"]
+
+
+def test_budget_holds_campaigns_with_a_significant_fall_or_falling_trend():
+    falls = pl.DataFrame({"platform": ["n", "n", "g"], "campaign": ["a", "b", "c"], "falling": [True, False, False]})
+    trends = pl.DataFrame({"platform": ["n", "n", "g", "g"], "campaign": ["a", "b", "c", "d"],
+                           "direction": ["falling", "flat", "falling", "rising"]})
+    out = ads.budget_holds(falls, trends)
+    assert out.rows() == [("g", "c", "falling_trend"), ("n", "a", "roas_fall")]
+
+
 # ---------------------------------------------------------------- the demo store
 
 @pytest.fixture
@@ -292,6 +317,35 @@ def test_demo_waste_and_break_even(demo_wh):
         assert r["marginal_roas"] > a.totals["break_even_roas"]
 
 
+def test_demo_budget_leaves_out_the_collapsed_and_the_decaying_campaign(demo_wh):
+    """The ad collapse (파워링크_간식, last 5 days) and the yearly decay (쿠팡_사료_자동) are held: their 12-week
+    curves describe the campaigns before the fall. The advice names a held campaign when its curve alone would
+    have earned it money."""
+    a = _analysis(demo_wh, "petshop_kr")
+    held = {(r["campaign"], r["reason"]) for r in a.held.iter_rows(named=True)}
+    assert held == {("파워링크_간식", "roas_fall"), ("쿠팡_사료_자동", "falling_trend")}
+    assert a.budget.height > 0 and not {c for c, _ in held} & set(a.budget["campaign"].to_list())
+    curve = next(c for c in a.curves if c.campaign == "파워링크_간식")
+    promising = curve.marginal_roas_at(curve.current_daily_spend) > a.totals["break_even_roas"]
+    for lang, word in (("ko", "제외: "), ("en", "Left out: ")):
+        text = ads.budget_advice_text(a, lang)
+        assert (f"{word}파워링크_간식" in text) == promising and "쿠팡_사료_자동" not in text.split(word)[-1][:30]
+    # without the holds the collapsed campaign's old curve would have drawn money (what the page advised before)
+    unheld = ads.allocate_extra_budget(a.curves, a.totals["current_daily_spend"], a.totals["break_even_roas"],
+                                       a.totals["margin_rate"])
+    assert promising == ("파워링크_간식" in unheld["campaign"].to_list())
+    assert _analysis(demo_wh, "outdoor_us").held.height == 0
+    # a held campaign the curves favour is named: hold the top recipient and the money goes elsewhere
+    top = a.budget.row(0, named=True)
+    hold = pl.DataFrame({"platform": [top["platform"]], "campaign": [top["campaign"]], "reason": ["roas_fall"]})
+    budget = ads.allocate_extra_budget(a.curves, a.totals["current_daily_spend"], a.totals["break_even_roas"],
+                                       a.totals["margin_rate"], held=frozenset({(top["platform"], top["campaign"])}))
+    assert top["campaign"] not in budget["campaign"].to_list()
+    again = dataclasses.replace(a, held=hold, budget=budget)
+    assert f"Left out: {top['campaign']}." in ads.budget_advice_text(again, "en")
+    assert f"제외: {top['campaign']}." in ads.budget_advice_text(again, "ko")
+
+
 def _run_json(demo_db, seller, lang="en"):
     proc = subprocess.run([sys.executable, "-m", "analytics", "ads", "--seller", seller, "--as-of",
                            "2026-11-20 14:00" if seller != "outdoor_us" else "2026-11-19 21:00", "--json",
@@ -323,6 +377,9 @@ def test_json_report_agrees_with_an_independent_calculation(demo_db):
     assert result["trend_flags"]["flagged_count"] == 1
     assert any(r["keyword"] == "강아지 유모차" for r in result["waste"]["keyword"])
     assert result["budget_advice"]["text"]
+    assert {(r["campaign"], r["reason"]) for r in result["budget_advice"]["held"]} == {
+        ("파워링크_간식", "roas_fall"), ("쿠팡_사료_자동", "falling_trend")}
+    assert not {r["campaign"] for r in result["budget_advice"]["rows"]} & {"파워링크_간식", "쿠팡_사료_자동"}
     assert "ad_roas" in result["definitions"]
     us = _run_json(demo_db, "outdoor_us", lang="ko")
     assert us["trend_flags"]["flagged_count"] == 0 and us["period"]["currency"] == "USD"
@@ -336,6 +393,7 @@ def test_empty_store_has_no_ads_and_no_errors(warehouse):
     result = ads.report(warehouse, period)
     assert result["totals"]["spend"] == 0 and result["rows"] == [] and result["totals"]["roas"] is None
     assert result["trend_flags"]["flagged_count"] == 0 and result["budget_advice"]["rows"] == []
+    assert result["budget_advice"]["held"] == []
 
 
 # ---------------------------------------------------------------- the page

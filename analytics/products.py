@@ -444,27 +444,33 @@ def _products_overview(wh: Warehouse, period: ReportPeriod) -> dict[str, object]
     profitability, ad_rule = product_profitability(sales, claims, ad_landing, ad_spend)
     trouble, store_claims = product_trouble(recent_sales, recent_claims, history_sales, history_claims)
 
-    cost = float(sales["cost"].sum()) if sales.height else 0.0
-    margin = float(ranking["margin"].sum()) if ranking.height else 0.0
+    # cost, margin and profit cover the products with a unit cost; with sales but no such product they are unknown
+    # (None, shown as "–"), not 0: an export without costs (Smart Store, Shopify, Online Retail) has no margin to show
+    costed = ranking.filter(pl.col("margin").is_not_null())
+    known = costed.height > 0 or ranking.height == 0
+    previous_costed = previous_sales.filter(pl.col("cost").is_not_null())
     totals = {
         "revenue": round(float(sales["revenue"].sum()), 2) if sales.height else 0.0,
         "units": int(sales["units"].sum()) if sales.height else 0,
         "orders": orders_now["order_count"],
-        "cost": round(cost, 2),
-        "margin": round(margin, 2),
+        "cost": round(float(costed["cost"].sum()), 2) if known else None,
+        "margin": round(float(costed["margin"].sum()), 2) if known else None,
         "gross_sales": round(float(sales["gross_sales"].sum()), 2) if sales.height else 0.0,
         "discounts": round(float(profitability["discounts"].sum()), 2) if profitability.height else 0.0,
         "refunds": round(float(profitability["refunds"].sum()), 2) if profitability.height else 0.0,
         "ad_spend": round(ad_spend, 2),
-        "profit": round(float(profitability["profit"].sum()), 2) if profitability.height else 0.0,
+        "profit": round(float(profitability["profit"].sum()), 2) if known and profitability.height else
+        (0.0 if known else None),
         "product_count": ranking.height,
+        "costed_product_count": costed.height,                      # products with a unit cost that sold
+        "costed_revenue": round(float(costed["revenue"].sum()), 2),  # their revenue: what margin and profit cover
     }
     previous_totals = {
         "revenue": round(float(previous_sales["revenue"].sum()), 2) if previous_sales.height else 0.0,
         "units": int(previous_sales["units"].sum()) if previous_sales.height else 0,
         "orders": orders_before["order_count"],
-        "margin": round(float((previous_sales["revenue"] - previous_sales["cost"]).sum()), 2)
-        if previous_sales.height else 0.0,
+        "margin": round(float((previous_costed["revenue"] - previous_costed["cost"]).sum()), 2)
+        if previous_costed.height or not previous_sales.height else None,
     }
     return {"totals": totals, "previous_totals": previous_totals, "ranking": ranking, "movers": movers, "abc": abc,
             "abc_summary": abc_summary(abc), "profitability": profitability, "ad_spend_rule": ad_rule,

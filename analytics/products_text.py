@@ -7,6 +7,16 @@ from analytics.metric_model import Metric
 STRINGS: dict[str, dict[str, str]] = {
     "products.caption": {"ko": "{name} · {start} ~ {end} · 이전 기간({prev_start} ~ {prev_end}) 대비",
                          "en": "{name} · {start} to {end} · compared with {prev_start} to {prev_end}"},
+    "products.costs.none": {
+        "ko": "마진과 이익은 알 수 없습니다: 팔린 상품 중 원가가 있는 상품이 없습니다. 데이터 화면에서 unit_cost가 있는 "
+              "상품 파일(products)을 올리면 계산됩니다.",
+        "en": "Margin and profit are unknown: no product sold has a unit cost. Load a products file with unit_cost "
+              "(Data page) to see them."},
+    "products.costs.partial": {
+        "ko": "마진과 이익은 원가가 있는 상품 {costed}개(팔린 {products}개 중, 매출의 {share})만 계산했습니다. 나머지는 "
+              "unit_cost가 있는 상품 파일(products)을 올리면 더해집니다.",
+        "en": "Margin and profit cover the {costed} of {products} products sold that have a unit cost ({share} of "
+              "revenue). Load a products file with unit_cost for the others."},
     "products.no_sales": {"ko": "선택한 기간에 팔린 상품이 없습니다. 기간을 바꿔 보세요.",
                           "en": "No product sold in the selected range. Try other dates."},
     "products.tab.ranking": {"ko": "순위", "en": "Ranking"},

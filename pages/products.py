@@ -118,13 +118,19 @@ st.caption(t("products.caption", lang, name=seller.name, start=filters.start_dat
 totals, before = overview["totals"], overview["previous_totals"]
 for column, (name, metric) in zip(st.columns(len(TILES)), TILES, strict=True):
     value, old = totals[name], before.get(name)
-    change = (value - old) / abs(old) * 100 if old else None
+    change = (value - old) / abs(old) * 100 if old and value is not None else None
     with column:
         st.metric(metric_label(metric, lang), format_metric_value(metric, value, seller.currency, lang),
                   delta=format_delta(metric, value, old, change) if old is not None else None,
                   help=metric_help(metric, lang) + (f"\n\n= {format_money(value, seller.currency)}"
-                                                    if name in MONEY else ""),
+                                                    if name in MONEY and value is not None else ""),
                   border=True)
+
+if totals["product_count"] and totals["costed_product_count"] < totals["product_count"]:
+    costed_share = totals["costed_revenue"] / totals["revenue"] if totals["revenue"] else 0.0
+    st.caption(t("products.costs.none", lang) if not totals["costed_product_count"] else
+               t("products.costs.partial", lang, costed=totals["costed_product_count"],
+                 products=totals["product_count"], share=f"{costed_share:.0%}"))
 
 # what needs attention now: return trouble and empty shelves (they do not depend on the date range)
 for row in overview["trouble"].iter_rows(named=True):

@@ -69,18 +69,31 @@ def test_every_report_runs_for_an_orders_only_shop(orders_only_db):
         assert "Traceback" not in proc.stderr, (report, proc.stderr)
         result = json.loads(proc.stdout)
         assert result["period"]["seller_id"] == "uk_gifts"
+        if report == "products":                     # sales without any unit cost: margin and profit unknown
+            totals = result["totals"]
+            assert totals["revenue"] > 0 and totals["costed_product_count"] == 0 and totals["costed_revenue"] == 0
+            assert totals["cost"] is totals["margin"] is totals["profit"] is None
+            assert result["previous_totals"]["margin"] in (None, 0.0)
+
+
+def _uk_gifts_in_english(page: str, as_of: str | None = None) -> AppTest:
+    """The app signed in as admin, on uk_gifts in English, showing `page` (at the pinned clock `as_of`, if given)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["auth_user"] = "admin"
+    if as_of:
+        at.session_state["as_of_utc"] = as_of
+    at.run()
+    at.selectbox(key="seller_id").set_value("uk_gifts").run()
+    at.radio(key="lang").set_value("en").run()
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
 
 
 def test_an_archive_is_viewed_as_of_its_latest_data_unless_now_is_asked_for(orders_only_db):
     """A store whose data ended years ago (an Online Retail export loaded today): without a pinned clock the pages
     open as of its latest order, so the seller sees its numbers, and say so; 'now' in the sidebar shows today."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["auth_user"] = "admin"
-    at.run()
-    at.selectbox(key="seller_id").set_value("uk_gifts").run()
-    at.radio(key="lang").set_value("en").run()
-    at.switch_page("pages/home.py").run()
-    assert not at.exception
+    at = _uk_gifts_in_english("pages/home.py")
     view = at.radio(key="view_as_of:uk_gifts")
     assert view.value == "data" and view.options == ["Latest data (2010-12-13 08:45)", "Now"], view.options
     assert any("No new data for" in c.value and "2010-12-13 08:45" in c.value for c in at.sidebar.caption)
@@ -89,6 +102,15 @@ def test_an_archive_is_viewed_as_of_its_latest_data_unless_now_is_asked_for(orde
     revenue_30_days = [m.value for m in at.metric][10]
     assert revenue_30_days.startswith("£") and revenue_30_days != "£0.00", revenue_30_days
 
+    # an export without unit costs: margin and profit are unknown ("–" and why), not £0.00
+    at.switch_page("pages/products.py").run()
+    assert not at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Margin"] == tiles["Product profit"] == "–" and tiles["Product revenue"] != "£0.00", tiles
+    assert any(c.value.startswith("Margin and profit are unknown: no product sold has a unit cost")
+               for c in at.caption)
+    at.switch_page("pages/home.py").run()
+    view = at.radio(key="view_as_of:uk_gifts")
     view.set_value("now").run()                      # the real clock: the last 30 days are empty
     assert not at.exception
     start, end = at.date_input(key="date_range").value
@@ -100,6 +122,21 @@ def test_an_archive_is_viewed_as_of_its_latest_data_unless_now_is_asked_for(orde
     at.switch_page("pages/customers.py").run()      # every page follows the store's clock
     assert not at.exception
     assert any("2010-12-13" in c.value for c in at.caption), [c.value for c in at.caption][:3]
+
+
+def test_products_page_says_what_margin_covers_when_some_costs_are_known(orders_only_db, tmp_path):
+    costs = tmp_path / "costs.csv"
+    costs.write_text("sku,name,price,unit_cost\n85123A,WHITE HANGING HEART T-LIGHT HOLDER,2.55,1.20\n", encoding="utf-8")
+    wh = Warehouse(orders_only_db)
+    try:
+        assert ingest_file(wh, costs, seller_id="uk_gifts", kind="products").ok
+    finally:
+        wh.close()
+    at = _uk_gifts_in_english("pages/products.py", as_of="2010-12-14T12:00:00")
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Margin"] == "£8.10", tiles                       # 6 holders × (2.55 − 1.20), the only costed sku
+    covered = [c.value for c in at.caption if c.value.startswith("Margin and profit cover the 1 of ")]
+    assert covered and "products sold that have a unit cost" in covered[0], [c.value for c in at.caption]
 
 
 def test_reports_say_when_the_store_s_data_ended_and_read_as_of_it_with_latest(orders_only_db):

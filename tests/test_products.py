@@ -176,6 +176,8 @@ def test_ranking_profitability_and_report_totals(shop):
     t = o["totals"]
     assert (t["revenue"], t["units"], t["orders"], t["cost"], t["ad_spend"]) == (29000, 6, 2, 9000, 8000)
     assert t["margin"] == pytest.approx(29000 - 6000 - 9000)             # C (unknown cost) is left out
+    assert t["costed_product_count"] == 2 and t["costed_revenue"] == pytest.approx(29000 - 6000)   # A and B
+    assert t["profit"] == pytest.approx(profit["A"]["profit"] + profit["B"]["profit"])
 
 
 def test_abc_classes_and_benjamini_hochberg():

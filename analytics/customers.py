@@ -683,29 +683,44 @@ def customer_insights(wh: Warehouse, period: ReportPeriod,
     Everything but the period totals depends only on the orders before as_of, so it is computed once per
     (seller, last day, latest order before as_of) and data version and shared by the page, the report and the
     digest (analytics.result_cache); the period totals come from the cached customer-days, once per period.
-    After new orders of today, the purchase days before today come from the kept history (_History)."""
+    The cohorts and the backtest are cached apart from the models (customer_models), so the digest, which needs
+    only the models, does not compute them. After new orders of today, the purchase days before today come from
+    the kept history (_History)."""
     tz, as_of = period.timezone, period.as_of_utc
-    last_day = last_observed_day(tz, as_of)
     key = _base_key(wh, period, min_repeat_customers)
-    base = result_cache.remember(
-        wh, "customer_base", key, lambda: _customer_base(wh, period.seller_id, tz, as_of, min_repeat_customers),
-        seller_id=period.seller_id, kinds=LOAD_KINDS_READ)
+    core = customer_models(wh, period, min_repeat_customers)
     # Polars frames are immutable: sharing the cached ones is safe
     totals = result_cache.remember(
         wh, "customer_period_totals", (*key, period.start_date, period.end_date),
-        lambda: period_customer_totals(base.daily, period.start_date, period.end_date), seller_id=period.seller_id,
+        lambda: period_customer_totals(core.daily, period.start_date, period.end_date), seller_id=period.seller_id,
         kinds=LOAD_KINDS_READ)
-    return CustomerInsights(period.seller_id, period.currency, last_day, dict(totals), base.scored, base.cohorts,
-                            base.model_status, base.model_reason, base.models, base.model_params, base.backtest)
+    cohorts = result_cache.remember(wh, "customer_cohorts", key, lambda: cohort_retention(core.daily),
+                                    seller_id=period.seller_id, kinds=LOAD_KINDS_READ)
+    backtest = result_cache.remember(
+        wh, "customer_backtest", key, lambda: calibration_backtest(
+            wh, period.seller_id, tz, as_of, core.daily, min_repeat_customers, days=core.days,
+            calibration_summary=core.history.calibration), seller_id=period.seller_id, kinds=LOAD_KINDS_READ)
+    return CustomerInsights(period.seller_id, period.currency, core.last_day, dict(totals), core.scored, cohorts,
+                            core.model_status, core.model_reason, core.models, core.model_params, backtest)
+
+
+def customer_models(wh: Warehouse, period: ReportPeriod,
+                    min_repeat_customers: int = MIN_REPEAT_CUSTOMERS) -> CustomerModels:
+    """The customers' purchase days, RFM scores and fitted models at period.as_of (no cohorts, no backtest), cached
+    like customer_insights: what the predictions and the digest need."""
+    return result_cache.remember(
+        wh, "customer_models", _base_key(wh, period, min_repeat_customers),
+        lambda: _customer_models(wh, period.seller_id, period.timezone, period.as_of_utc, min_repeat_customers),
+        seller_id=period.seller_id, kinds=LOAD_KINDS_READ)
 
 
 def customer_predictions(wh: Warehouse, period: ReportPeriod, horizon_days: int,
                          min_repeat_customers: int = MIN_REPEAT_CUSTOMERS) -> pl.DataFrame:
-    """predict_customers over customer_insights for one horizon, cached like customer_insights' base."""
+    """predict_customers over customer_models for one horizon, cached like customer_insights' base."""
     return result_cache.remember(
         wh, "customer_predictions", (*_base_key(wh, period, min_repeat_customers), int(horizon_days)),
-        lambda: (lambda ins: predict_customers(ins.scored, ins.models, horizon_days))(
-            customer_insights(wh, period, min_repeat_customers)), seller_id=period.seller_id, kinds=LOAD_KINDS_READ)
+        lambda: (lambda core: predict_customers(core.scored, core.models, horizon_days))(
+            customer_models(wh, period, min_repeat_customers)), seller_id=period.seller_id, kinds=LOAD_KINDS_READ)
 
 
 def _base_key(wh: Warehouse, period: ReportPeriod, min_repeat_customers: int) -> tuple[Any, ...]:
@@ -722,8 +737,41 @@ def latest_order_before(wh: Warehouse, seller_id: str, as_of_utc: datetime) -> d
 
 
 @dataclass
+class CustomerModels:
+    """customer_models: the period-independent part every customer view needs (what the result cache holds)."""
+    last_day: date
+    days: pl.DataFrame                      # purchase_days' rows (with revenue_cents: the backtest reads them)
+    daily: pl.DataFrame                     # the same rows without revenue_cents (shares their memory)
+    history: _History                       # the kept days before today (the backtest's calibration summaries)
+    scored: pl.DataFrame
+    model_status: str
+    model_reason: str
+    models: FittedModels | None
+    model_params: dict[str, Any]
+
+
+def _customer_models(wh: Warehouse, seller_id: str, tz: str, as_of: datetime,
+                     min_repeat_customers: int) -> CustomerModels:
+    last_day = last_observed_day(tz, as_of)
+    history, days = _purchase_days_with_history(wh, seller_id, tz, as_of)   # everything below is in memory
+    summary = rfm_summary_exact(days, last_day)
+    scored = score_customers(summary, last_day)
+    models, params, reason = None, {}, ""
+    if summary.height == 0:
+        status, reason = "no_customers", "no orders with a customer id"
+    else:
+        try:
+            models = fit_customer_models_cached(summary, seller_id, last_day, min_repeat_customers)
+            params, status = model_parameters(models, summary), "fitted"
+        except clv.FitError as exc:
+            status, reason = "not_enough_data", str(exc)
+    return CustomerModels(last_day, days, days.drop("revenue_cents"), history, scored, status, reason, models,
+                          params)
+
+
+@dataclass
 class _CustomerBase:
-    """customer_insights' period-independent part (what the result cache holds)."""
+    """Everything customer_insights computes apart from the period totals, at once (benches compare versions)."""
     daily: pl.DataFrame
     scored: pl.DataFrame
     cohorts: pl.DataFrame
@@ -736,23 +784,11 @@ class _CustomerBase:
 
 def _customer_base(wh: Warehouse, seller_id: str, tz: str, as_of: datetime,
                    min_repeat_customers: int) -> _CustomerBase:
-    last_day = last_observed_day(tz, as_of)
-    history, days = _purchase_days_with_history(wh, seller_id, tz, as_of)   # everything below is in memory
-    daily = days.drop("revenue_cents")
-    summary = rfm_summary_exact(days, last_day)
-    scored = score_customers(summary, last_day)
-    models, params, reason = None, {}, ""
-    if summary.height == 0:
-        status, reason = "no_customers", "no orders with a customer id"
-    else:
-        try:
-            models = fit_customer_models_cached(summary, seller_id, last_day, min_repeat_customers)
-            params, status = model_parameters(models, summary), "fitted"
-        except clv.FitError as exc:
-            status, reason = "not_enough_data", str(exc)
-    backtest = calibration_backtest(wh, seller_id, tz, as_of, daily, min_repeat_customers, days=days,
-                                    calibration_summary=history.calibration)
-    return _CustomerBase(daily, scored, cohort_retention(daily), status, reason, models, params, backtest)
+    core = _customer_models(wh, seller_id, tz, as_of, min_repeat_customers)
+    backtest = calibration_backtest(wh, seller_id, tz, as_of, core.daily, min_repeat_customers, days=core.days,
+                                    calibration_summary=core.history.calibration)
+    return _CustomerBase(core.daily, core.scored, cohort_retention(core.daily), core.model_status,
+                         core.model_reason, core.models, core.model_params, backtest)
 
 
 # ------------------------------------------------------------------ history: the days before today, kept

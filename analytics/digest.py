@@ -407,12 +407,13 @@ def unmet_keyword_insights(wh: Warehouse, ctx: DigestContext) -> list[Insight]:
 def customer_insights(wh: Warehouse, ctx: DigestContext) -> list[Insight]:
     from analytics import customers
 
-    # the customers page's cached computation (one customer-day scan, the fitted models): not fitted twice
-    insights = customers.customer_insights(wh, ctx.period)
-    if insights.model_status == "no_customers":
+    # the customers page's cached models (one customer-day scan, the fits): not fitted twice; the page's cohorts
+    # and backtest are not needed here, and not computed
+    core = customers.customer_models(wh, ctx.period)
+    if core.model_status == "no_customers":
         return []
-    if insights.models is None:                 # too few repeat buyers: the area is skipped with the reason
-        raise FitError(insights.model_reason)
+    if core.models is None:                     # too few repeat buyers: the area is skipped with the reason
+        raise FitError(core.model_reason)
     predicted = customers.customer_predictions(wh, ctx.period, HORIZON_DAYS)
     found = []
     likely = customers.likely_regulars(predicted).filter(pl.col("expected_purchases") >= LIKELY_MIN_PURCHASES)

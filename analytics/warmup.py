@@ -102,6 +102,7 @@ def warm(wh: Warehouse, now_utc: datetime) -> list[str]:
         if store not in stores and _warmed.get(store) != state:
             try:
                 customers.customer_predictions(handle, period, DEFAULT_HORIZON_DAYS)   # the models, the predictions
+                customers.customer_insights(handle, period)      # the page's cohorts, backtest, period totals
             except Exception:
                 log.exception("warming the customer models of %s failed; the page will compute them", view.seller_id)
             else:

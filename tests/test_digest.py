@@ -270,6 +270,40 @@ def test_areas_run_side_by_side_and_keep_their_order(demo_db_template):
     assert together.items == rank_insights(one_by_one, ctx)
 
 
+def test_the_digest_fits_the_customer_models_once_and_leaves_the_backtest_and_cohorts_to_the_page(demo_db):
+    """The digest needs the customer models and predictions only: the customers page's backtest (a second fit on
+    the calibration period) and cohort heatmap are computed when that page asks, sharing the digest's models."""
+    from analytics import customers, result_cache
+    from data.warehouse import Warehouse
+
+    wh = Warehouse(demo_db, read_only=True)
+    try:
+        result_cache.clear()
+        customers._FIT_CACHE.clear()
+        period = report_period(wh, "petshop_kr", as_of=AS_OF)
+        digest.build_digest(wh, period)
+        names = {slot[2] for slot in result_cache._entries}
+        assert {"customer_models", "customer_predictions"} <= names
+        assert not names & {"customer_backtest", "customer_cohorts"}
+        assert len(customers._FIT_CACHE) == 1                       # the models' fit; no calibration fit yet
+        models = customers.customer_models(wh, period)
+        misses = result_cache.stats["misses"]
+        insights = customers.customer_insights(wh, period)           # the customers page
+        assert result_cache.stats["misses"] == misses + 3            # its period totals, cohorts and backtest
+        assert insights.scored is models.scored and insights.models is models.models
+        assert insights.backtest["status"] == "ok" and insights.cohorts.height > 0
+        assert len(customers._FIT_CACHE) == 2                        # + the backtest's calibration fit
+        # the same frames as everything computed at once (what the page showed before the split)
+        whole = customers._customer_base(wh, "petshop_kr", period.timezone, period.as_of_utc,
+                                         customers.MIN_REPEAT_CUSTOMERS)
+        assert whole.cohorts.equals(insights.cohorts) and whole.scored.equals(insights.scored)
+        assert whole.backtest["groups"].equals(insights.backtest["groups"])
+        assert {k: v for k, v in whole.backtest.items() if k != "groups"} == {
+            k: v for k, v in insights.backtest.items() if k != "groups"}
+    finally:
+        wh.close()
+
+
 def test_home_page_shows_the_digest_equal_to_the_report(demo_db):
     from data.warehouse import Warehouse
 

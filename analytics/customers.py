@@ -35,7 +35,8 @@ from analytics.sellers import local_midnight_utc, local_today
 from data.warehouse import Warehouse
 
 MIN_REPEAT_CUSTOMERS = 100      # below this many customers with repeat purchases, no model (RFM fallback)
-LIST_LENGTH = 50                # customers per list
+LIST_LENGTH = 50                # customers per list shown
+LIKELY_MIN_PURCHASES = 0.5      # a one-time buyer counts as likely to buy again at >= 0.5 expected purchases
 COHORT_MONTHS = 12              # most recent cohorts shown
 DAYS_PER_WEEK = 7.0
 AT_RISK_P_ALIVE = 0.5
@@ -554,6 +555,12 @@ def likely_regulars(predicted: pl.DataFrame, n: int = LIST_LENGTH) -> pl.DataFra
     return _first(one_timers, n, ["expected_purchases", "revenue", "customer_id"], [True, True, False])
 
 
+def likely_buyers(predicted: pl.DataFrame, min_purchases: float = LIKELY_MIN_PURCHASES) -> pl.DataFrame:
+    """Every one-time buyer expected to buy again at least `min_purchases` times over the predictions' horizon
+    (unsorted; none without a model): how many the likely-regulars list stands for."""
+    return predicted.filter((pl.col("frequency") == 0) & (pl.col("expected_purchases") >= min_purchases))
+
+
 def with_group_names(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
     """A customer list with its RFM group and spend tier by name (champions → 챔피언, vip → VIP (상위 1%)), as the
     group and tier tables show them. For the page: the JSON report and the CSV download keep the codes."""
@@ -568,14 +575,25 @@ def _first(frame: pl.DataFrame, n: int, by: list[str], descending: list[bool]) -
 
 
 def regulars_at_risk(predicted: pl.DataFrame, n: int = LIST_LENGTH) -> pl.DataFrame:
-    """Valuable customers who seem to be leaving, by spend. Model: 3+ purchase days or top-20 % spend with
+    """The n at-risk customers (at_risk_customers) who spent most."""
+    return _first(at_risk_customers(predicted), n, ["revenue", "customer_id"], [True, False])
+
+
+def at_risk_customers(predicted: pl.DataFrame) -> pl.DataFrame:
+    """Every valuable customer who seems to be leaving (unsorted). Model: 3+ purchase days or top-20 % spend with
     P(alive) < 0.5. No model: the at_risk and cant_lose RFM groups."""
     if predicted["p_alive"].null_count() == predicted.height:
-        chosen = predicted.filter(pl.col("segment").is_in(["at_risk", "cant_lose"]))
-    else:
-        valuable = (pl.col("purchase_days") >= 3) | pl.col("tier").is_in(["vip", "gold", "silver"])
-        chosen = predicted.filter(valuable & (pl.col("p_alive") < AT_RISK_P_ALIVE))
-    return _first(chosen, n, ["revenue", "customer_id"], [True, False])
+        return predicted.filter(pl.col("segment").is_in(["at_risk", "cant_lose"]))
+    valuable = (pl.col("purchase_days") >= 3) | pl.col("tier").is_in(["vip", "gold", "silver"])
+    return predicted.filter(valuable & (pl.col("p_alive") < AT_RISK_P_ALIVE))
+
+
+def list_counts(predicted: pl.DataFrame) -> dict[str, int]:
+    """How many customers each list stands for: one-time buyers with at least LIKELY_MIN_PURCHASES expected
+    purchases over the horizon (0 without a model), and every at-risk customer. The page shows the first
+    LIST_LENGTH of each; its CSV holds max(LIST_LENGTH, likely) and every at-risk customer."""
+    return {"likely_regulars": likely_buyers(predicted).height, "at_risk": at_risk_customers(predicted).height,
+            "shown": LIST_LENGTH}
 
 
 # ------------------------------------------------------------------ backtest
@@ -989,5 +1007,6 @@ def report(wh: Warehouse, period: ReportPeriod, horizon_days: int = 365, lang: s
         "backtest": backtest_json(insights.backtest),
         "likely_regulars": rows_of(likely_regulars(predicted)),
         "at_risk": rows_of(regulars_at_risk(predicted)),
+        "list_counts": list_counts(predicted),
         "customers": predicted.select(CUSTOMER_ROW_COLUMNS),    # one row per customer: a frame (reports.py)
     }

@@ -85,6 +85,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Customers with 3+ purchase days or top-20% spend whose probability of being active is below 50%, "
               "by spend (without a model: the 'At risk' and 'Can't lose them' groups)."},
     "customers.download": {"ko": "CSV 내려받기", "en": "Download CSV"},
+    "customers.list.more.likely": {
+        "ko": "향후 {days}일 0.5회 이상 재구매가 예상되는 1회 구매 고객은 {count}명입니다. 표는 가능성이 가장 큰 "
+              "{shown}명, CSV에는 {count}명 모두 있습니다.",
+        "en": "{count} one-time buyers are expected to buy again at least 0.5 times in {days} days. The table shows "
+              "the {shown} most likely; the CSV has all {count}."},
+    "customers.list.more.at_risk": {
+        "ko": "이탈 위험 단골은 {count}명입니다. 표는 구매액이 가장 큰 {shown}명, CSV에는 {count}명 모두 있습니다.",
+        "en": "{count} customers are at risk. The table shows the {shown} who spent most; the CSV has all {count}."},
     "customers.list.empty": {"ko": "해당하는 고객이 없습니다.", "en": "No customers in this list."},
     "customers.section.backtest": {"ko": "예측 검증 (과거 데이터로)", "en": "Prediction check on your own history"},
     "customers.backtest.caption": {

@@ -19,10 +19,11 @@ estimate in the seller's currency (MONEY_RULES, also shown to the seller through
 - roas_fall: recent 7-day spend × (baseline ROAS − recent ROAS) of campaigns flagged by ads.roas_fall_tests.
 - unmet_keyword: (visitors × store conversion − orders they made) × store AOV, for each unmet keyword group
   (keywords.keyword_analysis), last 30 days.
-- likely_regulars: Σ predicted CLV over the next 30 days of the one-time buyers on the "likely to become
-  regulars" list (customers.likely_regulars) whose expected purchases in 30 days reach 0.5.
-- regulars_at_risk: the value the customers on the at-risk list would bring in the next 30 days if still active
-  and will not if they have left: Σ CLV × (1 − P(alive)) / P(alive) (CLV = P(alive) × the value if active).
+- likely_regulars: Σ predicted CLV over the next 30 days of every one-time buyer whose expected purchases in 30
+  days reach 0.5 (customers.likely_buyers; the customers page lists the 50 most likely).
+- regulars_at_risk: the value the customers on the at-risk list (customers.regulars_at_risk: the 50 who spent most
+  of all at-risk customers, who are counted in the sentence) would bring in the next 30 days if still active and
+  will not if they have left: Σ CLV × (1 − P(alive)) / P(alive) (CLV = P(alive) × the value if active).
 
 An area that fails or lacks data is skipped (logged, and listed in the result) so the others still show.
 """
@@ -63,7 +64,6 @@ SALES_DROP_MAX_RUN = 14       # look back at most two weeks for the start of a d
 SALES_DROP_MIN_BASELINE = 14  # days of history needed to know a normal day-to-day spread
 TODAY_SLOW_SHARE = 0.20       # today alone: forecast close ≥ 20 % below a usual day ...
 TODAY_SLOW_LEVEL = 0.98       # ... and the upper bound of its 98 % interval (one-sided 1 %) below it
-LIKELY_MIN_PURCHASES = 0.5    # a one-time buyer counts as "likely to buy again" at ≥ 0.5 expected purchases
 
 # Streamlit Markdown (Material icons render without an emoji font, e.g. in a headless browser)
 SEVERITY_MARKS = {"high": ":red[:material/error:]", "medium": ":orange[:material/warning:]", "low": ":blue[:material/info:]"}
@@ -416,20 +416,24 @@ def customer_insights(wh: Warehouse, ctx: DigestContext) -> list[Insight]:
         raise FitError(core.model_reason)
     predicted = customers.customer_predictions(wh, ctx.period, HORIZON_DAYS)
     found = []
-    likely = customers.likely_regulars(predicted).filter(pl.col("expected_purchases") >= LIKELY_MIN_PURCHASES)
+    likely = customers.likely_buyers(predicted)         # all of them (≥ 0.5 purchases in 30 days), not the page's 50
     if likely.height:
         money = float(likely["clv"].sum())
         ko, en = _texts("digest.likely_regulars", count=likely.height, days=HORIZON_DAYS, money=ctx.money(money))
         found.append(Insight("likely_regulars", "customers", "one-time buyers", money, ko, en,
                              PAGES["likely_regulars"], {"customers": likely.height,
                                                         "expected_purchases": float(likely["expected_purchases"].sum())}))
+    # every at-risk customer is counted; the money is that of the list the page shows (the 50 who spent most):
+    # those are the ones to reach out to, and long-lapsed customers further down would inflate it
+    everyone = customers.at_risk_customers(predicted).filter(pl.col("p_alive") > 0).height
     risk = customers.regulars_at_risk(predicted).filter(pl.col("p_alive") > 0)
     if risk.height:
         money = float(risk.select(pl.col("clv") * (1 - pl.col("p_alive")) / pl.col("p_alive")).sum().item())
-        ko, en = _texts("digest.regulars_at_risk", count=risk.height, revenue=ctx.money(float(risk["revenue"].sum())),
-                        days=HORIZON_DAYS, money=ctx.money(money))
+        ko, en = _texts("digest.regulars_at_risk" + (".many" if everyone > risk.height else ""), count=f"{everyone:,}",
+                        listed=risk.height, revenue=ctx.money(float(risk["revenue"].sum())), days=HORIZON_DAYS,
+                        money=ctx.money(money))
         found.append(Insight("regulars_at_risk", "customers", "regulars at risk", money, ko, en,
-                             PAGES["regulars_at_risk"], {"customers": risk.height,
+                             PAGES["regulars_at_risk"], {"customers": everyone, "listed": risk.height,
                                                          "past_revenue": float(risk["revenue"].sum())}))
     return found
 

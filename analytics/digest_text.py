@@ -89,6 +89,11 @@ STRINGS: dict[str, dict[str, str]] = {
               "쿠폰이나 감사 메시지를 보내 보세요.",
         "en": "{count} one-time buyers are likely to buy again (about {money} expected in the next {days} days): "
               "consider a coupon or a thank-you note."},
+    "digest.regulars_at_risk.many": {
+        "ko": "단골 {count}명이 떠나고 있는 것 같습니다. 구매액이 가장 큰 {listed}명(지금까지 {revenue} 구매)에게 연락해 "
+              "보세요: 다시 오면 향후 {days}일 약 {money}.",
+        "en": "{count} regulars seem to be drifting away. Reach out to the {listed} who spent most ({revenue} so far): "
+              "winning them back is worth about {money} in the next {days} days."},
     "digest.regulars_at_risk": {
         "ko": "단골 {count}명(지금까지 {revenue} 구매)이 떠나고 있는 것 같습니다: 다시 오면 향후 {days}일 약 "
               "{money}. 연락해 보세요.",
@@ -122,14 +127,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "ko": "(검색 방문 수 × 스토어 전환율 − 실제 주문) × 스토어 객단가 (최근 30일).",
         "en": "(Search visitors × store conversion − their orders) × store AOV (last 30 days)."},
     "digest.rule.likely_regulars": {
-        "ko": "'단골 후보' 목록 중 향후 30일 예상 구매 0.5회 이상인 1회 구매 고객의 예측 CLV(30일) 합계.",
-        "en": "Σ predicted 30-day CLV of the one-time buyers on the likely-regulars list with ≥ 0.5 expected "
-              "purchases in 30 days."},
+        "ko": "향후 30일 예상 구매가 0.5회 이상인 모든 1회 구매 고객의 예측 CLV(30일) 합계 (고객 화면 목록은 그중 "
+              "상위 50명).",
+        "en": "Σ predicted 30-day CLV of every one-time buyer with ≥ 0.5 expected purchases in 30 days (the "
+              "customers page lists the 50 most likely)."},
     "digest.rule.regulars_at_risk": {
-        "ko": "이탈 위험 단골이 아직 활동 중이라면 향후 30일 가져올 가치 중 예측에 빠진 부분: "
-              "Σ CLV × (1 − 활동 확률) ÷ 활동 확률.",
-        "en": "What the at-risk regulars would bring in 30 days if still active and is not expected now: "
-              "Σ CLV × (1 − P(alive)) ÷ P(alive)."},
+        "ko": "이탈 위험 단골 목록(고객 화면: 구매액 상위 50명)이 아직 활동 중이라면 향후 30일 가져올 가치 중 예측에 "
+              "빠진 부분: Σ CLV × (1 − 활동 확률) ÷ 활동 확률. 문장의 인원은 이탈 위험 단골 전체입니다.",
+        "en": "What the at-risk list (customers page: the 50 who spent most) would bring in 30 days if still active "
+              "and is not expected now: Σ CLV × (1 − P(alive)) ÷ P(alive). The sentence counts every at-risk "
+              "regular."},
 }
 
 METRICS: tuple[Metric, ...] = (

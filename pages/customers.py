@@ -120,14 +120,22 @@ list_config = {
     "clv": st.column_config.NumberColumn(t("customers.col.clv", lang), format=money,
                                          help=metric_help("clv", lang)),
 }
-for key, frame in (("likely", customers.likely_regulars(predicted)), ("at_risk", customers.regulars_at_risk(predicted))):
+counts = customers.list_counts(predicted)
+lists = (("likely", customers.likely_regulars, counts["likely_regulars"]),
+         ("at_risk", customers.regulars_at_risk, counts["at_risk"]))
+for key, first, count in lists:
     st.markdown(f"#### {t(f'customers.section.{key}', lang)}", help=t(f"customers.{key}.help", lang))
+    frame = first(predicted)
     if frame.height == 0:
         st.info(t("customers.list.empty", lang))
         continue
     _ui.table(customers.with_group_names(frame, lang), hide_index=True, key=f"customers_list_{key}",
               column_config=list_config)
-    st.download_button(t("customers.download", lang), frame.write_csv().encode("utf-8-sig"),
+    whole = count if count > frame.height else frame.height    # the CSV holds the whole list, in the same order
+    if whole > frame.height:
+        st.caption(t(f"customers.list.more.{key}", lang, count=f"{count:,}", shown=frame.height, days=horizon))
+    st.download_button(t("customers.download", lang),  # written when clicked: the whole list can be long
+                       lambda first=first, whole=whole: first(predicted, whole).write_csv().encode("utf-8-sig"),
                        file_name=f"{seller.seller_id}_{key}_{insights.last_day.isoformat()}.csv",
                        mime="text/csv", key=f"customers_download_{key}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -166,6 +167,34 @@ def test_demo_store_report_and_p_alive_of_lapsed_vs_recent_regulars(demo_db):
     assert lapsed["p_alive"].mean() < recent["p_alive"].mean()
     assert result["at_risk"] and all(r["p_alive"] < 0.5 for r in result["at_risk"])
     assert all(r["purchase_days"] == 1 for r in result["likely_regulars"])
+    # what each list stands for, counted from the per-customer rows: every one-time buyer with >= 0.5 expected
+    # purchases, every valuable customer with P(alive) < 0.5; the lists show the first 50 of them
+    counts = result["list_counts"]
+    valuable = (pl.col("frequency") + 1 >= 3) | pl.col("tier").is_in(["vip", "gold", "silver"])
+    assert counts["likely_regulars"] == rows.filter((pl.col("frequency") == 0)
+                                                    & (pl.col("expected_purchases") >= 0.5)).height
+    assert counts["at_risk"] == rows.filter(valuable & (pl.col("p_alive") < 0.5)).height > 0
+    assert len(result["at_risk"]) == min(counts["at_risk"], counts["shown"]) and counts["shown"] == 50
+    assert len(result["likely_regulars"]) == counts["shown"] < counts["likely_regulars"]
+
+
+def test_the_lists_as_downloaded_hold_every_customer_they_stand_for_in_the_shown_order(demo_db):
+    wh = Warehouse(demo_db, read_only=True)
+    try:
+        period = report_period(wh, "petshop_kr", as_of=NOW)
+        predicted = customers.customer_predictions(wh, period, 365)
+    finally:
+        wh.close()
+    counts = customers.list_counts(predicted)
+    for first, count in ((customers.likely_regulars, counts["likely_regulars"]),
+                         (customers.regulars_at_risk, counts["at_risk"])):
+        shown, whole = first(predicted, 10), first(predicted, count)   # a table of 10, the whole list
+        assert count > shown.height == 10 and whole.height == count
+        assert whole.head(shown.height).equals(shown)                  # the table is the CSV's beginning
+    whole = customers.likely_regulars(predicted, counts["likely_regulars"])
+    assert whole["expected_purchases"].min() >= 0.5 and whole["purchase_days"].max() == 1
+    assert set(customers.regulars_at_risk(predicted, counts["at_risk"])["customer_id"]) == set(
+        customers.at_risk_customers(predicted)["customer_id"])
 
 
 def test_page_with_horizon_slider_matches_the_json_report(demo_db):
@@ -195,6 +224,11 @@ def test_page_with_horizon_slider_matches_the_json_report(demo_db):
     at.slider(key="customers_horizon_days").set_value(730).run()
     assert {m.label: m.value for m in at.metric}["Expected customer value (CLV)"] != clv90
     assert len(at.get("download_button")) == 2
+    more = [c.value for c in at.caption if "the CSV has all" in c.value]
+    assert result["list_counts"]["at_risk"] <= 50                   # this small store: its whole list is shown
+    assert len(more) == 1 and re.fullmatch(r"[\d,]+ one-time buyers are expected to buy again at least 0\.5 times "
+                                           r"in 730 days\. The table shows the 50 most likely; the CSV has all [\d,]+\.",
+                                           more[0]), more                    # the slider's horizon: 730 days
     shown = [d.value for d in at.dataframe if "p_alive" in d.value.columns][-1]     # regulars at risk
     at_risk = {r["customer_id"]: r for r in result["at_risk"]}
     assert len(shown) and set(shown["customer_id"]) <= set(at_risk)

@@ -136,6 +136,41 @@ def test_the_money_at_stake_follows_the_documented_rules(demo_reports):
     assert "강아지 유모차" in row["text_en"]
 
 
+def test_the_customer_items_count_every_customer_they_stand_for_not_the_page_s_first_50(demo_db_template):
+    from analytics import customers
+    from data.warehouse import Warehouse
+
+    wh = Warehouse(demo_db_template, read_only=True)
+    try:
+        for seller in ("petshop_kr", "coffee_kr"):
+            period = report_period(wh, seller, as_of=AS_OF)
+            report = digest.report(wh, period)
+            predicted = customers.customer_predictions(wh, period, digest.HORIZON_DAYS)
+            everyone = customers.at_risk_customers(predicted).filter(pl.col("p_alive") > 0)
+            risk = customers.regulars_at_risk(predicted).filter(pl.col("p_alive") > 0)     # the page's list
+            likely = customers.likely_buyers(predicted)
+            found = {c["kind"]: c for c in report["candidates"] if c["area"] == "customers"}
+            facts = found["regulars_at_risk"]["facts"]
+            assert facts["customers"] == everyone.height > 0 and facts["listed"] == risk.height
+            assert found["regulars_at_risk"]["money_at_stake"] == pytest.approx(float(risk.select(
+                pl.col("clv") * (1 - pl.col("p_alive")) / pl.col("p_alive")).sum().item()), abs=0.01)
+            assert found["regulars_at_risk"]["text_en"].startswith(f"{everyone.height:,} regulars")
+            if likely.height:
+                assert found["likely_regulars"]["facts"]["customers"] == likely.height
+                assert found["likely_regulars"]["money_at_stake"] == pytest.approx(float(likely["clv"].sum()), abs=0.01)
+            else:
+                assert "likely_regulars" not in found
+    finally:
+        wh.close()
+
+
+def test_at_risk_sentence_counts_everyone_and_names_the_listed_when_there_are_more():
+    ko, en = digest._texts("digest.regulars_at_risk.many", count="152,142", listed=50, revenue="₩1,000", days=30,
+                           money="₩500")
+    assert en.startswith("152,142 regulars seem to be drifting away. Reach out to the 50 who spent most (₩1,000")
+    assert ko.startswith("단골 152,142명이 떠나고 있는 것 같습니다. 구매액이 가장 큰 50명(지금까지 ₩1,000 구매)")
+
+
 def test_control_seller_has_no_incident_items(demo_reports):
     """outdoor_us has no injected incident: no sales drop, stock-out, returns spike, ROAS fall or ad waste, not even
     as an unshown candidate. (It may show an unmet keyword, campaigns below break-even and customers at risk: those

@@ -156,6 +156,25 @@ def test_home_page_renders_kpis(server, browser_page):
     assert crash_boxes(page) == []
 
 
+def test_the_customer_list_csv_holds_every_customer_the_page_counts(server, browser_page):
+    """The table shows the 50 most likely regulars; the CSV, written when the button is clicked, holds all of them."""
+    page = browser_page
+    page.goto(server.base_url + "/customers", wait_until="domcontentloaded")
+    wait_until_rendered(page, heading="고객")
+    caption = page.get_by_text(re.compile(r"1회 구매 고객은 [\d,]+명입니다\. 표는 가능성이 가장 큰 50명")).first
+    caption.wait_for(state="visible")
+    count = int(re.search(r"고객은 ([\d,]+)명", caption.inner_text()).group(1).replace(",", ""))
+    assert count > 50
+    button = page.get_by_role("button", name="CSV 내려받기").first
+    button.wait_for(state="visible")
+    with page.expect_download(timeout=RENDER_TIMEOUT_MS) as download:
+        button.click()
+    rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("customer_id,") and len(rows) - 1 == count
+    assert download.value.suggested_filename.endswith(".csv") and "_likely_" in download.value.suggested_filename
+    assert crash_boxes(page) == []
+
+
 def test_every_page_in_the_navigation_renders_without_errors(server, browser_page):
     page = browser_page
     page.goto(server.base_url + "/", wait_until="domcontentloaded")

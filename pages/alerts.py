@@ -1,6 +1,7 @@
 """Alerts page: where alerts go and when, the rules (on/off, sensitivity, snooze), a test email, a manual check,
 and the history with each alert's explanation, chart, delivery attempts and feedback buttons."""
 
+import re
 from datetime import timedelta
 
 import polars as pl
@@ -11,6 +12,8 @@ from alerts.email import EmailConfigError
 from alerts.rules import SENSITIVITIES
 from analytics.i18n import names, t
 from pages import _ui
+
+NUMBERED = re.compile(r"^(\d+)\. ")
 
 SNOOZES = ("none", "1", "7", "30")
 
@@ -127,7 +130,9 @@ if alert is not None:
         st.plotly_chart(notify.plot_alert(alert, lang), key="alerts_chart")
     lines = alert_text.explanation_lines(alert["details"], lang, seller.currency)
     if lines:
-        st.markdown(f"**{t('alerts.why', lang)}**\n\n" + "\n".join(f"- {line}" for line in lines))
+        # a digest line is numbered ("1. ..."): escaped, so it is not an ordered list nested in the bullet
+        bullets = ["- " + NUMBERED.sub(r"\1\\. ", line) for line in lines]
+        st.markdown(f"**{t('alerts.why', lang)}**\n\n" + "\n".join(bullets))
     b1, b2, b3 = st.columns(3)
     if b1.button(t("alerts.ack", lang), key="alerts_ack"):
         store.set_status(owner, key, "acknowledged", now)

@@ -40,13 +40,21 @@ def _pool(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     return [pooled[n].to_numpy() for n in names], pooled["len"].to_numpy().astype(float)
 
 
-def _minimise(objective, x0: np.ndarray, name: str) -> np.ndarray:
+def _minimise(objective, x0: np.ndarray, name: str, customers: float) -> np.ndarray:
+    """L-BFGS-B on the log-likelihood per customer (the objective divided by `customers`, the total weight): the
+    gradient test (gtol, per customer) then ends the search at the same precision for a shop of 2,000 customers as
+    for one of 1.28M, instead of the summed gradient's float noise, which grows with the shop and kept the search
+    wandering for a third of its evaluations at 1M customers."""
     from scipy.optimize import minimize
 
+    def per_customer(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        value, gradient = objective(log_params)
+        return value / customers, gradient / customers
+
     with single_threaded_blas():
-        result = minimize(objective, x0, jac=True, method="L-BFGS-B",
+        result = minimize(per_customer, x0, jac=True, method="L-BFGS-B",
                           bounds=[(-20.0, 20.0)] * len(x0),
-                          options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9})
+                          options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-8})
     if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
         raise FitError(f"The {name} model did not converge ({result.message}).")
     return np.exp(result.x)
@@ -349,7 +357,7 @@ def _fit_bgnbd_pooled(px: np.ndarray, ptx: np.ndarray, pT: np.ndarray, weights: 
     """The fit on distinct histories (sorted, as _pool gives them) with their counts."""
     # start alpha on the scale of the data so the optimiser does not wander
     x0 = np.log(np.array([initial[0], max(mean_T / 10.0, 1e-3) * initial[1], initial[2], initial[3]]))
-    params = _minimise(_BgnbdObjective(px, ptx, pT, weights), x0, "BG/NBD")
+    params = _minimise(_BgnbdObjective(px, ptx, pT, weights), x0, "BG/NBD", float(weights.sum()))
     ll = -bgnbd_negative_log_likelihood(np.log(params), px, ptx, pT, weights)[0]
     return BetaGeoModel(dict(zip(("r", "alpha", "a", "b"), map(float, params), strict=True)), float(ll), n_customers)
 
@@ -412,7 +420,7 @@ def fit_gamma_gamma(frequency, monetary_value, *, initial: tuple[float, float, f
         raise FitError("Gamma-Gamma needs customers with repeat purchases of positive value.")
     (px, pm), weights = _pool(x[keep], m[keep])
     x0 = np.log(np.array([initial[0], initial[1], max(float(np.mean(pm)), 1e-6) * initial[2]]))
-    params = _minimise(_GammaGammaObjective(px, pm, weights), x0, "Gamma-Gamma")
+    params = _minimise(_GammaGammaObjective(px, pm, weights), x0, "Gamma-Gamma", float(weights.sum()))
     ll = -gamma_gamma_negative_log_likelihood(np.log(params), px, pm, weights)[0]
     if params[1] <= 1.0:
         raise FitError("Gamma-Gamma fit has q <= 1: the mean spend is not defined.")

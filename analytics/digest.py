@@ -485,18 +485,13 @@ def fold_by_kind(candidates: list[Insight], ctx: DigestContext) -> list[Insight]
     return folded
 
 
-def rank_insights(candidates: list[Insight], ctx: DigestContext, max_items: int = MAX_ITEMS) -> list[Insight]:
-    """What the digest shows: material findings folded to one per kind; problems (money being lost now, PROBLEM_KINDS)
-    take the slots before opportunities (customers to win); at most `max_items`, most money at stake first."""
-    return split_insights(candidates, ctx, max_items)[0]
-
-
 def split_insights(candidates: list[Insight], ctx: DigestContext, max_items: int = MAX_ITEMS
                    ) -> tuple[list[Insight], list[Insight]]:
-    """(the shown items as rank_insights picks them, the other folded material findings): together one finding per
-    kind with material money at stake, each list most money at stake first. A kind left out of the items (five
-    larger problems took the slots, or it is an opportunity behind them) is still a finding: the home page lists
-    it below the items, so nothing the areas found is hidden."""
+    """(what the digest shows, the other findings): material findings folded to one per kind; problems (money being
+    lost now, PROBLEM_KINDS) take the slots before opportunities (customers to win); at most `max_items` shown.
+    Each list most money at stake first. A kind left out of the items (five larger problems took the slots, or it
+    is an opportunity behind them) is still a finding: the home page lists it below the items, so nothing the
+    areas found is hidden."""
     by_money = _by_money(fold_by_kind(candidates, ctx))
     chosen = ([c for c in by_money if c.kind in PROBLEM_KINDS] + [c for c in by_money if c.kind not in PROBLEM_KINDS])
     return _by_money(chosen[:max_items]), _by_money(chosen[max_items:])

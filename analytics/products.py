@@ -459,8 +459,7 @@ def _products_overview(wh: Warehouse, period: ReportPeriod) -> dict[str, object]
         "discounts": round(float(profitability["discounts"].sum()), 2) if profitability.height else 0.0,
         "refunds": round(float(profitability["refunds"].sum()), 2) if profitability.height else 0.0,
         "ad_spend": round(ad_spend, 2),
-        "profit": round(float(profitability["profit"].sum()), 2) if known and profitability.height else
-        (0.0 if known else None),
+        "profit": round(float(profitability["profit"].sum()), 2) if known else None,
         "product_count": ranking.height,
         "costed_product_count": costed.height,                      # products with a unit cost that sold
         "costed_revenue": round(float(costed["revenue"].sum()), 2),  # their revenue: what margin and profit cover

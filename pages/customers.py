@@ -120,12 +120,11 @@ list_config = {
     "clv": st.column_config.NumberColumn(t("customers.col.clv", lang), format=money,
                                          help=metric_help("clv", lang)),
 }
-counts = customers.list_counts(predicted)
-lists = (("likely", customers.likely_regulars, counts["likely_regulars"]),
-         ("at_risk", customers.regulars_at_risk, counts["at_risk"]))
-for key, first, count in lists:
+shown = customers.customer_lists(wh, period, horizon)
+lists = (("likely", customers.likely_regulars, shown.likely, shown.counts["likely_regulars"]),
+         ("at_risk", customers.regulars_at_risk, shown.at_risk, shown.counts["at_risk"]))
+for key, first, frame, count in lists:
     st.markdown(f"#### {t(f'customers.section.{key}', lang)}", help=t(f"customers.{key}.help", lang))
-    frame = first(predicted)
     if frame.height == 0:
         st.info(t("customers.list.empty", lang))
         continue

@@ -183,9 +183,13 @@ def test_the_lists_as_downloaded_hold_every_customer_they_stand_for_in_the_shown
     try:
         period = report_period(wh, "petshop_kr", as_of=NOW)
         predicted = customers.customer_predictions(wh, period, 365)
+        shown = customers.customer_lists(wh, period, 365)              # what the page shows, cached for its reruns
+        assert customers.customer_lists(wh, period, 365) is shown
     finally:
         wh.close()
     counts = customers.list_counts(predicted)
+    assert shown.counts == counts and shown.likely.equals(customers.likely_regulars(predicted))
+    assert shown.at_risk.equals(customers.regulars_at_risk(predicted))
     for first, count in ((customers.likely_regulars, counts["likely_regulars"]),
                          (customers.regulars_at_risk, counts["at_risk"])):
         shown, whole = first(predicted, 10), first(predicted, count)   # a table of 10, the whole list

@@ -19,7 +19,6 @@ from analytics.digest import (
     Insight,
     build_digest,
     fold_by_kind,
-    rank_insights,
     sales_drop_run,
 )
 from analytics.i18n import t
@@ -202,17 +201,16 @@ def test_ranking_folds_kinds_puts_problems_first_and_drops_small_items():
     folded = {c.kind: c for c in fold_by_kind(items, ctx)}
     assert folded["unmet_keyword"].money_at_stake == 1200.0 and "b" in folded["unmet_keyword"].text_en
     assert "ad_losing" not in folded
-    shown = rank_insights(items, ctx)
+    shown, more = digest.split_insights(items, ctx)
     # five problem kinds fill the digest before the (larger) opportunity; shown in money order
     assert [c.kind for c in shown] == ["unmet_keyword", "stock_out", "returns_spike", "ad_waste", "roas_fall"]
-    shown_again, more = digest.split_insights(items, ctx)
-    assert shown_again == shown and [c.kind for c in more] == ["regulars_at_risk"]   # not shown, not lost either
-    fewer = rank_insights(items[:4], ctx)
+    assert [c.kind for c in more] == ["regulars_at_risk"]                             # not shown, not lost either
+    fewer = digest.split_insights(items[:4], ctx)[0]
     assert [c.kind for c in fewer] == ["regulars_at_risk", "unmet_keyword", "stock_out"]
     assert digest.split_insights(items[:4], ctx)[1] == []
     _, two_more = digest.split_insights(items, ctx, max_items=3)
     assert [c.kind for c in two_more] == ["regulars_at_risk", "ad_waste", "roas_fall"]   # money order, as shown
-    assert rank_insights([_ins("ad_losing", "tiny", 99.0)], ctx) == []
+    assert digest.split_insights([_ins("ad_losing", "tiny", 99.0)], ctx) == ([], [])
     assert digest.severity_of(1000.0, ctx) == "high" and digest.severity_of(250.0, ctx) == "medium"
     assert digest.severity_of(249.0, ctx) == "low"
 
@@ -302,7 +300,7 @@ def test_areas_run_side_by_side_and_keep_their_order(demo_db_template):
         wh.close()
     assert together.skipped == []
     assert together.candidates == one_by_one
-    assert together.items == rank_insights(one_by_one, ctx)
+    assert (together.items, together.more) == digest.split_insights(one_by_one, ctx)
 
 
 def test_the_digest_fits_the_customer_models_once_and_leaves_the_backtest_and_cohorts_to_the_page(demo_db):

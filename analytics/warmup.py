@@ -103,6 +103,7 @@ def warm(wh: Warehouse, now_utc: datetime) -> list[str]:
             try:
                 customers.customer_predictions(handle, period, DEFAULT_HORIZON_DAYS)   # the models, the predictions
                 customers.customer_insights(handle, period)      # the page's cohorts, backtest, period totals
+                customers.customer_lists(handle, period, DEFAULT_HORIZON_DAYS)          # and its two lists
             except Exception:
                 log.exception("warming the customer models of %s failed; the page will compute them", view.seller_id)
             else:

@@ -381,8 +381,9 @@ def test_the_warm_up_computes_what_the_page_will_ask_for_after_new_data(warm_dem
     period = report_period(page, "petshop_kr", as_of=datetime(2026, 11, 20, 5, 3))
     insights = customers.customer_insights(page, period)
     customers.customer_predictions(page, period, warmup.DEFAULT_HORIZON_DAYS)
+    customers.customer_lists(page, period, warmup.DEFAULT_HORIZON_DAYS)
     assert "warm-고객" in set(insights.scored["customer_id"].to_list())
-    assert result_cache.stats["misses"] == misses      # models, predictions, the default period's totals: found
+    assert result_cache.stats["misses"] == misses      # models, predictions, lists, the period's totals: found
     # a new local day (midnight in Seoul is 15:00 UTC) without new orders: the morning's first page finds them
     assert warmup.warm(wh, datetime(2026, 11, 20, 14, 59)) == []
     assert warmup.warm(wh, datetime(2026, 11, 20, 15, 1)) == ["petshop_kr"]
@@ -391,6 +392,7 @@ def test_the_warm_up_computes_what_the_page_will_ask_for_after_new_data(warm_dem
     morning = report_period(page, "petshop_kr", as_of=datetime(2026, 11, 20, 15, 5))
     customers.customer_insights(page, morning)
     customers.customer_predictions(page, morning, warmup.DEFAULT_HORIZON_DAYS)
+    customers.customer_lists(page, morning, warmup.DEFAULT_HORIZON_DAYS)
     assert result_cache.stats["misses"] == misses
     # a store nobody looked at for a day is not warmed any more
     assert warmup.warm(wh, now + warmup.VIEW_TTL + timedelta(minutes=3)) == []

@@ -379,6 +379,18 @@ def test_per_distinct_history_gives_each_customer_the_numbers_of_its_own_history
     assert [len(v) for v in empty] == [0, 0]
 
 
+@pytest.mark.parametrize("high", [1, 50, 2 ** 30, 2 ** 50])
+def test_distinct_histories_and_each_customers_index_equal_numpy_unique(high):
+    """Both ways (one packed sort while value and row fit in 64 bits, a hash lookup beyond) give np.unique's
+    answer."""
+    key = np.random.default_rng(high % 97).integers(0, high, 10_000).astype(np.int64)
+    key[:3] = [0, high - 1, 0]
+    distinct, where = customers._distinct_and_index(key)
+    expected, inverse = np.unique(key, return_inverse=True)
+    assert distinct.tolist() == expected.tolist()
+    assert where.tolist() == inverse.tolist()
+
+
 def test_cdnow_reader_takes_the_sample_and_the_full_cohort_layout(tmp_path):
     from analytics.cdnow import read_cdnow_sample
 
@@ -460,6 +472,58 @@ def test_customer_runs_give_the_group_by_answers_in_any_row_order(seed, n_custom
                                      else None)
     assert totals["customers_to_date"] == per.height
     assert totals["repeat_customers_to_date"] == per.filter(pl.col("n") >= 2).height
+
+
+def _scores_by_polars_ranks(summary: pl.DataFrame, last_day: date) -> pl.DataFrame:
+    """score_customers' definition written with Polars ranks (as it was computed until 2026-12-05)."""
+    def quintile(column: str, descending: bool = False) -> pl.Expr:
+        rank = pl.col(column).rank("average", descending=descending)
+        return (((rank - 1) * 5 / pl.len()).floor().cast(pl.Int64) + 1).clip(1, 5)
+
+    n = max(summary.height, 1)
+    spend_rank = pl.col("revenue").rank("ordinal", descending=True)
+    scored = summary.with_columns(
+        (pl.lit(last_day) - pl.col("last_order_date")).dt.total_days().cast(pl.Int64).alias("days_since_last"),
+        (pl.col("frequency") + 1).alias("purchase_days"))
+    scored = scored.with_columns(
+        quintile("days_since_last", descending=True).alias("r_score"),
+        pl.when(pl.col("purchase_days") >= 6).then(5).when(pl.col("purchase_days") >= 4).then(4)
+        .otherwise(pl.col("purchase_days")).cast(pl.Int64).alias("f_score"),
+        quintile("revenue").alias("m_score"),
+        pl.when(spend_rank <= np.ceil(0.01 * n)).then(pl.lit("vip"))
+        .when(spend_rank <= np.ceil(0.05 * n)).then(pl.lit("gold"))
+        .when(spend_rank <= np.ceil(0.20 * n)).then(pl.lit("silver")).otherwise(pl.lit("regular")).alias("tier"))
+    r, f = pl.col("r_score"), pl.col("f_score")
+    return scored.with_columns(
+        pl.when((r >= 4) & (f >= 4)).then(pl.lit("champions")).when((r >= 3) & (f >= 3)).then(pl.lit("loyal"))
+        .when((r >= 4) & (f == 1)).then(pl.lit("new")).when(r >= 3).then(pl.lit("potential_loyalists"))
+        .when(f >= 4).then(pl.lit("cant_lose")).when(f >= 2).then(pl.lit("at_risk"))
+        .otherwise(pl.lit("hibernating")).alias("segment"))
+
+
+@pytest.mark.parametrize("seed, n_customers, n_rows, whole_cents",
+                         [(1, 1, 1, True), (2, 7, 9, True), (3, 50, 400, True), (4, 3_000, 20_000, True),
+                          (5, 3_000, 20_000, False), (6, 200, 200, False)])
+def test_scores_and_tiers_equal_polars_ranks_with_ties(seed, n_customers, n_rows, whole_cents):
+    """score_customers ranks in numpy (days counted, spend sorted once as a packed key, or by a stable argsort when
+    the spend is not in whole hundredths); every score, tier and segment equals the Polars rank definition, with
+    many ties in days and in spend (a tie at a tier's boundary goes to the earlier row, as Polars' ordinal rank)."""
+    days = _random_purchase_days(seed, n_customers, n_rows)
+    rng = np.random.default_rng(seed)
+    # ties: a third of the customers' spends drawn from a handful of values
+    days = days.with_columns(revenue_cents=pl.when(pl.Series(rng.random(days.height) < 0.3))
+                             .then(pl.Series(rng.choice([500, 1_000, 99_000], days.height)))
+                             .otherwise(pl.col("revenue_cents")))
+    last_day = days["order_date"].max()
+    summary = customers.rfm_summary_exact(days, last_day)
+    if not whole_cents:                 # amounts from a frame in memory: not every spend is a whole hundredth
+        summary = summary.with_columns(pl.col("revenue") * 1.0001 + pl.Series(rng.random(summary.height)).round(0))
+    got = customers.score_customers(summary, last_day)
+    expected = _scores_by_polars_ranks(summary, last_day)
+    assert got.columns == expected.columns
+    assert got.equals(expected)
+    assert customers.score_customers(summary.clear(), last_day).equals(_scores_by_polars_ranks(summary.clear(),
+                                                                                               last_day))
 
 
 def test_rows_without_a_customer_are_left_out_of_every_per_customer_figure():

@@ -109,14 +109,18 @@ def _cents_to_double(cents: pl.Series) -> np.ndarray:
     return cents.to_numpy().astype(np.float64) / 100.0
 
 
-def rfm_summary_exact(days: pl.DataFrame, last_day: date) -> pl.DataFrame:
+def rfm_summary_exact(days: pl.DataFrame, last_day: date, runs: CustomerRuns | None = None) -> pl.DataFrame:
     """rfm_summary's frame (same values bit for bit, same order) from purchase_days' rows on or before last_day:
-    sums in exact hundredths, converted to doubles the way the SQL summary's DECIMAL results are."""
+    sums in exact hundredths, converted to doubles the way the SQL summary's DECIMAL results are. `runs`: the
+    rows' customer_runs when already known (their rows are then read, not `days`)."""
     last = (last_day - date(1970, 1, 1)).days
-    rows = days.filter(pl.col("order_date") <= last_day) if days.height else days
-    if rows.height == 0:
-        return pl.DataFrame(schema=_SUMMARY_SCHEMA)
-    runs = customer_runs(rows)
+    if runs is not None:
+        runs = runs.until(last)
+    else:
+        rows = days.filter(pl.col("order_date") <= last_day) if days.height else days
+        if rows.height == 0:
+            return pl.DataFrame(schema=_SUMMARY_SCHEMA)
+        runs = customer_runs(rows)
     if len(runs.starts) == 0:                            # only rows without a customer
         return pl.DataFrame(schema=_SUMMARY_SCHEMA)
     cents = runs.rows["revenue_cents"].to_numpy()
@@ -147,6 +151,20 @@ class CustomerRuns:
 
     def customer_ids(self) -> pl.Series:
         return self.rows["customer_id"].gather(self.starts)
+
+    def until(self, last: int) -> CustomerRuns:
+        """The runs of the rows up to day `last` (days since 1970-01-01), without comparing ids again: days ascend
+        within a customer, so each customer keeps a first part of its run, and a kept row starts a run exactly
+        when it did before."""
+        keep = self.day <= last
+        if keep.all():
+            return self
+        starting = np.zeros(len(keep), dtype=bool)
+        starting[self.starts] = True
+        kept = np.flatnonzero(keep)
+        starts = np.flatnonzero(starting[kept])
+        ends = np.append(starts[1:], len(kept)) - 1 if len(starts) else starts
+        return CustomerRuns(self.rows.filter(pl.Series(keep)), starts, ends, self.day[kept])
 
 
 def customer_runs(days: pl.DataFrame) -> CustomerRuns:
@@ -268,10 +286,12 @@ def _rfm_summary_by_group_by(rows: pl.DataFrame, last: int) -> pl.DataFrame:
             .cast(_SUMMARY_SCHEMA))
 
 
-def period_customer_totals(daily: pl.DataFrame, start_date: date, end_date: date) -> dict[str, float]:
+def period_customer_totals(daily: pl.DataFrame, start_date: date, end_date: date,
+                           runs: CustomerRuns | None = None) -> dict[str, float]:
     """customer_count, new_customers, returning_customers, repeat_rate (None without customers), customer_orders,
-    customer_revenue in the period, and customers_to_date / repeat_customers_to_date (whole history)."""
-    runs = customer_runs(daily) if daily.height else None
+    customer_revenue in the period, and customers_to_date / repeat_customers_to_date (whole history). `runs`: the
+    rows' customer_runs when already known."""
+    runs = runs if runs is not None else customer_runs(daily) if daily.height else None
     runs = runs if runs is not None and len(runs.starts) else None
     in_period = daily.filter(pl.col("order_date").is_between(start_date, end_date))
     customers = new = repeaters = to_date = repeat_to_date = 0
@@ -296,16 +316,17 @@ def period_customer_totals(daily: pl.DataFrame, start_date: date, end_date: date
     }
 
 
-def cohort_retention(daily: pl.DataFrame, months: int = COHORT_MONTHS) -> pl.DataFrame:
+def cohort_retention(daily: pl.DataFrame, months: int = COHORT_MONTHS, runs: CustomerRuns | None = None
+                     ) -> pl.DataFrame:
     """Monthly cohorts (month of first purchase) of the last `months` cohorts: share buying in month k.
 
     Columns: cohort_month (Date, first of month), months_since_first (k >= 0), active_customers, cohort_size,
-    retention (active / size; 1.0 at k = 0)."""
+    retention (active / size; 1.0 at k = 0). `runs`: the rows' customer_runs when already known."""
     schema = {"cohort_month": pl.Date, "months_since_first": pl.Int64, "active_customers": pl.Int64,
               "cohort_size": pl.Int64, "retention": pl.Float64}
     if daily.height == 0:
         return pl.DataFrame(schema=schema)
-    runs = customer_runs(daily)
+    runs = runs if runs is not None else customer_runs(daily)
     if len(runs.starts) == 0:
         return pl.DataFrame(schema=schema)
     # each row's calendar month (year * 12 + month - 1), looked up per day of the span rather than per row
@@ -679,14 +700,16 @@ def holdout_days_for(history_days: int) -> int:
 def calibration_backtest(wh: Warehouse, seller_id: str, tz: str, as_of_utc: datetime, daily: pl.DataFrame,
                          min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
                          days: pl.DataFrame | None = None,
-                         calibration_summary: Callable[[date], pl.DataFrame] | None = None) -> dict[str, Any]:
+                         calibration_summary: Callable[[date], pl.DataFrame] | None = None,
+                         runs: CustomerRuns | None = None) -> dict[str, Any]:
     """Fit on the history before the holdout, predict purchase days in the holdout, compare with what happened.
 
     Returns {"status": "ok" | "not_enough_data", "reason", "cutoff_day", "holdout_start", "holdout_end",
     "holdout_days", "customers", "predicted_total", "actual_total", "mae", "group_mae",
     "groups": frame(frequency_group, customer_count, predicted_mean, actual_mean)}.
     `days` (purchase_days' frame for this as_of), when given, replaces the calibration summary's SQL scan;
-    `calibration_summary(cutoff)`, when given, is rfm_summary_exact(days, cutoff) kept from earlier (_History)."""
+    `calibration_summary(cutoff)`, when given, is rfm_summary_exact(days, cutoff) kept from earlier (_History);
+    `runs`, when given, is customer_runs(days)."""
     last_day = last_observed_day(tz, as_of_utc)
     out: dict[str, Any] = {"status": "not_enough_data", "reason": "", "groups": pl.DataFrame()}
     if daily.height == 0:
@@ -703,7 +726,7 @@ def calibration_backtest(wh: Warehouse, seller_id: str, tz: str, as_of_utc: date
     if calibration_summary is not None:
         calibration = calibration_summary(cutoff)
     elif days is not None:
-        calibration = rfm_summary_exact(days, cutoff)
+        calibration = rfm_summary_exact(days, cutoff, runs)
     else:
         calibration = rfm_summary(wh, seller_id, tz, local_midnight_utc(tz, cutoff + timedelta(days=1)))
     try:
@@ -714,7 +737,8 @@ def calibration_backtest(wh: Warehouse, seller_id: str, tz: str, as_of_utc: date
     predicted, = per_distinct_history(calibration, lambda x, tx, big_t: (
         models.bgnbd.conditional_expected_number_of_purchases_up_to_time(holdout / DAYS_PER_WEEK, x, tx, big_t),))
     compared = (calibration.select("customer_id", "frequency")
-                .with_columns(pl.Series("predicted", predicted), _holdout_purchase_days(calibration, daily, days, cutoff))
+                .with_columns(pl.Series("predicted", predicted), _holdout_purchase_days(calibration, daily, days, cutoff,
+                                                                                    runs))
                 .with_columns(pl.col("frequency").clip(0, FREQUENCY_GROUPS - 1).alias("frequency_group")))
     groups = (compared.group_by("frequency_group")
               .agg(pl.len().cast(pl.Int64).alias("customer_count"), pl.col("predicted").mean().alias("predicted_mean"),
@@ -732,14 +756,15 @@ def calibration_backtest(wh: Warehouse, seller_id: str, tz: str, as_of_utc: date
 
 
 def _holdout_purchase_days(calibration: pl.DataFrame, daily: pl.DataFrame, days: pl.DataFrame | None,
-                           cutoff: date) -> pl.Series:
+                           cutoff: date, runs: CustomerRuns | None = None) -> pl.Series:
     """Purchase days after `cutoff` of each calibration customer (0 for none), in the calibration's row order.
 
     With purchase_days' rows (`days`, what rfm_summary_exact built the calibration from), each customer's days are
     one run in the calibration's customer order and the customers who bought on or before the cutoff are exactly
-    the calibration's: a segment count, no join on the text ids. Without them, a group-by and a join."""
+    the calibration's: a segment count, no join on the text ids (`runs`: their customer_runs, when known). Without
+    them, a group-by and a join."""
     if days is not None and days.height:
-        runs = customer_runs(days)
+        runs = runs if runs is not None else customer_runs(days)
         last = (cutoff - date(1970, 1, 1)).days
         after = np.add.reduceat((runs.day > last).astype(np.int64), runs.starts)
         # days ascend within a customer: a calibration customer's first day is on or before the cutoff
@@ -783,9 +808,11 @@ def customer_insights(wh: Warehouse, period: ReportPeriod,
     # Polars frames are immutable: sharing the cached ones is safe
     totals = result_cache.remember(
         wh, "customer_period_totals", (*key, period.start_date, period.end_date),
-        lambda: period_customer_totals(core.daily, period.start_date, period.end_date), seller_id=period.seller_id,
+        lambda: period_customer_totals(core.daily, period.start_date, period.end_date, core.runs),
+        seller_id=period.seller_id,
         kinds=LOAD_KINDS_READ)
-    cohorts = result_cache.remember(wh, "customer_cohorts", key, lambda: cohort_retention(core.daily),
+    cohorts = result_cache.remember(wh, "customer_cohorts", key,
+                                    lambda: cohort_retention(core.daily, runs=core.runs),
                                     seller_id=period.seller_id, kinds=LOAD_KINDS_READ)
     backtest = result_cache.remember(
         wh, "customer_backtest", key, lambda: _backtest_of(wh, period.seller_id, tz, as_of, core, min_repeat_customers),
@@ -853,6 +880,7 @@ class CustomerModels:
     last_day: date
     days: pl.DataFrame                      # purchase_days' rows (with revenue_cents: the backtest reads them)
     daily: pl.DataFrame                     # the same rows without revenue_cents (shares their memory)
+    runs: CustomerRuns                      # customer_runs(days): every per-customer figure reads these
     history: _History                       # the kept days before today (the backtest's calibration summaries)
     scored: pl.DataFrame
     model_status: str
@@ -865,7 +893,8 @@ def _customer_models(wh: Warehouse, seller_id: str, tz: str, as_of: datetime,
                      min_repeat_customers: int) -> CustomerModels:
     last_day = last_observed_day(tz, as_of)
     history, days = _purchase_days_with_history(wh, seller_id, tz, as_of)   # everything below is in memory
-    summary = rfm_summary_exact(days, last_day)
+    runs = customer_runs(days)              # once: the summaries, cohorts, totals and holdout counts share them
+    summary = rfm_summary_exact(days, last_day, runs)
     scored = score_customers(summary, last_day)
     models, params, reason = None, {}, ""
     if summary.height == 0:
@@ -876,7 +905,7 @@ def _customer_models(wh: Warehouse, seller_id: str, tz: str, as_of: datetime,
             params, status = model_parameters(models, summary), "fitted"
         except clv.FitError as exc:
             status, reason = "not_enough_data", str(exc)
-    return CustomerModels(last_day, days, days.drop("revenue_cents"), history, scored, status, reason, models,
+    return CustomerModels(last_day, days, days.drop("revenue_cents"), runs, history, scored, status, reason, models,
                           params)
 
 
@@ -897,13 +926,14 @@ def _backtest_of(wh: Warehouse, seller_id: str, tz: str, as_of: datetime, core: 
                  min_repeat_customers: int) -> dict[str, Any]:
     """calibration_backtest on the models' own purchase days and kept calibration summaries (no scan of its own)."""
     return calibration_backtest(wh, seller_id, tz, as_of, core.daily, min_repeat_customers, days=core.days,
-                                calibration_summary=core.history.calibration)
+                                calibration_summary=lambda cutoff: core.history.calibration(cutoff, core.runs),
+                                runs=core.runs)
 
 
 def _customer_base(wh: Warehouse, seller_id: str, tz: str, as_of: datetime,
                    min_repeat_customers: int) -> _CustomerBase:
     core = _customer_models(wh, seller_id, tz, as_of, min_repeat_customers)
-    return _CustomerBase(core.daily, core.scored, cohort_retention(core.daily), core.model_status,
+    return _CustomerBase(core.daily, core.scored, cohort_retention(core.daily, runs=core.runs), core.model_status,
                          core.model_reason, core.models, core.model_params,
                          _backtest_of(wh, seller_id, tz, as_of, core, min_repeat_customers))
 
@@ -930,11 +960,13 @@ class _History:
             self.rows = self.rows.filter(pl.col("order_date") < self.last_day)
         return self.rows
 
-    def calibration(self, cutoff: date) -> pl.DataFrame:
-        """rfm_summary_exact(days, cutoff) for a cutoff before last_day (the same frame from any day's rows)."""
+    def calibration(self, cutoff: date, runs: CustomerRuns | None = None) -> pl.DataFrame:
+        """rfm_summary_exact(days, cutoff) for a cutoff before last_day (the same frame from any day's rows: `runs`,
+        when given, are the customer_runs of a later day's rows, which hold these)."""
         found = self._calibrations.get(cutoff)
         if found is None:
-            found = self._calibrations[cutoff] = rfm_summary_exact(self.rows, cutoff)
+            found = self._calibrations[cutoff] = (rfm_summary_exact(self.rows, cutoff) if runs is None
+                                                  else rfm_summary_exact(runs.rows, cutoff, runs))
         return found
 
 

@@ -426,6 +426,8 @@ def test_customer_runs_give_the_group_by_answers_in_any_row_order(seed, n_custom
     for last in (last_day, cut):
         rows = days.filter(pl.col("order_date") <= last)
         got = customers.rfm_summary_exact(days, last)
+        # from the runs of every row (the customer base's way: cut to `last` without comparing ids again)
+        assert customers.rfm_summary_exact(days, last, customers.customer_runs(days)).equals(got)
         per = rows.group_by("customer_id").agg(
             (pl.len() - 1).alias("frequency"), pl.col("order_date").min().alias("first"),
             pl.col("order_date").max().alias("latest"), pl.col("revenue_cents").sum().alias("cents"),
@@ -448,6 +450,10 @@ def test_customer_runs_give_the_group_by_answers_in_any_row_order(seed, n_custom
     expected = dict(after.rows())
     assert customers._holdout_purchase_days(calibration, daily, days, cut).to_list() == [
         expected.get(c, 0) for c in calibration["customer_id"]]
+    runs = customers.customer_runs(days)
+    assert customers._holdout_purchase_days(calibration, daily, days, cut, runs).to_list() == [
+        expected.get(c, 0) for c in calibration["customer_id"]]
+    assert customers.cohort_retention(daily, runs=runs).equals(customers.cohort_retention(daily))
     months = daily.select("customer_id", pl.col("order_date").dt.truncate("1mo").alias("m")).unique()
     first = months.group_by("customer_id").agg(pl.col("m").min().alias("cohort"))
     cells = (months.join(first, on="customer_id")
@@ -463,6 +469,7 @@ def test_customer_runs_give_the_group_by_answers_in_any_row_order(seed, n_custom
 
     start, end = cut - timedelta(days=30), cut
     totals = customers.period_customer_totals(daily, start, end)
+    assert customers.period_customer_totals(daily, start, end, runs) == totals
     per = daily.group_by("customer_id").agg(pl.col("order_date").min().alias("first"), pl.len().alias("n"))
     buyers = daily.filter(pl.col("order_date").is_between(start, end))["customer_id"].unique()
     bought = per.filter(pl.col("customer_id").is_in(buyers.implode()))

@@ -92,14 +92,14 @@ def plot_alert(alert: dict[str, Any], lang: str) -> go.Figure:
 def evidence_url(alert: dict[str, Any]) -> str:
     """The page with the alert's data, for the alert's store (`?store=`: a reader with several stores lands on the
     right one)."""
-    base = settings.get("SI_SERVER_URL").rstrip("/")
+    base = settings.server_url()
     page = PAGE_PATHS.get((alert.get("details") or {}).get("evidence_page", "alerts"), "alerts")
     return f"{base}/{page}?{urlencode({STORE_PARAM: alert['seller_id']})}"
 
 
 def alert_url(alert: dict[str, Any]) -> str:
     """This alert on the alerts page (`?store=...&alert=<key>` opens it there)."""
-    base = settings.get("SI_SERVER_URL").rstrip("/")
+    base = settings.server_url()
     return f"{base}/alerts?{urlencode({STORE_PARAM: alert['seller_id'], ALERT_PARAM: alert['alert_key']})}"
 
 

@@ -443,7 +443,7 @@ async def login_submit(request: Request) -> Response:
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(sessions.COOKIE, sessions.issue(user.username), max_age=sessions.LIFETIME_SECONDS,
                         httponly=True, samesite="lax", path="/",
-                        secure=settings.get("SI_SERVER_URL").startswith("https://"))
+                        secure=settings.server_url().startswith("https://"))
     log.info("Signed in: %s (%s)", user.username, user.role)
     return response
 

@@ -24,7 +24,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SI_INGEST_TOKEN", "",
             "Bearer token for POST /api/ingest/<kind>. Empty: the ingest API is switched off.", secret=True),
     Setting("SI_SERVER_URL", "http://127.0.0.1:8501",
-            "Where the running server answers; CLI commands send through it when it holds the warehouse."),
+            "Where the running server answers: the links in alert emails, and the API address the command line "
+            "names when the server holds the warehouse. Unset, the server links to its own port."),
     Setting("SI_TIMEZONE", "Asia/Seoul", "Default time zone for new sellers (IANA name)."),
     Setting("SI_LANGUAGE", "ko", "Default UI language: ko or en."),
     Setting("SI_REJECTS_DIR", "warehouse/rejects",
@@ -70,6 +71,26 @@ def get(name: str) -> str:
     if key in secrets:
         return str(secrets[key])
     return setting.default
+
+
+def is_set(name: str) -> bool:
+    """Whether setting `name` is given (environment or secrets.toml), not left to its default."""
+    return name in os.environ or name.lower() in _secrets_file()
+
+
+def server_url() -> str:
+    """Where the running server answers, without a trailing slash: SI_SERVER_URL when set; unset, inside the
+    Streamlit server, that server's own port and base path (`streamlit run app.py --server.port 8600` links its
+    emails to port 8600, not to the default's 8501); else the default."""
+    if not is_set("SI_SERVER_URL"):
+        try:
+            from streamlit import config, runtime
+        except ImportError:                                     # the command line without Streamlit installed
+            runtime = None
+        if runtime is not None and runtime.exists():
+            base = str(config.get_option("server.baseUrlPath") or "").strip("/")
+            return f"http://127.0.0.1:{config.get_option('server.port')}" + (f"/{base}" if base else "")
+    return get("SI_SERVER_URL").rstrip("/")
 
 
 def get_path(name: str) -> Path:

@@ -88,7 +88,7 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             holder = f"process {pid.group(1)}" if pid else "another process"
             raise WarehouseBusyError(
                 f"The warehouse {path} is in use by {holder} (probably the Seller Insights server). "
-                f"Stop it first, or send data through its API at {settings.get('SI_SERVER_URL')}/api/ingest/<kind>."
+                f"Stop it first, or send data through its API at {settings.server_url()}/api/ingest/<kind>."
             ) from None
         raise WarehouseError(f"Cannot open the warehouse {path}: {text}") from None
     except duckdb.Error as exc:

@@ -63,8 +63,9 @@ class RunningServer:
         return self.proc.returncode
 
 
-def server_env(tmp_dir: Path, db_path: Path, token: str | None, seed: int, base_url: str) -> dict[str, str]:
-    """The server's environment: this machine's, minus any SI_* settings, plus the test's own."""
+def server_env(tmp_dir: Path, db_path: Path, token: str | None, seed: int, base_url: str | None) -> dict[str, str]:
+    """The server's environment: this machine's, minus any SI_* settings, plus the test's own (SI_SERVER_URL only
+    when `base_url` is given: without it the server names its own port)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SI_")}
     env.update({
         "SI_DB_PATH": str(db_path),
@@ -73,10 +74,11 @@ def server_env(tmp_dir: Path, db_path: Path, token: str | None, seed: int, base_
         "SI_REJECTS_DIR": str(tmp_dir / "rejects"),
         "SI_OUTBOX_DIR": str(tmp_dir / "outbox"),
         "SI_USERS_FILE": str(tmp_dir / "users.toml"),
-        "SI_SERVER_URL": base_url,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "PYTHONUNBUFFERED": "1",
     })
+    if base_url:
+        env["SI_SERVER_URL"] = base_url
     if token:
         env["SI_INGEST_TOKEN"] = token
     return env
@@ -101,11 +103,12 @@ def _wait_for_health(server: RunningServer, timeout: float) -> None:
 
 @contextmanager
 def running_server(tmp_dir: Path, *, token: str | None = TEST_TOKEN, seed: int = 42, db_path: Path | None = None,
-                   app_path: str = "app.py", cwd: Path = ROOT,
-                   timeout: float = STARTUP_TIMEOUT_S) -> Iterator[RunningServer]:
+                   app_path: str = "app.py", cwd: Path = ROOT, timeout: float = STARTUP_TIMEOUT_S,
+                   set_server_url: bool = True) -> Iterator[RunningServer]:
     """Run `python -m streamlit run app.py` against a warehouse in `tmp_dir` until the block ends.
 
-    With no warehouse file at `db_path` the server builds the demo store on its first start.
+    With no warehouse file at `db_path` the server builds the demo store on its first start. `set_server_url`:
+    SI_SERVER_URL set to the server's address (else left unset, as on a fresh install).
     Fails with the server's log when it does not answer /api/health in time.
     """
     tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -119,7 +122,8 @@ def running_server(tmp_dir: Path, *, token: str | None = TEST_TOKEN, seed: int =
                "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
                "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
         with open(log_path, "wb") as log_fh:
-            proc = subprocess.Popen(cmd, cwd=cwd, env=server_env(tmp_dir, db_path, token, seed, base_url),
+            proc = subprocess.Popen(cmd, cwd=cwd, env=server_env(tmp_dir, db_path, token, seed,
+                                                                   base_url if set_server_url else None),
                                     stdout=log_fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         server = RunningServer(proc, base_url, db_path, token, log_path)
         try:

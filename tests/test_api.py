@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import time
 import uuid
 import warnings
 
@@ -26,8 +30,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """One real server for the module, started on an empty folder so it builds the demo store itself."""
-    with running_server(tmp_path_factory.mktemp("api_server")) as running:
+    """One real server for the module, started on an empty folder so it builds the demo store itself, on a free port
+    and without SI_SERVER_URL (as `streamlit run app.py --server.port N` on a fresh install)."""
+    with running_server(tmp_path_factory.mktemp("api_server"), set_server_url=False) as running:
         yield running
 
 
@@ -295,6 +300,23 @@ def test_malformed_bodies_are_4xx_with_a_message(server, body, content_type, exp
 
 
 # ------------------------------------------------------------------------------------------- the CLI meets the server
+
+def test_emails_sent_by_a_server_on_another_port_link_to_that_port(server):
+    """The demo store's missed morning checks run at the first start and write their emails to the outbox (no SMTP
+    server configured). With SI_SERVER_URL unset, their links name the port the server runs on, not 8501."""
+    outbox = server.db_path.parent / "outbox"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not list(outbox.glob("*.eml")):
+        time.sleep(0.5)
+    messages = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                for path in sorted(outbox.glob("*.eml"))]
+    assert messages, f"no email in {outbox} within 180 s"
+    for message in messages:
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        links = re.findall(r"https?://[^\s)>\]]+", text)
+        assert links, text
+        assert all(link.startswith(server.base_url + "/") for link in links), (server.base_url, links)
+
 
 def test_the_cli_stops_with_a_message_while_the_server_holds_the_warehouse(server, tmp_path):
     csv_path = tmp_path / "orders.csv"

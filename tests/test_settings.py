@@ -35,3 +35,19 @@ def test_secrets_are_masked(monkeypatch):
     assert "s3cret-token" not in str(settings.describe())
     assert shown["SI_INGEST_TOKEN"] == "•••"
     assert shown["SI_SMTP_PASSWORD"] == "•••"
+
+
+def test_server_url_outside_the_server_is_the_setting_or_its_default(tmp_path, monkeypatch):
+    """The command line (no Streamlit server in this process) names SI_SERVER_URL, from the environment or the
+    secrets file, without a trailing slash; unset, the default. Inside the server, unset, it is the server's own
+    port: tests/test_api.py checks the links of the emails a server on a free port sends."""
+    monkeypatch.delenv("SI_SERVER_URL", raising=False)
+    assert not settings.is_set("SI_SERVER_URL")
+    assert settings.server_url() == "http://127.0.0.1:8501"
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('si_server_url = "https://shop.example.com/insights/"\n', encoding="utf-8")
+    monkeypatch.setenv("SI_SECRETS_FILE", str(secrets))
+    assert settings.is_set("SI_SERVER_URL")
+    assert settings.server_url() == "https://shop.example.com/insights"
+    monkeypatch.setenv("SI_SERVER_URL", "http://10.0.0.5:8600/")
+    assert settings.server_url() == "http://10.0.0.5:8600"

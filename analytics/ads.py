@@ -246,14 +246,14 @@ def roas_trends(days: pl.DataFrame, last_day: date) -> pl.DataFrame:
     """The direction of each campaign's conversions per click over the last 12 weeks (TREND_DAYS).
 
     Model: Poisson regression of daily conversions on the day number with log(clicks) as offset
-    (statsmodels GLM), standard error scaled by the Pearson dispersion when it exceeds 1 (quasi-Poisson).
+    (poisson_trend: statsmodels GLM's IRLS, written out), standard error scaled by the Pearson dispersion when it
+    exceeds 1 (quasi-Poisson).
     trend_change_pct = fitted change from the first to the last day of the window; direction 'falling' / 'rising'
     when the one-sided p < ALPHA and the change is at least MIN_FALL, else 'flat'; 'not_enough_data' below
     MIN_TREND_DAYS days with clicks or MIN_TREND_CONVERSIONS conversions.
     Columns: platform, campaign, trend_days, trend_conversions, slope_per_day, trend_change_pct, p_value, direction.
     """
     import numpy as np
-    from scipy import stats
 
     start = last_day - timedelta(days=TREND_DAYS - 1)
     window = days.filter(pl.col("stat_date").is_between(start, last_day) & (pl.col("clicks") > 0))
@@ -263,17 +263,14 @@ def roas_trends(days: pl.DataFrame, last_day: date) -> pl.DataFrame:
         row = {"platform": platform, "campaign": campaign, "trend_days": n_days, "trend_conversions": conv,
                "slope_per_day": None, "trend_change_pct": None, "p_value": None, "direction": "not_enough_data"}
         if n_days >= MIN_TREND_DAYS and conv >= MIN_TREND_CONVERSIONS:
-            import statsmodels.api as sm
-
-            x = np.array([(d - start).days for d in part["stat_date"]], dtype=float)
+            x = (part["stat_date"].cast(pl.Int32).to_numpy() - (start - date(1970, 1, 1)).days).astype(float)
             y = part["conversions"].to_numpy().astype(float)
             offset = np.log(part["clicks"].to_numpy().astype(float))
-            fit = sm.GLM(y, sm.add_constant(x), family=sm.families.Poisson(), offset=offset).fit()
-            scale = max(1.0, float(fit.pearson_chi2 / fit.df_resid)) if fit.df_resid > 0 else 1.0
-            slope = float(fit.params[1])
-            z = slope / (float(fit.bse[1]) * math.sqrt(scale))
+            slope, se, pearson_chi2, df_resid = poisson_trend(x, y, offset)
+            scale = max(1.0, pearson_chi2 / df_resid) if df_resid > 0 else 1.0
+            z = slope / (se * math.sqrt(scale))
             change = math.expm1(slope * (TREND_DAYS - 1))
-            p_fall, p_rise = float(stats.norm.cdf(z)), float(stats.norm.sf(z))
+            p_fall, p_rise = 0.5 * math.erfc(-z / math.sqrt(2)), 0.5 * math.erfc(z / math.sqrt(2))  # Φ(z), 1 − Φ(z)
             direction = "flat"
             if p_fall < ALPHA and change <= -MIN_FALL:
                 direction = "falling"
@@ -286,6 +283,38 @@ def roas_trends(days: pl.DataFrame, last_day: date) -> pl.DataFrame:
               "slope_per_day": pl.Float64, "trend_change_pct": pl.Float64, "p_value": pl.Float64,
               "direction": pl.String}
     return pl.DataFrame(rows, schema=schema)
+
+
+def poisson_trend(x: Any, y: Any, offset: Any, tol: float = 1e-8, max_iter: int = 100
+                  ) -> tuple[float, float, float, int]:
+    """(slope, its standard error, Pearson chi², residual degrees of freedom) of the Poisson regression
+    log E[y] = offset + a + slope·x: statsmodels' GLM fit (IRLS from μ = (y + ȳ) / 2 until the deviance changes by
+    less than `tol`, the covariance from the last iteration's weights), written out for two parameters. Equal to
+    statsmodels to ~1e-12 (tests/test_ads.py) at a tenth of a millisecond instead of ~1.3 ms per campaign."""
+    import numpy as np
+
+    x, y, offset = (np.asarray(v, dtype=float) for v in (x, y, offset))
+    mu = (y + y.mean()) / 2
+    eta = np.log(mu)
+    positive = y > 0
+
+    def deviance(mu: Any) -> float:
+        return float(2 * (np.sum(y[positive] * np.log(y[positive] / mu[positive])) - np.sum(y - mu)))
+
+    dev = deviance(mu)
+    for _ in range(max_iter):
+        z = eta - offset + (y - mu) / mu                   # the working response, weights μ
+        sw, swx, swxx = mu.sum(), (mu * x).sum(), (mu * x * x).sum()
+        swz, swxz = (mu * z).sum(), (mu * x * z).sum()
+        det = sw * swxx - swx * swx
+        intercept, slope = (swxx * swz - swx * swxz) / det, (sw * swxz - swx * swz) / det
+        variance = sw / det                                 # [(XᵀWX)⁻¹]₁₁ at these weights
+        eta = intercept + slope * x + offset
+        mu = np.exp(eta)
+        dev, previous = deviance(mu), dev
+        if abs(dev - previous) <= tol:
+            break
+    return float(slope), math.sqrt(variance), float(np.sum((y - mu) ** 2 / mu)), len(y) - 2
 
 
 def weekly_roas(days: pl.DataFrame, campaign: str, last_day: date, weeks: int = TREND_DAYS // 7) -> pl.DataFrame:

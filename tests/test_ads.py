@@ -201,6 +201,27 @@ def test_roas_trend_finds_a_steady_decline():
     assert out["flat"]["direction"] == "flat"
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_poisson_trend_equals_statsmodels_glm(seed):
+    """The written-out IRLS gives statsmodels' Poisson GLM with a log(clicks) offset: slope, standard error,
+    Pearson chi² and residual degrees of freedom, on campaigns from flat to steep, sparse to busy, with zero days."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(21, 85))
+    x = np.sort(rng.choice(84, n, replace=False)).astype(float)
+    clicks = rng.integers(1, [20, 400, 5_000][seed % 3], n).astype(float)
+    rate = np.exp(rng.normal(-3.5, 0.5) + rng.normal(0, 0.02) * x)
+    y = rng.poisson(clicks * rate * rng.gamma(5.0, 0.2, n)).astype(float)     # overdispersed at times
+    fit = sm.GLM(y, sm.add_constant(x), family=sm.families.Poisson(), offset=np.log(clicks)).fit()
+    slope, se, chi2, df_resid = ads.poisson_trend(x, y, np.log(clicks))
+    assert slope == pytest.approx(float(fit.params[1]), rel=1e-9, abs=1e-12)
+    assert se == pytest.approx(float(fit.bse[1]), rel=1e-9)
+    assert chi2 == pytest.approx(float(fit.pearson_chi2), rel=1e-9)
+    assert df_resid == int(fit.df_resid)
+
+
 def test_response_curve_recovers_a_concave_curve_and_marginal_roas():
     import numpy as np
 

@@ -7,6 +7,7 @@ from analytics.metric_model import Metric
 STRINGS: dict[str, dict[str, str]] = {
     # page
     "digest.header": {"ko": "오늘 꼭 알아야 할 것", "en": "What to know today"},
+    "digest.computing": {"ko": "오늘 꼭 알아야 할 것을 찾는 중…", "en": "Finding what to know today…"},
     "digest.caption": {"ko": "모든 분석에서 찾은 일을 걸린 금액이 큰 순서로 보여 줍니다. 금액 계산법은 아래 '금액은 어떻게 "
                               "계산하나요?'를 보세요.",
                        "en": "Found across every report, largest money at stake first. How each amount is estimated: "

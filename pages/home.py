@@ -57,7 +57,9 @@ seller = filters.seller
 st.caption(t("home.as_of", lang, name=seller.name, tz=seller.timezone,
              now=_ui.local_clock_text(seller.timezone, filters.now_utc)))
 
-render_digest(cached_digest(filters.ref, seller.seller_id, _ui.minute(filters.now_utc)), seller.currency, lang)
+# the digest heads the page but is drawn last: after new orders in a large store it takes seconds to compute (the
+# customer models), and the tiles and chart below need a fraction of that, so they show while it is computed
+digest_slot = st.container()
 
 st.divider()
 summary = _ui.cached_kpi_summary(filters.ref, seller.seller_id, _ui.minute(filters.now_utc))
@@ -72,3 +74,8 @@ st.caption(t("home.chart.total", lang, start=filters.start_date.isoformat(), end
 st.plotly_chart(plot_revenue_by_day(daily, lang, seller.currency), key="home_revenue_by_day")
 if totals["order_count"] == 0:
     st.info(t("home.no_orders_in_range", lang))
+
+with digest_slot, st.spinner(t("digest.computing", lang)):
+    report = cached_digest(filters.ref, seller.seller_id, _ui.minute(filters.now_utc))
+with digest_slot:
+    render_digest(report, seller.currency, lang)

@@ -369,5 +369,9 @@ def test_home_page_shows_the_digest_equal_to_the_report(demo_db):
             f"{digest.SEVERITY_MARKS[r['severity']]} {digest.kind_label(r['kind'], lang)}: {r['text_' + lang]}"
             for r in expected["more"]]
     assert len(at.metric) == 15                                  # the KPI tiles are still there
+    # the digest is drawn after the tiles (they show while it is computed) into a slot above them
+    main = list(at.main)
+    assert main.index(next(e for e in main if e.type == "markdown" and t("digest.header", "en") in e.value)) < \
+        main.index(next(e for e in main if e.type == "divider"))
     at.switch_page("pages/ads.py").run()                         # the evidence page opens
     assert not at.exception

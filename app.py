@@ -12,7 +12,6 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from alerts import jobs
 from analytics.i18n import t
 from data.server import api_routes, ensure_demo_warehouse, server_lifespan
-from pages import _ui
 
 
 @asynccontextmanager
@@ -50,6 +49,10 @@ PAGES = (
 
 
 def main() -> None:
+    # imported here, in a page run, not when the server imports this file before its runtime exists: the page
+    # frame's st.cache_data functions would each log "No runtime found" at every start
+    from pages import _ui
+
     st.set_page_config(page_title="Seller Insights", page_icon=":material/insights:", layout="wide")
     lang = _ui.render_language_switch()  # first: the navigation titles below are translated
     _ui.prepare_warehouse(lang, ensure_demo_warehouse)  # lazily: AppTest never runs the server lifespan

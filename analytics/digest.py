@@ -118,7 +118,10 @@ class DigestContext:
         return self.store_revenue / self.store_orders if self.store_orders else None
 
     def money(self, value: float) -> str:
-        return format_money(value, self.currency)
+        """An amount in a sentence, as the page and the --json show its money at stake: to the hundredth first
+        (digest_rows), then to the currency's unit, so ₩9,121,963.4999 reads ₩9,121,964 in both, not ₩9,121,963
+        in the sentence beside "At stake: ₩9,121,964"."""
+        return format_money(round(value, 2), self.currency)
 
 
 @dataclass

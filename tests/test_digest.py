@@ -22,6 +22,7 @@ from analytics.digest import (
     sales_drop_run,
 )
 from analytics.i18n import t
+from analytics.metrics import format_money
 from analytics.period import ReportPeriod, report_period
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,6 +221,18 @@ def _days(ratios):
     return pl.DataFrame({"local_date": [start + timedelta(days=i) for i in range(len(ratios))],
                          "day_total": [1000.0 * (2.718281828 ** r) for r in ratios],
                          "usual_total": [1000.0] * len(ratios), "close_log_ratio": ratios})
+
+
+@pytest.mark.parametrize("money", [9_121_963.4999, 2.495, 10.5, 11.5, 1_234.004999])
+def test_a_sentence_names_the_amount_its_money_at_stake_shows(money):
+    """The sentence's amount and the page's "At stake" line (format_money of the row's money_at_stake, rounded to
+    the hundredth in digest_rows and the --json) are the same text, in a currency without and with a minor unit."""
+    for currency in ("KRW", "USD"):
+        period = ReportPeriod("s", "Asia/Seoul", currency, date(2026, 10, 22), date(2026, 11, 20), AS_OF)
+        ctx = DigestContext(period, date(2026, 11, 20), 14.0, 30_000.0, 100, 1_000.0)
+        found = digest.Digest(ctx, [_ins("stock_out", ctx.money(money), money)], [], [], {})
+        row = digest.digest_rows(found).row(0, named=True)
+        assert row["text_en"] == f"{format_money(row['money_at_stake'], currency)} en"
 
 
 def test_sales_drop_run_needs_a_significant_run_of_low_days():

@@ -643,16 +643,20 @@ LIST_COLUMNS = ("customer_id", "segment", "tier", "purchase_days", "first_order_
 
 def likely_regulars(predicted: pl.DataFrame, n: int = LIST_LENGTH) -> pl.DataFrame:
     """One-time buyers most likely to buy again: by expected purchases (model) or most recent first (no model)."""
-    one_timers = predicted.filter(pl.col("frequency") == 0)
+    one_timer = pl.col("frequency") == 0
     if predicted["expected_purchases"].null_count() == predicted.height:
-        return _first(one_timers, n, ["days_since_last", "revenue", "customer_id"], [False, True, False])
-    return _first(one_timers, n, ["expected_purchases", "revenue", "customer_id"], [True, True, False])
+        return _first(predicted, one_timer, n, ["days_since_last", "revenue", "customer_id"], [False, True, False])
+    return _first(predicted, one_timer, n, ["expected_purchases", "revenue", "customer_id"], [True, True, False])
 
 
 def likely_buyers(predicted: pl.DataFrame, min_purchases: float = LIKELY_MIN_PURCHASES) -> pl.DataFrame:
     """Every one-time buyer expected to buy again at least `min_purchases` times over the predictions' horizon
     (unsorted; none without a model): how many the likely-regulars list stands for."""
-    return predicted.filter((pl.col("frequency") == 0) & (pl.col("expected_purchases") >= min_purchases))
+    return predicted.filter(_likely(min_purchases))
+
+
+def _likely(min_purchases: float) -> pl.Expr:
+    return (pl.col("frequency") == 0) & (pl.col("expected_purchases") >= min_purchases)
 
 
 def with_group_names(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -662,32 +666,39 @@ def with_group_names(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
                               pl.col("tier").replace({k: v[lang] for k, v in TIERS.items()}))
 
 
-def _first(frame: pl.DataFrame, n: int, by: list[str], descending: list[bool]) -> pl.DataFrame:
-    """The first n rows of `frame` sorted by `by` (ties broken by the last key), without sorting all of it."""
-    return (frame.top_k(n, by=by, reverse=[not d for d in descending]).sort(by, descending=descending)
-            .select(LIST_COLUMNS))
+def _first(frame: pl.DataFrame, where: pl.Expr, n: int, by: list[str], descending: list[bool]) -> pl.DataFrame:
+    """The first n rows of `frame` where `where` holds, sorted by `by` (ties broken by the last key), without
+    sorting all of them: lazily, so only the list's columns of the matching rows are gathered (at 1.28M
+    customers 16 ms instead of 73 ms for a filtered copy of every column)."""
+    return (frame.lazy().filter(where).select(LIST_COLUMNS)
+            .top_k(n, by=by, reverse=[not d for d in descending]).sort(by, descending=descending).collect())
 
 
 def regulars_at_risk(predicted: pl.DataFrame, n: int = LIST_LENGTH) -> pl.DataFrame:
     """The n at-risk customers (at_risk_customers) who spent most."""
-    return _first(at_risk_customers(predicted), n, ["revenue", "customer_id"], [True, False])
+    return _first(predicted, _at_risk(predicted), n, ["revenue", "customer_id"], [True, False])
 
 
 def at_risk_customers(predicted: pl.DataFrame) -> pl.DataFrame:
     """Every valuable customer who seems to be leaving (unsorted). Model: 3+ purchase days or top-20 % spend with
     P(alive) < 0.5. No model: the at_risk and cant_lose RFM groups."""
+    return predicted.filter(_at_risk(predicted))
+
+
+def _at_risk(predicted: pl.DataFrame) -> pl.Expr:
     if predicted["p_alive"].null_count() == predicted.height:
-        return predicted.filter(pl.col("segment").is_in(["at_risk", "cant_lose"]))
+        return pl.col("segment").is_in(["at_risk", "cant_lose"])
     valuable = (pl.col("purchase_days") >= 3) | pl.col("tier").is_in(["vip", "gold", "silver"])
-    return predicted.filter(valuable & (pl.col("p_alive") < AT_RISK_P_ALIVE))
+    return valuable & (pl.col("p_alive") < AT_RISK_P_ALIVE)
 
 
 def list_counts(predicted: pl.DataFrame) -> dict[str, int]:
     """How many customers each list stands for: one-time buyers with at least LIKELY_MIN_PURCHASES expected
     purchases over the horizon (0 without a model), and every at-risk customer. The page shows the first
-    LIST_LENGTH of each; its CSV holds max(LIST_LENGTH, likely) and every at-risk customer."""
-    return {"likely_regulars": likely_buyers(predicted).height, "at_risk": at_risk_customers(predicted).height,
-            "shown": LIST_LENGTH}
+    LIST_LENGTH of each; its CSV holds max(LIST_LENGTH, likely) and every at-risk customer. Counted, not copied."""
+    likely, at_risk = predicted.select(_likely(LIKELY_MIN_PURCHASES).sum().alias("likely"),
+                                       _at_risk(predicted).sum().alias("at_risk")).row(0)
+    return {"likely_regulars": int(likely or 0), "at_risk": int(at_risk or 0), "shown": LIST_LENGTH}
 
 
 # ------------------------------------------------------------------ backtest

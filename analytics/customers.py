@@ -435,19 +435,27 @@ def _spend_order(revenue: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(row order by spend, most first, ties in row order; the spend in that order). Spend in whole hundredths (every
     summary from the warehouse) is sorted as one packed 64-bit key (hundredths below the top, row), which numpy
     sorts several times faster than an argsort; other values by a stable argsort."""
-    n = len(revenue)
     cents = np.rint(revenue * 100.0)
-    row_bits = max(1, (n - 1).bit_length())
     if np.all(np.isfinite(cents)) and np.array_equal(cents / 100.0, revenue):
-        below_top = (cents.max() - cents).astype(np.int64)
-        if int(below_top.max()).bit_length() + row_bits <= 64:
-            key = below_top.astype(np.uint64) << np.uint64(row_bits)
-            key |= np.arange(n, dtype=np.uint64)
-            key.sort()
-            order = (key & np.uint64((1 << row_bits) - 1)).astype(np.intp)
-            return order, (key >> np.uint64(row_bits)).astype(np.int64)
+        packed = _packed_sort((cents.max() - cents).astype(np.int64))     # hundredths below the top spend
+        if packed is not None:
+            return packed
     order = np.argsort(-revenue, kind="stable")
     return order, revenue[order]
+
+
+def _packed_sort(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(row order of non-negative int64 `values` ascending, ties in row order; the values in that order), by one
+    in-place sort of 64-bit keys (value, row): numpy sorts integers in vector code, several times faster than it
+    argsorts. None when a value and the row number do not fit in 64 bits together."""
+    n = len(values)
+    row_bits = max(1, (n - 1).bit_length())
+    if n == 0 or int(values.max()).bit_length() + row_bits > 64:
+        return None
+    key = values.astype(np.uint64) << np.uint64(row_bits)
+    key |= np.arange(n, dtype=np.uint64)
+    key.sort()
+    return (key & np.uint64((1 << row_bits) - 1)).astype(np.intp), (key >> np.uint64(row_bits)).astype(np.int64)
 
 
 def rfm_segment_table(scored: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -616,25 +624,21 @@ def per_distinct_history(summary: pl.DataFrame,
 
 
 def _distinct_and_index(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(the distinct values of a non-negative int64 array, ascending; each element's index among them). One sort of
-    a packed 64-bit key (value, row), which numpy sorts several times faster than it argsorts, when the value and
-    the row number fit in 64 bits; else a hash lookup (a binary search per element is 3x slower)."""
-    n = len(key)
-    row_bits = max(1, (n - 1).bit_length())
-    if int(key.max()).bit_length() + row_bits > 64:
+    """(the distinct values of a non-negative int64 array, ascending; each element's index among them). One packed
+    sort (_packed_sort) when the value and the row number fit in 64 bits; else a hash lookup (a binary search per
+    element is 3x slower)."""
+    packed = _packed_sort(key)
+    if packed is None:
         values = pl.Series(key)
         distinct = np.sort(values.unique().to_numpy())
         return distinct, values.replace_strict(distinct, np.arange(len(distinct)), return_dtype=pl.Int64).to_numpy()
-    packed = key.astype(np.uint64) << np.uint64(row_bits)
-    packed |= np.arange(n, dtype=np.uint64)
-    packed.sort()
-    value = packed >> np.uint64(row_bits)
-    first = np.empty(n, dtype=bool)
+    order, value = packed
+    first = np.empty(len(key), dtype=bool)
     first[0] = True
     np.not_equal(value[1:], value[:-1], out=first[1:])
-    where = np.empty(n, dtype=np.int64)
-    where[(packed & np.uint64((1 << row_bits) - 1)).astype(np.intp)] = np.cumsum(first) - 1
-    return value[first].astype(np.int64), where
+    where = np.empty(len(key), dtype=np.int64)
+    where[order] = np.cumsum(first) - 1
+    return value[first], where
 
 
 LIST_COLUMNS = ("customer_id", "segment", "tier", "purchase_days", "first_order_date", "last_order_date",
@@ -976,8 +980,7 @@ class _History:
         when given, are the customer_runs of a later day's rows, which hold these)."""
         found = self._calibrations.get(cutoff)
         if found is None:
-            found = self._calibrations[cutoff] = (rfm_summary_exact(self.rows, cutoff) if runs is None
-                                                  else rfm_summary_exact(runs.rows, cutoff, runs))
+            found = self._calibrations[cutoff] = rfm_summary_exact(self.rows, cutoff, runs)
         return found
 
 

@@ -130,7 +130,7 @@ for key, first, frame, count in lists:
         continue
     _ui.table(customers.with_group_names(frame, lang), hide_index=True, key=f"customers_list_{key}",
               column_config=list_config)
-    whole = count if count > frame.height else frame.height    # the CSV holds the whole list, in the same order
+    whole = max(count, frame.height)                            # the CSV holds the whole list, in the same order
     if whole > frame.height:
         st.caption(t(f"customers.list.more.{key}", lang, count=f"{count:,}", shown=frame.height, days=horizon))
     st.download_button(t("customers.download", lang),  # written when clicked: the whole list can be long
